@@ -1,0 +1,49 @@
+package harness
+
+import "fmt"
+
+// Component names one service of the deployment. The set is closed: a check
+// that names a component outside it is a programming error caught by tests.
+type Component string
+
+// The components of a Genesis deployment, as the checklist names them.
+const (
+	Genesis      Component = "genesis"
+	Prometheus   Component = "prometheus"
+	Alertmanager Component = "alertmanager"
+	NodeExporter Component = "node-exporter"
+	Grafana      Component = "grafana"
+)
+
+// Components lists every component in the order reports show them.
+var Components = []Component{Genesis, Prometheus, Alertmanager, NodeExporter, Grafana}
+
+// Monitoring lists the four monitoring containers the checklist expects "Up".
+var Monitoring = []Component{Prometheus, Grafana, NodeExporter, Alertmanager}
+
+// Title is how failure messages name the component for a person on call.
+func (c Component) Title() string {
+	switch c {
+	case Genesis:
+		return "A2A service (genesis)"
+	case Prometheus:
+		return "Prometheus"
+	case Alertmanager:
+		return "Alertmanager"
+	case NodeExporter:
+		return "node-exporter"
+	case Grafana:
+		return "Grafana"
+	}
+	return fmt.Sprintf("unknown component %q", string(c))
+}
+
+// Valid reports whether c is one of Components.
+func (c Component) Valid() bool {
+	for _, k := range Components {
+		if k == c {
+			return true
+		}
+	}
+	return false
+}

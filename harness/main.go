@@ -1,0 +1,59 @@
+package harness
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	tclog "github.com/testcontainers/testcontainers-go/log"
+)
+
+// Main runs a test binary against one stack: it opens the stack the
+// environment describes (started, or attached), stores it in *stack for the
+// tests, runs them, and closes it. Use it from TestMain:
+//
+//	func TestMain(m *testing.M) { os.Exit(harness.Main(m, &stack)) }
+//
+// A stack that cannot be had fails the run with one message; it never turns
+// into skipped tests. Main also makes sure go test never replays a cached
+// verdict (see defeatTestCache).
+func Main(m *testing.M, stack **Stack, opts ...Option) int {
+	flag.Parse()
+	defer touchStamp()
+	if f := flag.Lookup("test.list"); f != nil && f.Value.String() != "" {
+		return m.Run()
+	}
+	cfg, err := ConfigFromEnv()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "smokestack: configuration: %v\n", err)
+		return 2
+	}
+	logf := func(format string, args ...any) {
+		if testing.Verbose() {
+			fmt.Fprintf(os.Stderr, "smokestack: "+format+"\n", args...)
+		}
+	}
+	// testcontainers logs through a process-wide logger; this binary owns
+	// the process, so its lines follow -v like the harness's own.
+	tclog.SetDefault(printfLogger(logf))
+	opts = append([]Option{WithLogf(logf)}, opts...)
+	t0 := time.Now()
+	s, err := Open(context.Background(), cfg, opts...)
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+		defer cancel()
+		if err := s.Close(ctx); err != nil {
+			fmt.Fprintf(os.Stderr, "smokestack: teardown: %v\n", err)
+		}
+	}()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "smokestack: cannot get a %s stack: %v\n", cfg.Mode, err)
+		return 2
+	}
+	fmt.Fprintf(os.Stderr, "smokestack: %s (ready in %s)\n", s.Describe(), time.Since(t0).Round(time.Millisecond))
+	*stack = s
+	return m.Run()
+}

@@ -1,0 +1,92 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/api"
+	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
+	"github.com/prometheus/common/model"
+)
+
+// PrometheusClient reads Prometheus: health by its management endpoints, the
+// rest through client_golang's API client, which decodes the response
+// envelope (a 2xx that says "error" is an error).
+type PrometheusClient struct {
+	Requester
+	API v1.API
+}
+
+func newPrometheusClient(q Requester) (PrometheusClient, error) {
+	c, err := api.NewClient(api.Config{
+		Address:      q.Base,
+		RoundTripper: markerTransport{base: http.DefaultTransport, header: q.Header},
+	})
+	if err != nil {
+		return PrometheusClient{}, fmt.Errorf("prometheus client for %s: %w", q.Base, err)
+	}
+	return PrometheusClient{Requester: q, API: v1.NewAPI(c)}, nil
+}
+
+// HealthyE wants 200 and the text Prometheus serves when healthy.
+func (p PrometheusClient) HealthyE(ctx context.Context) (*Response, error) {
+	resp, err := p.Get(ctx, "/-/healthy")
+	if err != nil {
+		return resp, err
+	}
+	if resp.Status != http.StatusOK || !strings.Contains(string(resp.Body), "Healthy") {
+		return resp, resp.Fail(`status 200 and "Prometheus Server is Healthy."`, nil)
+	}
+	return resp, nil
+}
+
+// QueryE runs an instant query with the request deadline and returns
+// warnings as part of the error text when the result is empty.
+func (p PrometheusClient) QueryE(ctx context.Context, query string) (model.Value, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.timeout())
+	defer cancel()
+	v, warnings, _, err := p.API.Query(ctx, query, time.Now())
+	if err != nil {
+		return nil, &HTTPError{Component: Prometheus, Method: "GET", URL: p.Base + "/api/v1/query?query=" + query,
+			Err: fmt.Errorf("query %q: %w (warnings: %v)", query, err, warnings)}
+	}
+	return v, nil
+}
+
+// TargetsE lists the scrape targets.
+func (p PrometheusClient) TargetsE(ctx context.Context) (v1.TargetsResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.timeout())
+	defer cancel()
+	t, err := p.API.Targets(ctx)
+	if err != nil {
+		return t, &HTTPError{Component: Prometheus, Method: "GET", URL: p.Base + "/api/v1/targets", Err: err}
+	}
+	return t, nil
+}
+
+func (p PrometheusClient) timeout() time.Duration {
+	if p.Timeout > 0 {
+		return p.Timeout
+	}
+	return DefaultTimeouts.HTTP
+}
+
+// markerTransport adds the smoke-traffic marker (and credentials, if any) to
+// requests made by library clients the harness does not build itself.
+type markerTransport struct {
+	base   http.RoundTripper
+	header http.Header
+}
+
+func (m markerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	noteNetworkInput()
+	r = r.Clone(r.Context())
+	r.Header.Set(MarkerHeader, "1")
+	for k, vs := range m.header {
+		r.Header[k] = vs
+	}
+	return m.base.RoundTrip(r)
+}

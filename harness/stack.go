@@ -1,0 +1,231 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/moby/moby/client"
+	"github.com/testcontainers/testcontainers-go"
+)
+
+// Stack is one deployment under test: where each component answers, what is
+// absent and why, and (ephemeral mode) the containers behind it.
+type Stack struct {
+	cfg Config
+
+	mu         sync.RWMutex
+	urls       map[Component]string
+	absent     map[Component]string // component -> why it is not part of this stack
+	containers map[Component]*testcontainers.DockerContainer
+	names      map[Component]string // container names the containers check inspects
+	network    *testcontainers.DockerNetwork
+	runID      string
+	docker     *client.Client
+	closers    []func(context.Context) error
+}
+
+// Open gives the stack the configuration describes: it starts one in
+// ephemeral mode and attaches to one in live mode. Like testcontainers'
+// Run, it returns the stack even on error so the caller can Close it.
+func Open(ctx context.Context, cfg Config, opts ...Option) (*Stack, error) {
+	if cfg.Mode == Live {
+		return Attach(cfg)
+	}
+	return Start(ctx, cfg, opts...)
+}
+
+// Attach describes a running deployment by its URLs. Components without a
+// URL are absent, and their checks skip saying which variable to set.
+func Attach(cfg Config) (*Stack, error) {
+	s := newStack(cfg)
+	vars := map[Component]string{Genesis: Env.A2AURL, Prometheus: Env.PrometheusURL,
+		Alertmanager: Env.AlertmanagerURL, NodeExporter: Env.NodeExporterURL, Grafana: Env.GrafanaURL}
+	for _, c := range Components {
+		if u, ok := cfg.URLs[c]; ok {
+			s.urls[c] = u
+		} else {
+			s.absent[c] = fmt.Sprintf("%s is not configured for this live target: set %s", c.Title(), vars[c])
+		}
+	}
+	for c, n := range cfg.Containers {
+		s.names[c] = n
+	}
+	if err := cfg.validate(); err != nil {
+		return s, err
+	}
+	return s, nil
+}
+
+func newStack(cfg Config) *Stack {
+	return &Stack{cfg: cfg, urls: map[Component]string{}, absent: map[Component]string{},
+		containers: map[Component]*testcontainers.DockerContainer{}, names: map[Component]string{}}
+}
+
+// Config is the configuration the stack was opened with (secrets included,
+// as Secret values that redact themselves when printed).
+func (s *Stack) Config() Config { return s.cfg }
+
+// Mode says whether this run started the stack or attached to it.
+func (s *Stack) Mode() Mode { return s.cfg.Mode }
+
+// CanMutate reports whether checks that change the target may run.
+func (s *Stack) CanMutate() bool { return s.cfg.CanMutate() }
+
+// Has reports whether the component is part of this stack.
+func (s *Stack) Has(c Component) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	_, ok := s.urls[c]
+	return ok
+}
+
+// Absent says why a component is not part of this stack ("" if it is).
+func (s *Stack) Absent(c Component) string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if _, ok := s.urls[c]; ok {
+		return ""
+	}
+	if r := s.absent[c]; r != "" {
+		return r
+	}
+	return c.Title() + " is not part of this stack"
+}
+
+// URL is where the component answers ("" when absent).
+func (s *Stack) URL(c Component) string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.urls[c]
+}
+
+// ContainerNames maps each component whose container the suite may inspect to
+// the container's name: the containers this run started, or SMOKE_CONTAINERS.
+func (s *Stack) ContainerNames() map[Component]string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make(map[Component]string, len(s.names))
+	for c, n := range s.names {
+		out[c] = n
+	}
+	return out
+}
+
+// Docker returns a client for the engine that runs the stack's containers.
+func (s *Stack) Docker() (*client.Client, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.docker != nil {
+		return s.docker, nil
+	}
+	cli, err := DockerClient()
+	if err != nil {
+		return nil, err
+	}
+	s.docker = cli
+	return cli, nil
+}
+
+func (s *Stack) requester(c Component) Requester {
+	return Requester{Component: c, Base: s.URL(c), Timeout: s.cfg.Timeouts.HTTP, Header: http.Header{}}
+}
+
+// Genesis is a client for the A2A service; it sends the API key when one is configured.
+func (s *Stack) Genesis() GenesisClient {
+	q := s.requester(Genesis)
+	if k := s.cfg.APIKey.Value(); k != "" {
+		q.Header.Set("X-API-Key", k)
+	}
+	return GenesisClient{q}
+}
+
+// Prometheus is a client for Prometheus.
+func (s *Stack) Prometheus() PrometheusClient {
+	p, err := newPrometheusClient(s.requester(Prometheus))
+	if err != nil {
+		// Only a malformed base URL fails here, and Config rejects those.
+		panic(err)
+	}
+	return p
+}
+
+// Alertmanager is a client for Alertmanager.
+func (s *Stack) Alertmanager() AlertmanagerClient {
+	return AlertmanagerClient{s.requester(Alertmanager)}
+}
+
+// NodeExporter is a client for node-exporter's exposition.
+func (s *Stack) NodeExporter() MetricsClient { return MetricsClient{s.requester(NodeExporter)} }
+
+// GenesisMetrics is a client for the A2A service's /metrics exposition.
+func (s *Stack) GenesisMetrics() MetricsClient { return MetricsClient{s.requester(Genesis)} }
+
+// Grafana is a client for Grafana, with its credentials when configured.
+func (s *Stack) Grafana() GrafanaClient {
+	q := s.requester(Grafana)
+	switch {
+	case s.cfg.GrafanaToken != "":
+		q.Header.Set("Authorization", "Bearer "+s.cfg.GrafanaToken.Value())
+	case s.cfg.GrafanaUser != "":
+		r, _ := http.NewRequest(http.MethodGet, "/", nil)
+		r.SetBasicAuth(s.cfg.GrafanaUser.Value(), s.cfg.GrafanaPassword.Value())
+		q.Header.Set("Authorization", r.Header.Get("Authorization"))
+	}
+	return GrafanaClient{q}
+}
+
+// Describe is a one-line summary for logs: mode and URLs, secrets redacted.
+func (s *Stack) Describe() string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	keys := make([]string, 0, len(s.urls))
+	for c := range s.urls {
+		keys = append(keys, string(c))
+	}
+	sort.Strings(keys)
+	out := fmt.Sprintf("%s stack", s.cfg.Mode)
+	for _, k := range keys {
+		out += fmt.Sprintf(" %s=%s", k, RedactURL(s.urls[Component(k)]))
+	}
+	for _, c := range Components {
+		if _, ok := s.urls[c]; !ok {
+			out += fmt.Sprintf(" %s=absent", c)
+		}
+	}
+	return out
+}
+
+// Close removes what Start created (nothing for a live stack). It is safe
+// to call more than once and on a stack whose start failed half-way.
+func (s *Stack) Close(ctx context.Context) error {
+	s.mu.Lock()
+	closers := s.closers
+	s.closers = nil
+	docker := s.docker
+	s.docker = nil
+	s.mu.Unlock()
+	var errs []error
+	for i := len(closers) - 1; i >= 0; i-- {
+		if err := closers[i](ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if docker != nil {
+		_ = docker.Close()
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Stack) onClose(f func(context.Context) error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closers = append(s.closers, f)
+}
+
+// closeTimeout bounds teardown so a wedged engine cannot hang the suite.
+const closeTimeout = 60 * time.Second
