@@ -27,6 +27,7 @@ SWEEP_TIMEOUT="${SMOKESTACK_ENGINE_SWEEP_TIMEOUT:-60}" # seconds for each docker
 # come from.
 PACKAGES=(docker.io prometheus prometheus-alertmanager prometheus-node-exporter)
 
+now_ms() { date +%s%3N; }
 log() { printf 'engine: %s\n' "$*" >&2; }
 die() {
 	printf 'engine: error: %s\n' "$*" >&2
@@ -53,10 +54,19 @@ answers() {
 	[ -S "$SOCK" ] && docker_cli 5 info >/dev/null 2>&1
 }
 
-# pid_alive PID NAME: PID is a live process whose command name is NAME.
+# running PID: PID is a process that has not exited (a zombie has).
+running() {
+	local stat
+	[ -n "$1" ] || return 1
+	stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+	stat="${stat##*) }" # the state follows the parenthesised command name
+	[ "${stat:0:1}" != Z ]
+}
+
+# pid_alive PID NAME: PID is running and its command name is NAME (a pid file may be stale
+# and its number reused).
 pid_alive() {
-	local pid="$1" name="$2"
-	[ -n "$pid" ] && [ -r "/proc/$pid/comm" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$name" ]
+	running "$1" && [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]
 }
 
 exports() {
@@ -178,21 +188,22 @@ stop it first, or point SMOKESTACK_ENGINE_DIR at its state directory"
 		log "start: dockerd pid $pid (launched after $((SECONDS - t0)) s)"
 	fi
 
-	local deadline=$((SECONDS + START_TIMEOUT))
-	while [ "$SECONDS" -lt "$deadline" ]; do
+	local deadline=$(($(now_ms) + START_TIMEOUT * 1000))
+	while [ "$(now_ms)" -lt "$deadline" ]; do
 		if answers; then
 			log "start: engine answers at $SOCK ($(docker_cli 5 version --format 'server {{.Server.Version}}, API {{.Server.APIVersion}}' 2>/dev/null || echo '?'))"
 			write_env
 			exports
 			return 0
 		fi
-		if ! kill -0 "$pid" 2>/dev/null; then
+		if ! running "$pid"; then # not pid_alive: the child may not have exec'd dockerd yet
 			log "start: dockerd exited; last lines of $LOG:"
 			tail -n 30 "$LOG" >&2 || true
 			die "dockerd exited before answering at $SOCK"
 		fi
 		sleep 0.2
 	done
+	[ -s "$PIDFILE" ] || echo "$pid" >"$PIDFILE" # so that stop finds it
 	log "start: last lines of $LOG:"
 	tail -n 30 "$LOG" >&2 || true
 	die "dockerd (pid $pid) did not answer at $SOCK within ${START_TIMEOUT} s; it is left running for inspection ('bash scripts/engine.sh stop' ends it)"
@@ -233,7 +244,10 @@ cmd_stop() {
 	if pid_alive "$pid" dockerd; then
 		log "stop: dockerd pid $pid still running after ${STOP_TIMEOUT} s; SIGKILL"
 		kill -KILL "$pid" 2>/dev/null || true
-		sleep 0.5
+		deadline=$((SECONDS + 5))
+		while pid_alive "$pid" dockerd && [ "$SECONDS" -lt "$deadline" ]; do
+			sleep 0.2
+		done
 		# The containerd that dockerd manages outlives a SIGKILL of its parent.
 		if pid_alive "$cpid" containerd; then
 			log "stop: SIGKILL to its containerd pid $cpid"

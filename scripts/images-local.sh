@@ -206,7 +206,8 @@ inputs_hash() {
 # nobody/ (COPY --chown=65534:65534: only the writable data directories, which exist nowhere
 # else, so the copy changes the owner of nothing else), Dockerfile.
 prepare_context() {
-	local name="$1" ctx="$WORK/$name.ctx" src dest mode owner dir
+	local name="$1"
+	local ctx="$WORK/$name.ctx" src dest mode owner dir
 	mkdir -p "$ctx/root/tmp" "$ctx/nobody"
 	chmod 1777 "$ctx/root/tmp"
 	while read -r src dest mode owner; do
