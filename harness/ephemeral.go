@@ -200,6 +200,7 @@ func (s *Stack) containerSpecs(o startOptions, genesisImage string) ([]container
 		}
 		promCfg = b
 	}
+	s.promConfig = promCfg
 	promFiles := []testcontainers.ContainerFile{fileFrom(promCfg, stackfiles.PrometheusConfigPath)}
 	rules := map[string][]byte{}
 	ruleNames, _ := fs.Glob(stackfiles.FS, "rules/*.rules.yml")

@@ -25,6 +25,7 @@ type Stack struct {
 	names      map[Component]string // container names the containers check inspects
 	network    *testcontainers.DockerNetwork
 	runID      string
+	promConfig []byte // the configuration Prometheus started with
 	docker     *client.Client
 	closers    []func(context.Context) error
 }

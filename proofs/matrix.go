@@ -1,0 +1,78 @@
+package proofs
+
+import (
+	"io/fs"
+	"net/http"
+	"time"
+
+	stackfiles "github.com/smokestack-dev/smokestack/fixtures/stack"
+	"github.com/smokestack-dev/smokestack/harness"
+)
+
+// Check IDs, named once so a typo is a compile error, not a row that
+// proves nothing.
+const (
+	a2aHealth        = "TestInfrastructure/a2a_health"
+	prometheusHealth = "TestInfrastructure/prometheus_health"
+	grafanaHealth    = "TestInfrastructure/grafana_health"
+	alertmanagerOK   = "TestInfrastructure/alertmanager_health"
+	nodeExporterOK   = "TestInfrastructure/node_exporter_metrics"
+	containersUp     = "TestInfrastructure/containers_up"
+	metricsVisible   = "TestInfrastructure/metrics_visible"
+)
+
+// Matrix is the fault matrix, as data. Order matters for speed only: knobs
+// and reloads first (cheap, run time), container stops last.
+func Matrix() []Fault {
+	targetNowhere, err := fs.ReadFile(stackfiles.FS, stackfiles.BrokenPrometheusTargetNowhere)
+	if err != nil {
+		panic(err)
+	}
+	return append(append(infrastructureFaults(targetNowhere), smokeFaults()...), containerFaults()...)
+}
+
+// infrastructureFaults prove TestInfrastructure; knobs, reloads, imitations.
+func infrastructureFaults(targetNowhere []byte) []Fault {
+	return []Fault{
+		{Name: "genesis_unhealthy", Does: "knob health_unhealthy: /health answers 503 status unhealthy",
+			Action: Knob("health_unhealthy"), Fails: []string{a2aHealth}},
+		{Name: "genesis_agent_count", Does: "knob agent_count=14: one agent short",
+			Action: Knob("agent_count=14"), Fails: []string{a2aHealth}},
+		{Name: "genesis_health_hangs", Does: "knob health_slow=1m: /health never answers in time",
+			Action: Knob("health_slow=1m"), Fails: []string{a2aHealth}},
+		{Name: "genesis_metrics_broken", Does: "knob metrics_broken: /metrics answers 500, Prometheus marks the target down",
+			Action: Knob("metrics_broken"), Fails: []string{metricsVisible}},
+		{Name: "prometheus_target_nowhere", Does: "Prometheus reloaded with the genesis job pointed at genesis-nowhere:8080",
+			Action: PrometheusConfig(targetNowhere), Fails: []string{metricsVisible}},
+		{Name: "grafana_healthy_imitation", Does: "positive control: an imitation Grafana answering healthy",
+			Action: Imitation(harness.Grafana, JSON(http.StatusOK, `{"commit":"abc","database":"ok","version":"12.2.0"}`)),
+			Passes: []string{grafanaHealth}},
+		{Name: "grafana_database_failing", Does: "imitation Grafana: 503 database failing",
+			Action: Imitation(harness.Grafana, JSON(http.StatusServiceUnavailable, `{"commit":"abc","database":"failing","version":"12.2.0"}`)),
+			Fails:  []string{grafanaHealth}},
+		{Name: "grafana_html_page", Does: "imitation Grafana: 200 with an HTML login page instead of JSON",
+			Action: Imitation(harness.Grafana, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "text/html")
+				_, _ = w.Write([]byte("<html><body>Grafana login</body></html>"))
+			})),
+			Fails: []string{grafanaHealth}},
+		{Name: "grafana_truncated_json", Does: "imitation Grafana: 200 with JSON cut off mid-object",
+			Action: Imitation(harness.Grafana, JSON(http.StatusOK, `{"commit":"abc","database":"o`)),
+			Fails:  []string{grafanaHealth}},
+	}
+}
+
+// containerFaults stop and pause containers: slow, so they come last.
+func containerFaults() []Fault {
+	return []Fault{
+		{Name: "alertmanager_paused", Does: "Alertmanager container paused: port open, nothing answers",
+			Action: Paused(harness.Alertmanager), Settle: 30 * time.Second,
+			Fails: []string{alertmanagerOK, containersUp, metricsVisible}},
+		{Name: "node_exporter_stopped", Does: "node-exporter container stopped",
+			Action: Stopped(harness.NodeExporter), Settle: 30 * time.Second,
+			Fails: []string{nodeExporterOK, containersUp, metricsVisible}},
+		{Name: "prometheus_stopped", Does: "Prometheus container stopped",
+			Action: Stopped(harness.Prometheus), Settle: 30 * time.Second,
+			Fails: []string{prometheusHealth, containersUp, metricsVisible}},
+	}
+}

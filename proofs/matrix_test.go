@@ -1,0 +1,57 @@
+package proofs
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/smokestack-dev/smokestack/checks"
+	"github.com/smokestack-dev/smokestack/harness"
+)
+
+var stack *harness.Stack
+
+func TestMain(m *testing.M) {
+	// Shorter deadlines than a real run: faults that hang a component would
+	// otherwise cost the default 5 s per request, many times over.
+	for k, v := range map[string]string{harness.Env.HTTPTimeout: "2s", harness.Env.CheckTimeout: "10s"} {
+		if os.Getenv(k) == "" {
+			os.Setenv(k, v)
+		}
+	}
+	os.Exit(harness.Main(m, &stack))
+}
+
+// TestFaultMatrix proves every check can fail: under each fault its checks
+// fail and every other check keeps its healthy verdict.
+func TestFaultMatrix(t *testing.T) {
+	if stack.Mode() != harness.Ephemeral {
+		t.Skip("the fault matrix breaks the stack on purpose: it runs only on an ephemeral stack (SMOKE_TARGET unset)")
+	}
+	res := Run(context.Background(), stack, checks.All(), Matrix(), t.Logf)
+	var b strings.Builder
+	res.WriteTable(&b)
+	t.Logf("fault matrix:\n%s", b.String())
+	for _, p := range res.Problems() {
+		t.Error(p)
+	}
+}
+
+// TestEveryCheckHasAFault refuses a check that no fault proves able to fail.
+func TestEveryCheckHasAFault(t *testing.T) {
+	proven := map[string]bool{}
+	for _, f := range Matrix() {
+		for _, id := range f.Fails {
+			if _, ok := checks.ByID(id); !ok {
+				t.Errorf("fault %s names unknown check %q", f.Name, id)
+			}
+			proven[id] = true
+		}
+	}
+	for _, c := range checks.All() {
+		if !proven[c.ID()] {
+			t.Errorf("%s has no fault that makes it fail: add a row to Matrix", c.ID())
+		}
+	}
+}

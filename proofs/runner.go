@@ -1,0 +1,269 @@
+package proofs
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/smokestack-dev/smokestack/checks"
+	"github.com/smokestack-dev/smokestack/harness"
+)
+
+// Cell is one check's verdict under one fault, judged against what the
+// matrix expects.
+type Cell string
+
+// Cells of the confusion table.
+const (
+	FailedAsExpected Cell = "F" // the fault was caught
+	Kept             Cell = "." // unaffected check kept its healthy verdict
+	PassedAsExpected Cell = "P" // a positive control passed
+	FalsePass        Cell = "X" // the fault was NOT caught: a broken deployment called healthy
+	FalseAlarm       Cell = "!" // a check failed that should not have
+	DefectCell       Cell = "D" // the check panicked or hung: a defect of the check
+)
+
+// Row is the outcome of one fault.
+type Row struct {
+	Fault    Fault
+	Cells    map[string]Cell
+	Verdicts map[string]checks.Verdict
+	Err      error // the fault could not be applied or restored
+}
+
+// Result is the whole matrix.
+type Result struct {
+	Checks   []checks.Check
+	Baseline map[string]checks.Verdict
+	Rows     []Row
+}
+
+// Counts sums the cells of every row.
+func (r Result) Counts() map[Cell]int {
+	out := map[Cell]int{}
+	for _, row := range r.Rows {
+		for _, c := range row.Cells {
+			out[c]++
+		}
+	}
+	return out
+}
+
+// Problems lists every false pass, false alarm, defect and broken row.
+func (r Result) Problems() []string {
+	var out []string
+	for id, v := range r.Baseline {
+		if v.Outcome == checks.Fail || v.Outcome == checks.Defect {
+			out = append(out, fmt.Sprintf("healthy stack: %s %s: %v", id, v.Outcome, v.Err))
+		}
+	}
+	for _, row := range r.Rows {
+		if row.Err != nil {
+			out = append(out, fmt.Sprintf("fault %s: %v", row.Fault.Name, row.Err))
+		}
+		for _, c := range r.Checks {
+			id := c.ID()
+			v := row.Verdicts[id]
+			switch row.Cells[id] {
+			case FalsePass:
+				out = append(out, fmt.Sprintf("FALSE PASS: %s did not fail under fault %s (%s); verdict %s", id, row.Fault.Name, row.Fault.Does, v.Outcome))
+			case FalseAlarm:
+				out = append(out, fmt.Sprintf("FALSE ALARM: %s under fault %s: %s: %v", id, row.Fault.Name, v.Outcome, v.Err))
+			case DefectCell:
+				out = append(out, fmt.Sprintf("DEFECT: %s under fault %s: %v", id, row.Fault.Name, v.Err))
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Run evaluates every check on the healthy stack, then under each fault.
+// It never stops at the first problem: the table is the deliverable.
+func Run(ctx context.Context, s *harness.Stack, all []checks.Check, faults []Fault, logf func(string, ...any)) Result {
+	res := Result{Checks: all, Baseline: evaluateAll(ctx, s, all)}
+	for _, f := range faults {
+		t0 := time.Now()
+		row := runFault(ctx, s, all, res.Baseline, f)
+		logf("fault %-28s %s in %s", f.Name, summarize(row), time.Since(t0).Round(time.Millisecond))
+		res.Rows = append(res.Rows, row)
+		if row.Err != nil && strings.Contains(row.Err.Error(), "restore") {
+			logf("fault %s could not be restored; later rows would judge a broken stack, stopping", f.Name)
+			break
+		}
+	}
+	return res
+}
+
+func runFault(ctx context.Context, s *harness.Stack, all []checks.Check, baseline map[string]checks.Verdict, f Fault) Row {
+	row := Row{Fault: f, Cells: map[string]Cell{}, Verdicts: map[string]checks.Verdict{}}
+	expectFail := map[string]bool{}
+	for _, id := range f.Fails {
+		expectFail[id] = true
+	}
+	settle := f.Settle
+	if settle == 0 {
+		settle = 20 * time.Second
+	}
+	if err := f.Apply(ctx, s); err != nil {
+		row.Err = fmt.Errorf("apply: %w", err)
+		_ = f.Restore(ctx, s)
+		return row
+	}
+	// Expected failures: poll until each has failed, within settle.
+	var expected []checks.Check
+	for _, c := range all {
+		if expectFail[c.ID()] {
+			expected = append(expected, c)
+		}
+	}
+	deadline := time.Now().Add(settle)
+	pending := expected
+	for len(pending) > 0 {
+		vs := evaluateAll(ctx, s, pending)
+		var next []checks.Check
+		for _, c := range pending {
+			v := vs[c.ID()]
+			row.Verdicts[c.ID()] = v
+			if v.Outcome != checks.Fail && v.Outcome != checks.Defect {
+				next = append(next, c)
+			}
+		}
+		pending = next
+		if len(pending) == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	// Everything else: once, now that the fault has shown.
+	var rest []checks.Check
+	for _, c := range all {
+		if !expectFail[c.ID()] {
+			rest = append(rest, c)
+		}
+	}
+	for id, v := range evaluateAll(ctx, s, rest) {
+		row.Verdicts[id] = v
+	}
+	passes := map[string]bool{}
+	for _, id := range f.Passes {
+		passes[id] = true
+	}
+	for _, c := range all {
+		id := c.ID()
+		row.Cells[id] = judge(expectFail[id], passes[id], baseline[id], row.Verdicts[id])
+	}
+	if err := f.Restore(ctx, s); err != nil {
+		row.Err = fmt.Errorf("restore: %w", err)
+		return row
+	}
+	// Back to the healthy verdicts before the next row, or the next row
+	// would count this fault's leftovers as its own.
+	err := harness.EventuallyE(ctx, "every check back to its healthy verdict after fault "+f.Name, 90*time.Second, time.Second,
+		func(ctx context.Context) error {
+			var off []string
+			for id, v := range evaluateAll(ctx, s, all) {
+				if v.Outcome != baseline[id].Outcome {
+					off = append(off, fmt.Sprintf("%s=%s", id, v.Outcome))
+				}
+			}
+			if len(off) > 0 {
+				sort.Strings(off)
+				return fmt.Errorf("still off: %s", strings.Join(off, ", "))
+			}
+			return nil
+		})
+	if err != nil {
+		row.Err = fmt.Errorf("restore: %w", err)
+	}
+	return row
+}
+
+func judge(expectFail, expectPass bool, base, got checks.Verdict) Cell {
+	if got.Outcome == checks.Defect {
+		return DefectCell
+	}
+	switch {
+	case expectFail:
+		if got.Outcome == checks.Fail {
+			return FailedAsExpected
+		}
+		return FalsePass
+	case expectPass:
+		if got.Outcome == checks.Pass {
+			return PassedAsExpected
+		}
+		return FalseAlarm
+	case got.Outcome == base.Outcome:
+		return Kept
+	}
+	return FalseAlarm
+}
+
+func evaluateAll(ctx context.Context, s *harness.Stack, cs []checks.Check) map[string]checks.Verdict {
+	out := make(map[string]checks.Verdict, len(cs))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, c := range cs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v := checks.Evaluate(ctx, s, c)
+			mu.Lock()
+			out[c.ID()] = v
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+func summarize(row Row) string {
+	n := map[Cell]int{}
+	for _, c := range row.Cells {
+		n[c]++
+	}
+	s := fmt.Sprintf("caught %d/%d", n[FailedAsExpected], n[FailedAsExpected]+n[FalsePass])
+	if n[FalsePass]+n[FalseAlarm]+n[DefectCell] > 0 {
+		s += fmt.Sprintf(", FALSE PASS %d, FALSE ALARM %d, DEFECT %d", n[FalsePass], n[FalseAlarm], n[DefectCell])
+	}
+	if row.Err != nil {
+		s += fmt.Sprintf(", ERROR %v", row.Err)
+	}
+	return s
+}
+
+// WriteTable prints the confusion table: one line per check, one column
+// per fault (numbered; the legend follows), then the totals.
+func (r Result) WriteTable(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
+	fmt.Fprint(tw, "check\thealthy")
+	for i := range r.Rows {
+		fmt.Fprintf(tw, "\t%d", i+1)
+	}
+	fmt.Fprintln(tw)
+	for _, c := range r.Checks {
+		fmt.Fprintf(tw, "%s\t%s", c.ID(), r.Baseline[c.ID()].Outcome)
+		for _, row := range r.Rows {
+			cell := row.Cells[c.ID()]
+			if cell == "" {
+				cell = "-"
+			}
+			fmt.Fprintf(tw, "\t%s", cell)
+		}
+		fmt.Fprintln(tw)
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "faults:")
+	for i, row := range r.Rows {
+		fmt.Fprintf(w, "  %2d %-30s %s\n", i+1, row.Fault.Name, row.Fault.Does)
+	}
+	n := r.Counts()
+	fmt.Fprintf(w, "cells: F caught %d, X FALSE PASS %d, ! FALSE ALARM %d, D DEFECT %d, P positive control %d, . kept %d\n",
+		n[FailedAsExpected], n[FalsePass], n[FalseAlarm], n[DefectCell], n[PassedAsExpected], n[Kept])
+}
