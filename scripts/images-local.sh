@@ -14,7 +14,7 @@
 #
 # Usage: bash scripts/images-local.sh [prometheus|alertmanager|node-exporter ...]
 # Engine: DOCKER_HOST if set, else $SMOKESTACK_ENGINE_DIR/env (written by scripts/engine.sh start).
-# SMOKESTACK_IMAGES_FORCE=1 rebuilds even when the hash matches.
+# SMOKESTACK_IMAGES_FORCE=1 rebuilds even when the hash matches, without the builder's cache.
 set -euo pipefail
 
 ENGINE_DIR="${SMOKESTACK_ENGINE_DIR:-/var/lib/smokestack-engine}"
@@ -238,7 +238,9 @@ image() {
 		prepare_context "$name"
 		log "$tag: context prepared in $(since "$t") ($(du -sh "$WORK/$name.ctx" | cut -f1))"
 		t=$(ms)
-		if ! timeout "$DOCKER_TIMEOUT" docker build -q --label "$HASH_LABEL=$hash" -t "$tag" "$WORK/$name.ctx" \
+		local nocache=()
+		[ "${SMOKESTACK_IMAGES_FORCE:-0}" != 1 ] || nocache=(--no-cache)
+		if ! timeout "$DOCKER_TIMEOUT" docker build "${nocache[@]}" -q --label "$HASH_LABEL=$hash" -t "$tag" "$WORK/$name.ctx" \
 			>"$WORK/$name.build.log" 2>&1; then
 			cat "$WORK/$name.build.log" >&2
 			die "$tag: docker build failed (output above)"
