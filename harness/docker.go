@@ -39,9 +39,9 @@ func (s ContainerState) String() string {
 }
 
 // DockerClient opens a client for the engine named by DOCKER_HOST (or the
-// default socket), negotiating the API version so old engines work.
+// default socket); the client negotiates the API version, so old engines work.
 func DockerClient() (*client.Client, error) {
-	return client.New(client.FromEnv, client.WithAPIVersionNegotiation())
+	return client.New(client.FromEnv)
 }
 
 // DockerHost names the engine DockerClient talks to, for messages.
@@ -156,4 +156,35 @@ func ownerGone(labels map[string]string, host string) bool {
 	}
 	_, err = os.Stat("/proc/" + strconv.Itoa(pid))
 	return err != nil
+}
+
+// RemoveRunE removes every container and network of one run (a detached
+// stack that `smokestack down` takes away).
+func RemoveRunE(ctx context.Context, cli *client.Client, runID string) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	f := make(client.Filters).Add("label", LabelRun+"="+runID)
+	list, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
+	if err != nil {
+		return 0, fmt.Errorf("list containers of run %s: %w", runID, err)
+	}
+	var errs []error
+	n := 0
+	for _, c := range list.Items {
+		if _, err := cli.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true}); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		n++
+	}
+	nets, err := cli.NetworkList(ctx, client.NetworkListOptions{Filters: f})
+	if err != nil {
+		return n, errors.Join(append(errs, err)...)
+	}
+	for _, nw := range nets.Items {
+		if _, err := cli.NetworkRemove(ctx, nw.ID, client.NetworkRemoveOptions{}); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return n, errors.Join(errs...)
 }

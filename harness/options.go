@@ -1,7 +1,5 @@
 package harness
 
-import "time"
-
 // Option changes how Start builds the ephemeral stack. Options are how the
 // fault proofs start a stack with a broken part; a user rarely needs one.
 type Option func(*startOptions)
@@ -13,7 +11,6 @@ type startOptions struct {
 	ruleFiles        map[string][]byte
 	logf             func(format string, args ...any)
 	detached         bool
-	readyTimeout     time.Duration
 }
 
 // WithGenesisFaults starts the reference service with these fault knobs
