@@ -59,8 +59,8 @@ stack-down:
 
 ## test-live: the critical and full smoke suite against the stack-up stack, in live mode
 test-live:
-	SMOKE_CONFIG=$(STACK_ENV) $(GO) test ./smoke -tags critical -v $(TESTFLAGS)
-	SMOKE_CONFIG=$(STACK_ENV) $(GO) test ./smoke $(TESTFLAGS)
+	source $(ENGINE_DIR)/env && SMOKE_CONFIG=$(STACK_ENV) $(GO) test ./smoke -tags critical -v $(TESTFLAGS)
+	source $(ENGINE_DIR)/env && SMOKE_CONFIG=$(STACK_ENV) $(GO) test ./smoke $(TESTFLAGS)
 
 ## lint: gofmt, go vet, staticcheck
 lint:

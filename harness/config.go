@@ -280,6 +280,9 @@ func (c Config) String() string {
 	return b.String()
 }
 
+// GoString redacts too: %#v must not be the way a credential gets out.
+func (c Config) GoString() string { return "harness.Config{" + c.String() + "}" }
+
 // RedactURL hides a password embedded in a URL (http://user:pass@host).
 func RedactURL(raw string) string {
 	u, err := url.Parse(raw)

@@ -1,0 +1,104 @@
+package checks
+
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// allowedConstraints is the closed set of build constraints a suite test
+// file may carry (ARCHITECTURE.md): critical tests carry none, so
+// -tags critical selects exactly them.
+var allowedConstraints = map[string]string{
+	"":                  "critical",
+	"!critical":         "normal",
+	"slow && !critical": "slow",
+}
+
+var suiteDirs = []string{"../smoke", "../staging", "../perf"}
+
+// TestSuiteBuildTags: every test file of the suite packages carries one
+// allowed constraint, and each group of checks has its test function.
+func TestSuiteBuildTags(t *testing.T) {
+	for _, p := range suiteProblems(suiteDirs, Groups) {
+		t.Error(p)
+	}
+}
+
+// TestSuiteBuildTagsCanFail: the meta test catches a file with a tag
+// outside the set and a group without a test function.
+func TestSuiteBuildTagsCanFail(t *testing.T) {
+	dir := t.TempDir()
+	src := "//go:build slow\n\npackage smoke\n\nimport \"testing\"\n\nfunc TestX(t *testing.T) {}\n"
+	if err := os.WriteFile(filepath.Join(dir, "x_test.go"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(suiteProblems([]string{dir}, [][]Check{{{Group: "TestMissing", Name: "y"}}}), "\n")
+	for _, want := range []string{`"slow"`, "TestMissing"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("problems %q do not mention %s", got, want)
+		}
+	}
+}
+
+func suiteProblems(dirs []string, groups [][]Check) []string {
+	var out []string
+	funcs := map[string]string{}
+	for _, dir := range dirs {
+		files, _ := filepath.Glob(filepath.Join(dir, "*_test.go"))
+		for _, f := range files {
+			src, err := os.ReadFile(f)
+			if err != nil {
+				out = append(out, err.Error())
+				continue
+			}
+			constraint := ""
+			for _, line := range strings.Split(string(src), "\n") {
+				if c, ok := strings.CutPrefix(line, "//go:build "); ok {
+					constraint = strings.TrimSpace(c)
+					break
+				}
+				if strings.HasPrefix(line, "package ") {
+					break
+				}
+			}
+			if _, ok := allowedConstraints[constraint]; !ok {
+				out = append(out, fmt.Sprintf("%s: build constraint %q is not one of none, \"!critical\", \"slow && !critical\"", f, constraint))
+			}
+			af, err := parser.ParseFile(token.NewFileSet(), f, src, parser.SkipObjectResolution)
+			if err != nil {
+				out = append(out, err.Error())
+				continue
+			}
+			for _, name := range testFuncs(af.Decls) {
+				if prev, dup := funcs[name]; dup {
+					out = append(out, fmt.Sprintf("%s defined in %s and %s", name, prev, f))
+				}
+				funcs[name] = f
+			}
+		}
+	}
+	for _, g := range groups {
+		if len(g) > 0 {
+			if _, ok := funcs[g[0].Group]; !ok {
+				out = append(out, fmt.Sprintf("group %s has no test function in %v: its checks never run", g[0].Group, dirs))
+			}
+		}
+	}
+	return out
+}
+
+func testFuncs(decls []ast.Decl) []string {
+	var out []string
+	for _, d := range decls {
+		if fn, ok := d.(*ast.FuncDecl); ok && fn.Recv == nil && strings.HasPrefix(fn.Name.Name, "Test") && fn.Name.Name != "TestMain" {
+			out = append(out, fn.Name.Name)
+		}
+	}
+	return out
+}

@@ -1,0 +1,119 @@
+package harness
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func lookup(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestLoadConfigDefaults(t *testing.T) {
+	cfg, err := LoadConfig(lookup(nil))
+	require.NoError(t, err)
+	assert.Equal(t, Ephemeral, cfg.Mode)
+	assert.True(t, cfg.CanMutate(), "a stack this run starts may be mutated")
+	assert.Equal(t, 15, cfg.Expect.Agents)
+	assert.Equal(t, DefaultTimeouts, cfg.Timeouts)
+	assert.Equal(t, Images{Prometheus: DefaultPrometheusImage, Alertmanager: DefaultAlertmanagerImage,
+		NodeExporter: DefaultNodeExporterImage, Grafana: DefaultGrafanaImage}, cfg.Images)
+}
+
+func TestLoadConfigLive(t *testing.T) {
+	cfg, err := LoadConfig(lookup(map[string]string{
+		"SMOKE_TARGET": "live", "SMOKE_A2A_URL": "http://127.0.0.1:8080/", "SMOKE_PROMETHEUS_URL": "http://127.0.0.1:9090",
+		"SMOKE_CONTAINERS": "prometheus,grafana=mon-grafana-1", "SMOKE_EXPECT_AGENTS": "12", "SMOKE_HTTP_TIMEOUT": "2s",
+	}))
+	require.NoError(t, err)
+	assert.False(t, cfg.CanMutate(), "live mode is read-only unless SMOKE_ALLOW_MUTATION=1")
+	if diff := cmp.Diff(map[Component]string{Genesis: "http://127.0.0.1:8080", Prometheus: "http://127.0.0.1:9090"}, cfg.URLs); diff != "" {
+		t.Errorf("URLs (-want +got):\n%s", diff)
+	}
+	assert.Equal(t, map[Component]string{Prometheus: "prometheus", Grafana: "mon-grafana-1"}, cfg.Containers)
+	assert.Equal(t, 12, cfg.Expect.Agents)
+	assert.Equal(t, 2*time.Second, cfg.Timeouts.HTTP)
+
+	s, err := Attach(cfg)
+	require.NoError(t, err)
+	assert.True(t, s.Has(Genesis))
+	assert.False(t, s.Has(Grafana))
+	assert.Contains(t, s.Absent(Grafana), "SMOKE_GRAFANA_URL", "an absent component's reason says what to set")
+}
+
+func TestLoadConfigRejectsBadInput(t *testing.T) {
+	for name, env := range map[string]map[string]string{
+		"unknown mode":      {"SMOKE_TARGET": "staging"},
+		"live without URLs": {"SMOKE_TARGET": "live"},
+		"URL without host":  {"SMOKE_TARGET": "live", "SMOKE_A2A_URL": "localhost:8080"},
+		"bad duration":      {"SMOKE_HTTP_TIMEOUT": "soon"},
+		"negative duration": {"SMOKE_CHECK_TIMEOUT": "-1s"},
+		"bad bool":          {"SMOKE_ALLOW_MUTATION": "please"},
+		"bad count":         {"SMOKE_EXPECT_AGENTS": "fifteen"},
+		"unknown container": {"SMOKE_CONTAINERS": "postgres"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := LoadConfig(lookup(env))
+			require.Error(t, err)
+			for k := range env {
+				assert.Contains(t, err.Error(), k, "the error names the variable to fix")
+			}
+		})
+	}
+}
+
+func TestConfigFileAndEnvPrecedence(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "stack.env")
+	require.NoError(t, os.WriteFile(f, []byte("# comment\nexport SMOKE_TARGET=live\nSMOKE_A2A_URL=\"http://127.0.0.1:1\"\nSMOKE_API_KEY=from-file\n"), 0o600))
+	cfg, err := LoadConfig(lookup(map[string]string{"SMOKE_CONFIG": f, "SMOKE_A2A_URL": "http://127.0.0.1:2"}))
+	require.NoError(t, err)
+	assert.Equal(t, Live, cfg.Mode)
+	assert.Equal(t, "http://127.0.0.1:2", cfg.URLs[Genesis], "the environment overrides the file")
+	assert.Equal(t, "from-file", cfg.APIKey.Value())
+
+	require.NoError(t, os.WriteFile(f, []byte("not a pair\n"), 0o600))
+	_, err = LoadConfig(lookup(map[string]string{"SMOKE_CONFIG": f}))
+	assert.ErrorContains(t, err, "line 1")
+}
+
+// TestSecretsNeverPrinted: a Config printed any way shows no credential.
+func TestSecretsNeverPrinted(t *testing.T) {
+	const key, pass = "sk-live-0123456789abcdef", "hunter2-grafana"
+	cfg, err := LoadConfig(lookup(map[string]string{
+		"SMOKE_TARGET": "live", "SMOKE_A2A_URL": "http://user:" + pass + "@127.0.0.1:8080",
+		"SMOKE_API_KEY": key, "SMOKE_GRAFANA_PASSWORD": pass, "SMOKE_GRAFANA_TOKEN": key,
+	}))
+	require.NoError(t, err)
+	s, _ := Attach(cfg)
+	for _, out := range []string{cfg.String(), fmt.Sprintf("%v", cfg), fmt.Sprintf("%+v", cfg), fmt.Sprintf("%#v", cfg), s.Describe()} {
+		assert.NotContains(t, out, key)
+		assert.NotContains(t, out, pass)
+	}
+	assert.Equal(t, key, cfg.APIKey.Value(), "the one place that sends it still can")
+}
+
+func TestRedactText(t *testing.T) {
+	for _, secret := range []string{
+		"sk-proj-abcdefghijklmnopqrstuvwx", "AKIAIOSFODNN7EXAMPLE", "Bearer abcdefghijklmnop",
+		"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+		"password=supersecret", "postgres://admin:s3cret@db:5432/x",
+		"-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----",
+	} {
+		got := RedactText("before " + secret + " after")
+		assert.Contains(t, got, "REDACTED", secret)
+		for _, part := range []string{"abcdefghijklmnop", "IOSFODNN7", "supersecret", "s3cret", "MIIEow", "dozjgNry"} {
+			if strings.Contains(secret, part) {
+				assert.NotContains(t, got, part)
+			}
+		}
+	}
+	assert.Equal(t, "plain text stays", RedactText("plain text stays"))
+}
