@@ -5,6 +5,14 @@ package checks
 // TestEveryCheckHasAFault refuses a check without one.
 var Groups = [][]Check{
 	Infrastructure,
+	ComponentInitialization,
+	BasicOrchestrationCritical,
+	BasicOrchestration,
+	AgentCatalogue,
+	AgentInvoke,
+	SecuritySmoke,
+	ErrorHandlingSmoke,
+	ObservabilitySmoke,
 }
 
 // All is every check of every group.

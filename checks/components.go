@@ -1,0 +1,279 @@
+package checks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/smokestack-dev/smokestack/harness"
+)
+
+// ComponentInitialization is TestComponentInitialization (critical): each
+// orchestration component is up, judged from what the service exposes —
+// its entry in the /health `components` object when the service reports
+// one, and a tiny round trip through the component itself.
+var ComponentInitialization = []Check{
+	componentCheck("htdag", "HTDAG planner: a decomposition answers with tasks", probeHTDAG),
+	componentCheck("halo", "HALO router: a one-task routing answers with an assignment", probeHALO),
+	componentCheck("aop", "AOP validator: a valid two-task plan validates", probeAOP),
+	componentCheck("error_handler", "error handler: an invalid request gets the error envelope; /resilience reports breakers", probeErrorHandler),
+	componentCheck("security", "security validator: a prompt injection is refused with SECURITY_ERROR", probeSecurity),
+	componentCheck("feature_flags", "feature flags: /flags lists the flags, the critical five among them", probeFlags),
+	componentCheck("otel", "OTEL: an orchestration answer carries a trace id", probeOTEL),
+}
+
+// HealthComponentOK are the component statuses that mean "up".
+var HealthComponentOK = []string{"ok", "healthy", "up"}
+
+// componentCheck builds the check of one component: its health entry (when
+// the service reports components) and its round trip. The component is
+// judged "not initialised" if either says so. When the service reports no
+// components and the round trip's route is not served, it skips.
+func componentCheck(component, does string, roundTrip func(context.Context, probe) error) Check {
+	name := "TestComponentInitialization/" + component
+	return Check{Group: "TestComponentInitialization", Name: component, Component: harness.Genesis, Line: lineComponents,
+		Run: func(ctx context.Context, s *harness.Stack) error {
+			p, err := newProbe(s, name, lineComponents)
+			if err != nil {
+				return err
+			}
+			reported, err := p.healthComponent(ctx, component)
+			if err != nil {
+				return err
+			}
+			err = roundTrip(ctx, p)
+			var skip *SkipError
+			if errors.As(err, &skip) && reported {
+				return nil // the health entry judged it; the round trip's route is not served here
+			}
+			return err
+		}}
+}
+
+// healthComponent judges /health components[component]. reported is false
+// when the service reports no components object at all (the real service).
+func (p probe) healthComponent(ctx context.Context, component string) (reported bool, err error) {
+	const path = "/health"
+	want := fmt.Sprintf("components.%s.status one of %s", component, strings.Join(HealthComponentOK, "|"))
+	h, resp, err := p.g.HealthE(ctx)
+	if err != nil {
+		return false, p.requestFailed(path, want, err)
+	}
+	if h.Components == nil {
+		return false, nil
+	}
+	c, ok := h.Components[component]
+	if !ok {
+		names := make([]string, 0, len(h.Components))
+		for n := range h.Components {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return true, p.failBody(path, want, fmt.Sprintf("no %s among the reported components %v", component, names), resp)
+	}
+	if !slices.Contains(HealthComponentOK, strings.ToLower(c.Status)) {
+		return true, p.failBody(path, want, fmt.Sprintf("components.%s.status %q", component, c.Status), resp)
+	}
+	return true, nil
+}
+
+func probeHTDAG(ctx context.Context, p probe) error {
+	want := "status 200 with data.tasks (at least one) and decomposition_metadata.method"
+	rep, err := p.decompose(ctx, simpleRequest, want)
+	if err != nil {
+		return err
+	}
+	d := rep.Data
+	if len(d.Tasks) == 0 || d.Metadata == nil || !slices.Contains(harness.DecompositionMethods, d.Metadata.Method) {
+		method := "absent"
+		if d.Metadata != nil {
+			method = fmt.Sprintf("%q", d.Metadata.Method)
+		}
+		return p.failBody("/orchestrate/decompose", want, fmt.Sprintf("%d tasks, method %s", len(d.Tasks), method), rep.Resp)
+	}
+	return nil
+}
+
+func probeHALO(ctx context.Context, p probe) error {
+	const path = "/orchestrate/route"
+	want := "status 200 with routing_plan.assignments[smoke-1] naming a registered agent"
+	req := harness.RouteRequest{DagID: "smoke-halo", Tasks: []harness.RouteTask{
+		{TaskID: "smoke-1", Description: "Implement the signup API endpoint", TaskType: "implement"},
+	}}
+	rep, err := p.g.RouteE(ctx, req)
+	if err != nil {
+		return p.requestFailed(path, want, err)
+	}
+	if !rep.OK() {
+		return p.failBody(path, want, fmt.Sprintf("status %d%s", rep.Resp.Status, errorCode(rep.Error)), rep.Resp)
+	}
+	plan := rep.Data.RoutingPlan
+	if plan == nil {
+		return p.failBody(path, want, "no routing_plan", rep.Resp)
+	}
+	agent, ok := plan.Assignments["smoke-1"]
+	if !ok || !slices.Contains(p.s.Config().Expect.AgentNames, agent) {
+		return p.failBody(path, want, fmt.Sprintf("assignments %v, unassigned %v", plan.Assignments, plan.UnassignedTasks), rep.Resp)
+	}
+	return nil
+}
+
+// smallPlan is a valid two-task plan in the shapes decompose and route
+// answer with: design first, then implement.
+func smallPlan() harness.ValidateRequest {
+	one, two := 0.9, 0.8
+	dag := harness.Decomposition{
+		DagID: "smoke-aop",
+		Tasks: []harness.Task{
+			{TaskID: "smoke-design", Description: "Design the signup page", TaskType: "design", Priority: &one, EstimatedComplexity: []byte("1")},
+			{TaskID: "smoke-build", Description: "Implement the signup page", TaskType: "implement", Priority: &two, EstimatedComplexity: []byte("2")},
+		},
+		Dependencies: map[string][]string{"smoke-design": {}, "smoke-build": {"smoke-design"}},
+		RootTasks:    []string{"smoke-design"},
+		LeafTasks:    []string{"smoke-build"},
+	}
+	complete := true
+	plan := harness.RoutingPlan{
+		IsComplete:      &complete,
+		Assignments:     map[string]string{"smoke-design": "spec", "smoke-build": "builder"},
+		Explanations:    map[string]string{"smoke-design": "design task", "smoke-build": "implement task"},
+		UnassignedTasks: []string{},
+		Workload:        map[string]int{"spec": 1, "builder": 1},
+	}
+	return harness.ValidateRequest{DAG: dag, RoutingPlan: plan}
+}
+
+func probeAOP(ctx context.Context, p probe) error {
+	const path = "/orchestrate/validate"
+	want := "status 200 with is_valid true for a valid two-task plan"
+	rep, err := p.g.ValidatePlanE(ctx, smallPlan())
+	if err != nil {
+		return p.requestFailed(path, want, err)
+	}
+	if err := p.notServed(rep.Resp, http.MethodPost, path); err != nil {
+		return err
+	}
+	if !rep.OK() {
+		return p.failBody(path, want, fmt.Sprintf("status %d%s", rep.Resp.Status, errorCode(rep.Error)), rep.Resp)
+	}
+	if v := rep.Data.IsValid; v == nil || !*v {
+		return p.failBody(path, want, fmt.Sprintf("is_valid %s", showBool(v)), rep.Resp)
+	}
+	return nil
+}
+
+func showBool(b *bool) string {
+	if b == nil {
+		return "absent"
+	}
+	return fmt.Sprint(*b)
+}
+
+func probeErrorHandler(ctx context.Context, p probe) error {
+	const path = "/orchestrate/decompose"
+	want := "status 400 with an error envelope: code VALIDATION_ERROR, message, request_id, timestamp"
+	rep, err := p.g.DecomposeE(ctx, harness.DecomposeRequest{UserRequest: tooShortRequest})
+	if err != nil {
+		return p.requestFailed(path, want, err)
+	}
+	e := rep.Error
+	if rep.Resp.Status != http.StatusBadRequest || e == nil || e.Code != "VALIDATION_ERROR" || e.Message == "" || e.RequestID == "" || e.Timestamp == "" {
+		return p.failBody(path, want, fmt.Sprintf("status %d, error %s", rep.Resp.Status, showAPIError(e)), rep.Resp)
+	}
+	// /resilience (part C): the breakers the error handler keeps.
+	const rpath = "/resilience"
+	rwant := "status 200 with circuit_breakers, each in state " + strings.Join(harness.BreakerStates, "|")
+	r, resp, err := p.g.ResilienceE(ctx)
+	if resp != nil && resp.Status == http.StatusNotFound {
+		return nil // not served: the envelope above is the evidence
+	}
+	if err != nil {
+		return p.requestFailed(rpath, rwant, err)
+	}
+	if r.CircuitBreakers == nil {
+		return p.failBody(rpath, rwant, "no circuit_breakers object", resp)
+	}
+	for n, b := range r.CircuitBreakers {
+		if !slices.Contains(harness.BreakerStates, b.State) {
+			return p.failBody(rpath, rwant, fmt.Sprintf("breaker %s in state %q", n, b.State), resp)
+		}
+	}
+	return nil
+}
+
+func showAPIError(e *harness.APIError) string {
+	if e == nil {
+		return "absent"
+	}
+	return fmt.Sprintf("{code %q, message %q, category %q, request_id %q}", e.Code, e.Message, e.Category(), e.RequestID)
+}
+
+func probeSecurity(ctx context.Context, p probe) error {
+	const path = "/orchestrate/decompose"
+	want := "status 400 with error code SECURITY_ERROR for a prompt injection"
+	rep, err := p.g.DecomposeE(ctx, harness.DecomposeRequest{UserRequest: injectionRequest})
+	if err != nil {
+		return p.requestFailed(path, want, err)
+	}
+	if rep.Resp.Status != http.StatusBadRequest || rep.Error == nil || rep.Error.Code != "SECURITY_ERROR" {
+		return p.failBody(path, want, fmt.Sprintf("status %d, error %s", rep.Resp.Status, showAPIError(rep.Error)), rep.Resp)
+	}
+	return nil
+}
+
+// CriticalFlags are the checklist's five flags that must exist (and, in
+// the staging checks, be enabled).
+var CriticalFlags = []string{"orchestration_enabled", "security_hardening_enabled", "error_handling_enabled", "otel_enabled", "performance_optimizations_enabled"}
+
+func probeFlags(ctx context.Context, p probe) error {
+	const path = "/flags"
+	want := "status 200 with every flag's enabled (bool) and strategy (" + strings.Join(harness.FlagStrategies, "|") + "), the critical five among them"
+	flags, resp, err := p.g.FlagsE(ctx)
+	if resp != nil && resp.Status == http.StatusNotFound {
+		return p.notServed(resp, http.MethodGet, path)
+	}
+	if err != nil {
+		return p.requestFailed(path, want, err)
+	}
+	var bad, missing []string
+	for n, f := range flags {
+		if f.Enabled == nil || !slices.Contains(harness.FlagStrategies, f.Strategy) {
+			bad = append(bad, fmt.Sprintf("%s {enabled %s, strategy %q}", n, showBool(f.Enabled), f.Strategy))
+		}
+	}
+	for _, n := range CriticalFlags {
+		if _, ok := flags[n]; !ok {
+			missing = append(missing, n)
+		}
+	}
+	sort.Strings(bad)
+	switch {
+	case len(flags) == 0:
+		return p.failBody(path, want, "no flags", resp)
+	case len(missing) > 0:
+		return p.failBody(path, want, fmt.Sprintf("%d flags, missing %s", len(flags), strings.Join(missing, ", ")), resp)
+	case len(bad) > 0:
+		return p.failBody(path, want, "malformed flags: "+problemsText(bad), resp)
+	}
+	return nil
+}
+
+func probeOTEL(ctx context.Context, p probe) error {
+	want := "status 200 with metadata.trace_id, a 32-hex W3C trace id"
+	rep, err := p.decompose(ctx, simpleRequest, want)
+	if err != nil {
+		return err
+	}
+	if rep.Metadata == nil || !validTraceID(rep.Metadata.TraceID) {
+		got := "no metadata"
+		if rep.Metadata != nil {
+			got = fmt.Sprintf("trace_id %q", rep.Metadata.TraceID)
+		}
+		return p.failBody("/orchestrate/decompose", want, got, rep.Resp)
+	}
+	return nil
+}

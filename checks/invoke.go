@@ -1,0 +1,145 @@
+package checks
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/smokestack-dev/smokestack/harness"
+)
+
+// AgentInvoke is TestAgentInvoke: POST /a2a/invoke answers a harmless call,
+// refuses what it must, and in production enforces the API key.
+var AgentInvoke = []Check{
+	{Group: "TestAgentInvoke", Name: "harmless_invoke", Component: harness.Genesis, Line: lineInvoke, Run: harmlessInvoke},
+	{Group: "TestAgentInvoke", Name: "unknown_tool_404", Component: harness.Genesis, Line: lineInvoke, Run: unknownTool404},
+	{Group: "TestAgentInvoke", Name: "malformed_body_422", Component: harness.Genesis, Line: lineInvoke, Run: malformedBody422},
+	{Group: "TestAgentInvoke", Name: "missing_key_401", Component: harness.Genesis, Line: lineInvoke, Run: missingKey401},
+	{Group: "TestAgentInvoke", Name: "wrong_key_403", Component: harness.Genesis, Line: lineInvoke, Run: wrongKey403},
+}
+
+const pathInvoke = "/a2a/invoke"
+
+// HarmlessInvoke is the call the invoke checks make: the infrastructure
+// tool that extracts an intent from text. It changes nothing and costs
+// nothing on any deployment.
+var HarmlessInvoke = harness.InvokeRequest{
+	Tool:      "extract_intent",
+	Arguments: map[string]any{"user_input": "Build a simple landing page with a signup form"},
+}
+
+func harmlessInvoke(ctx context.Context, s *harness.Stack) error {
+	p, err := newProbe(s, "TestAgentInvoke/harmless_invoke", lineInvoke)
+	if err != nil {
+		return err
+	}
+	want := fmt.Sprintf(`status 200 with a "result" for tool %q`, HarmlessInvoke.Tool)
+	inv, resp, err := p.g.InvokeE(ctx, HarmlessInvoke)
+	if err != nil {
+		return p.requestFailed(pathInvoke, want, err)
+	}
+	if resp.Status != http.StatusOK {
+		return p.failBody(pathInvoke, want, fmt.Sprintf("status %d", resp.Status), resp)
+	}
+	if r := strings.TrimSpace(string(inv.Result)); r == "" || r == "null" {
+		return p.failBody(pathInvoke, want, "no result", resp)
+	}
+	return nil
+}
+
+func unknownTool404(ctx context.Context, s *harness.Stack) error {
+	p, err := newProbe(s, "TestAgentInvoke/unknown_tool_404", lineInvoke)
+	if err != nil {
+		return err
+	}
+	want := "status 404 with a detail for an unknown tool"
+	for _, tool := range []string{"smokestack_no_such_tool", "marketing.smokestack_no_such_tool"} {
+		_, resp, err := p.g.InvokeE(ctx, harness.InvokeRequest{Tool: tool, Arguments: map[string]any{}})
+		if err != nil {
+			return p.requestFailed(pathInvoke, want, err)
+		}
+		if resp.Status != http.StatusNotFound {
+			return p.failBody(pathInvoke, want, fmt.Sprintf("status %d for tool %q", resp.Status, tool), resp)
+		}
+		if _, ok := harness.DecodeDetail(resp); !ok {
+			return p.failBody(pathInvoke, want, fmt.Sprintf("404 without a detail for tool %q", tool), resp)
+		}
+	}
+	return nil
+}
+
+func malformedBody422(ctx context.Context, s *harness.Stack) error {
+	p, err := newProbe(s, "TestAgentInvoke/malformed_body_422", lineInvoke)
+	if err != nil {
+		return err
+	}
+	want := "status 422 for a body that is not an invoke request"
+	for _, body := range []string{`{"tool": `, `{"arguments": {}}`, `{"tool": 42, "arguments": []}`} {
+		_, resp, err := p.g.InvokeE(ctx, []byte(body))
+		if err != nil {
+			return p.requestFailed(pathInvoke, want, err)
+		}
+		if resp.Status != http.StatusUnprocessableEntity {
+			return p.failBody(pathInvoke, want, fmt.Sprintf("status %d for body %s", resp.Status, body), resp)
+		}
+	}
+	return nil
+}
+
+// production says whether the auth checks apply: the configuration says
+// the target is production, or the target declares it in /health.
+func (p probe) production(ctx context.Context) (bool, error) {
+	if p.s.Config().Expect.Production {
+		return true, nil
+	}
+	env, _, err := p.g.EnvironmentE(ctx)
+	if err != nil {
+		return false, p.requestFailed("/health", "a health answer (to learn whether the target declares production)", err)
+	}
+	if env == "production" {
+		return true, nil
+	}
+	declared := "declares no environment"
+	if env != "" {
+		declared = fmt.Sprintf("declares environment %q", env)
+	}
+	return false, Skip("the target is not known to run in production (%s unset, and /health %s): outside production the contract accepts a missing key, "+
+		"so %s cannot be judged; set %s=1 for a production deployment", harness.Env.ExpectProduction, declared, p.name, harness.Env.ExpectProduction)
+}
+
+func missingKey401(ctx context.Context, s *harness.Stack) error {
+	return authCheck(ctx, s, "TestAgentInvoke/missing_key_401", "", http.StatusUnauthorized)
+}
+
+func wrongKey403(ctx context.Context, s *harness.Stack) error {
+	return authCheck(ctx, s, "TestAgentInvoke/wrong_key_403", "smokestack-wrong-key-"+harness.NewIdempotencyKey(), http.StatusForbidden)
+}
+
+// authCheck invokes the harmless tool with key ("" for none) and wants
+// status code with a JSON detail.
+func authCheck(ctx context.Context, s *harness.Stack, name, key string, code int) error {
+	p, err := newProbe(s, name, lineInvoke)
+	if err != nil {
+		return err
+	}
+	if ok, err := p.production(ctx); !ok {
+		return err
+	}
+	what := "no X-API-Key"
+	if key != "" {
+		what = "a wrong X-API-Key"
+	}
+	want := fmt.Sprintf("status %d with a JSON detail for %s in production", code, what)
+	_, resp, err := p.g.WithAPIKey(key).InvokeE(ctx, HarmlessInvoke)
+	if err != nil {
+		return p.requestFailed(pathInvoke, want, err)
+	}
+	if resp.Status != code {
+		return p.failBody(pathInvoke, want, fmt.Sprintf("status %d", resp.Status), resp)
+	}
+	if _, ok := harness.DecodeDetail(resp); !ok {
+		return p.failBody(pathInvoke, want, fmt.Sprintf("status %d without a detail", code), resp)
+	}
+	return nil
+}

@@ -1,0 +1,264 @@
+package checks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+
+	"github.com/smokestack-dev/smokestack/harness"
+)
+
+// BasicOrchestrationCritical is the critical part of TestBasicOrchestration:
+// the checklist's simple_orchestration_flow.
+var BasicOrchestrationCritical = []Check{
+	{Group: "TestBasicOrchestration", Name: "simple_orchestration_flow", Component: harness.Genesis, Line: lineFlow, Run: simpleFlow},
+}
+
+// BasicOrchestration is the rest of TestBasicOrchestration: each stage of
+// the pipeline answers correctly, judged on its invariants, not its status.
+var BasicOrchestration = []Check{
+	{Group: "TestBasicOrchestration", Name: "task_decomposition", Component: harness.Genesis, Line: lineOrchestration, Run: taskDecomposition},
+	{Group: "TestBasicOrchestration", Name: "task_routing", Component: harness.Genesis, Line: lineOrchestration, Run: taskRouting},
+	{Group: "TestBasicOrchestration", Name: "plan_validation", Component: harness.Genesis, Line: lineOrchestration, Run: planValidation},
+	{Group: "TestBasicOrchestration", Name: "orchestration_run", Component: harness.Genesis, Line: lineOrchestration, Run: orchestrationRun},
+}
+
+const (
+	pathDecompose = "/orchestrate/decompose"
+	pathRoute     = "/orchestrate/route"
+	pathValidate  = "/orchestrate/validate"
+	pathRun       = "/orchestrate/run"
+)
+
+// decomposeJudged decomposes text and judges the DAG and the envelope.
+func (p probe) decomposeJudged(ctx context.Context, text string) (*harness.Reply[harness.Decomposition], error) {
+	want := "status 200 with a well-formed acyclic task DAG"
+	rep, err := p.decompose(ctx, text, want)
+	if err != nil {
+		return nil, err
+	}
+	if problems := append(judgeDecomposition(rep.Data), envelopeProblems(rep.Resp, rep.Metadata)...); len(problems) > 0 {
+		return nil, p.failBody(pathDecompose, want, problemsText(problems), rep.Resp)
+	}
+	return rep, nil
+}
+
+// routeJudged routes a decomposition's tasks and judges the plan.
+func (p probe) routeJudged(ctx context.Context, d *harness.Decomposition) (*harness.Reply[harness.Routing], error) {
+	want := "status 200 with every task assigned to a registered agent or listed in unassigned_tasks"
+	rep, err := p.g.RouteE(ctx, harness.RouteRequestFor(d))
+	if err != nil {
+		return nil, p.requestFailed(pathRoute, want, err)
+	}
+	if !rep.OK() {
+		return nil, p.failBody(pathRoute, want, fmt.Sprintf("status %d%s", rep.Resp.Status, errorCode(rep.Error)), rep.Resp)
+	}
+	problems := judgeRouting(rep.Data.RoutingPlan, taskIDs(d), p.s.Config().Expect.AgentNames)
+	if problems = append(problems, envelopeProblems(rep.Resp, rep.Metadata)...); len(problems) > 0 {
+		return nil, p.failBody(pathRoute, want, problemsText(problems), rep.Resp)
+	}
+	return rep, nil
+}
+
+// validateJudged validates a decomposition and its routing plan, as sent by
+// the service; the error is a skip when the route is not served.
+func (p probe) validateJudged(ctx context.Context, d *harness.Reply[harness.Decomposition], r *harness.Reply[harness.Routing]) error {
+	want := "status 200 with is_valid, solvability, completeness and redundancy passed, quality_score in 0..1, no issues"
+	req := harness.ValidateRequest{DAG: d.RawData(), RoutingPlan: harness.Field(r.RawData(), "routing_plan")}
+	rep, err := p.g.ValidatePlanE(ctx, req)
+	if err != nil {
+		return p.requestFailed(pathValidate, want, err)
+	}
+	if err := p.notServed(rep.Resp, http.MethodPost, pathValidate); err != nil {
+		return err
+	}
+	if !rep.OK() {
+		return p.failBody(pathValidate, want, fmt.Sprintf("status %d%s", rep.Resp.Status, errorCode(rep.Error)), rep.Resp)
+	}
+	if problems := append(judgeValidation(rep.Data), envelopeProblems(rep.Resp, rep.Metadata)...); len(problems) > 0 {
+		return p.failBody(pathValidate, want, problemsText(problems), rep.Resp)
+	}
+	return nil
+}
+
+// runJudged runs the whole pipeline for text and judges every stage of the
+// answer; the error is a skip when the route is not served.
+func (p probe) runJudged(ctx context.Context, text string) error {
+	want := `status 200 with status "completed", a well-formed DAG, a complete routing, a valid plan and a completed result per task`
+	rep, err := p.g.RunE(ctx, harness.DecomposeRequest{UserRequest: text})
+	if err != nil {
+		return p.requestFailed(pathRun, want, err)
+	}
+	if err := p.notServed(rep.Resp, http.MethodPost, pathRun); err != nil {
+		return err
+	}
+	if !rep.OK() {
+		return p.failBody(pathRun, want, fmt.Sprintf("status %d%s", rep.Resp.Status, errorCode(rep.Error)), rep.Resp)
+	}
+	run := rep.Data
+	var problems []string
+	if run.Status != "completed" {
+		problems = append(problems, fmt.Sprintf("status %q", run.Status))
+	}
+	if run.DAG == nil {
+		problems = append(problems, "no dag")
+	} else {
+		for _, pr := range judgeDecomposition(run.DAG) {
+			problems = append(problems, "dag: "+pr)
+		}
+	}
+	var ids []string
+	if run.DAG != nil {
+		ids = taskIDs(run.DAG)
+	}
+	if plan, err := run.RoutingPlan(); err != nil {
+		problems = append(problems, err.Error())
+	} else {
+		for _, pr := range judgeRouting(plan, ids, p.s.Config().Expect.AgentNames) {
+			problems = append(problems, "routing: "+pr)
+		}
+		if len(plan.UnassignedTasks) > 0 {
+			problems = append(problems, fmt.Sprintf("routing: unassigned tasks %v", plan.UnassignedTasks))
+		}
+	}
+	if run.Validation == nil {
+		problems = append(problems, "no validation")
+	} else {
+		for _, pr := range judgeValidation(run.Validation) {
+			problems = append(problems, "validation: "+pr)
+		}
+	}
+	results, err := run.TaskResults()
+	if err != nil {
+		problems = append(problems, err.Error())
+	}
+	for _, id := range ids {
+		r, ok := results[id]
+		switch {
+		case !ok:
+			problems = append(problems, fmt.Sprintf("no result for task %s", id))
+		case r.Status != "completed":
+			problems = append(problems, fmt.Sprintf("task %s result status %q", id, r.Status))
+		}
+	}
+	for id := range results {
+		if err == nil && !slices.Contains(ids, id) {
+			problems = append(problems, fmt.Sprintf("a result for unknown task %q", id))
+		}
+	}
+	problems = append(problems, envelopeProblems(rep.Resp, rep.Metadata)...)
+	if len(problems) > 0 {
+		return p.failBody(pathRun, want, problemsText(problems), rep.Resp)
+	}
+	return nil
+}
+
+// simpleFlow is the checklist's simple orchestration flow: decompose a
+// simple request, route its tasks, validate the plan, run it. Validation
+// and run are contract part C: where the deployment does not serve them,
+// the flow judges decomposition and routing alone.
+func simpleFlow(ctx context.Context, s *harness.Stack) error {
+	p, err := newProbe(s, "TestBasicOrchestration/simple_orchestration_flow", lineFlow)
+	if err != nil {
+		return err
+	}
+	d, err := p.decomposeJudged(ctx, simpleRequest)
+	if err != nil {
+		return err
+	}
+	r, err := p.routeJudged(ctx, d.Data)
+	if err != nil {
+		return err
+	}
+	if err := p.validateJudged(ctx, d, r); err != nil && !isSkip(err) {
+		return err
+	}
+	if err := p.runJudged(ctx, simpleRequest); err != nil && !isSkip(err) {
+		return err
+	}
+	return nil
+}
+
+func isSkip(err error) bool {
+	var skip *SkipError
+	return errors.As(err, &skip)
+}
+
+func taskDecomposition(ctx context.Context, s *harness.Stack) error {
+	p, err := newProbe(s, "TestBasicOrchestration/task_decomposition", lineOrchestration)
+	if err != nil {
+		return err
+	}
+	d, err := p.decomposeJudged(ctx, richRequest)
+	if err != nil {
+		return err
+	}
+	// A request naming several phases gets several tasks with dependencies.
+	want := "a multi-task DAG (at least 3 tasks, some dependencies) for a request naming design, build, test, deploy and launch"
+	deps := 0
+	for _, ps := range d.Data.Dependencies {
+		deps += len(ps)
+	}
+	if len(d.Data.Tasks) < 3 || deps == 0 {
+		return p.failBody(pathDecompose, want, fmt.Sprintf("%d tasks, %d dependencies", len(d.Data.Tasks), deps), d.Resp)
+	}
+	// The contract's response headers.
+	var missing []string
+	for _, h := range []string{"X-Request-Id", "X-Schema-Version", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} {
+		if d.Resp.Header.Get(h) == "" {
+			missing = append(missing, h)
+		}
+	}
+	if len(missing) > 0 {
+		return p.failBody(pathDecompose, "response headers X-Request-Id, X-Schema-Version, X-RateLimit-Limit/Remaining/Reset", fmt.Sprintf("missing %v", missing), d.Resp)
+	}
+	return nil
+}
+
+func taskRouting(ctx context.Context, s *harness.Stack) error {
+	p, err := newProbe(s, "TestBasicOrchestration/task_routing", lineOrchestration)
+	if err != nil {
+		return err
+	}
+	d, err := p.decomposeJudged(ctx, richRequest)
+	if err != nil {
+		return err
+	}
+	r, err := p.routeJudged(ctx, d.Data)
+	if err != nil {
+		return err
+	}
+	// On a healthy deployment, with all agents registered, every task of a
+	// plain request finds an agent.
+	if plan := r.Data.RoutingPlan; len(plan.UnassignedTasks) > 0 {
+		return p.failBody(pathRoute, "every task of a plain request assigned (is_complete true)",
+			fmt.Sprintf("unassigned %v", plan.UnassignedTasks), r.Resp)
+	}
+	return nil
+}
+
+func planValidation(ctx context.Context, s *harness.Stack) error {
+	p, err := newProbe(s, "TestBasicOrchestration/plan_validation", lineOrchestration)
+	if err != nil {
+		return err
+	}
+	d, err := p.decomposeJudged(ctx, richRequest)
+	if err != nil {
+		return err
+	}
+	r, err := p.routeJudged(ctx, d.Data)
+	if err != nil {
+		return err
+	}
+	return p.validateJudged(ctx, d, r)
+}
+
+func orchestrationRun(ctx context.Context, s *harness.Stack) error {
+	p, err := newProbe(s, "TestBasicOrchestration/orchestration_run", lineOrchestration)
+	if err != nil {
+		return err
+	}
+	return p.runJudged(ctx, richRequest)
+}
