@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -323,8 +325,15 @@ func parseContainers(s string) (map[Component]string, error) {
 	return out, nil
 }
 
+// readEnvFile reads a KEY=VALUE file. A relative path that is not found
+// from the working directory is tried from the module root: go test runs a
+// package's tests in the package's directory, while users name files from
+// the checkout's top.
 func readEnvFile(path string) (map[string]string, error) {
 	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) && !filepath.IsAbs(path) {
+		data, err = os.ReadFile(filepath.Join(moduleRoot(), path))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", Env.ConfigFile, err)
 	}

@@ -117,3 +117,14 @@ func TestRedactText(t *testing.T) {
 	}
 	assert.Equal(t, "plain text stays", RedactText("plain text stays"))
 }
+
+func TestConfigFileRelativeToModuleRoot(t *testing.T) {
+	dir := filepath.Join("..", ".smokestack")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	f := filepath.Join(dir, "config-test.env")
+	require.NoError(t, os.WriteFile(f, []byte("SMOKE_TARGET=live\nSMOKE_A2A_URL=http://127.0.0.1:1\n"), 0o600))
+	t.Cleanup(func() { os.Remove(f) })
+	cfg, err := LoadConfig(lookup(map[string]string{"SMOKE_CONFIG": ".smokestack/config-test.env"}))
+	require.NoError(t, err, "a path from the checkout's top works from a package directory")
+	assert.Equal(t, Live, cfg.Mode)
+}

@@ -228,9 +228,10 @@ type RoutingPlan struct {
 	Explanations    map[string]string `json:"explanations"`
 	UnassignedTasks []string          `json:"unassigned_tasks"`
 	Workload        map[string]int    `json:"workload"`
+	RoutingMetadata *RoutingMetadata  `json:"routing_metadata,omitempty"`
 }
 
-// RoutingMetadata is data.routing_metadata.
+// RoutingMetadata is routing_plan.routing_metadata.
 type RoutingMetadata struct {
 	RulesApplied json.RawMessage `json:"rules_applied,omitempty"`
 	RulesMatched json.RawMessage `json:"rules_matched,omitempty"`
@@ -239,8 +240,8 @@ type RoutingMetadata struct {
 
 // Routing is the data of POST /orchestrate/route (HALO).
 type Routing struct {
-	RoutingPlan     *RoutingPlan     `json:"routing_plan"`
-	RoutingMetadata *RoutingMetadata `json:"routing_metadata,omitempty"`
+	DagID       string       `json:"dag_id,omitempty"`
+	RoutingPlan *RoutingPlan `json:"routing_plan"`
 }
 
 // RouteE is POST /orchestrate/route (HALO).

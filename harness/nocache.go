@@ -35,20 +35,24 @@ var (
 )
 
 func findStampPath() string {
+	return filepath.Join(moduleRoot(), ".smokestack", "run-stamp-"+filepath.Base(os.Args[0]))
+}
+
+// moduleRoot is the nearest directory at or above the working directory
+// that holds go.mod (the working directory itself when there is none).
+func moduleRoot() string {
 	dir, err := os.Getwd()
 	if err != nil {
-		dir = os.TempDir()
+		return os.TempDir()
 	}
 	for d := dir; ; d = filepath.Dir(d) {
 		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			dir = d
-			break
+			return d
 		}
 		if filepath.Dir(d) == d {
-			break
+			return dir
 		}
 	}
-	return filepath.Join(dir, ".smokestack", "run-stamp-"+filepath.Base(os.Args[0]))
 }
 
 // noteNetworkInput records that the running test read from the network.

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	tclog "github.com/testcontainers/testcontainers-go/log"
+
 	"github.com/smokestack-dev/smokestack/harness"
 )
 
@@ -62,6 +64,7 @@ func up(args []string) error {
 			fmt.Fprintf(os.Stderr, "smokestack: "+format+"\n", a...)
 		}
 	}
+	tclog.SetDefault(tclog.NewNoopLogger())
 	t0 := time.Now()
 	s, err := harness.Start(context.Background(), cfg, harness.Detached(), harness.WithLogf(logf))
 	if err != nil {
