@@ -122,9 +122,10 @@ func runFault(ctx context.Context, s *harness.Stack, all []checks.Check, baselin
 			expected = append(expected, c)
 		}
 	}
-	deadline := time.Now().Add(settle)
 	pending := expected
-	for len(pending) > 0 {
+	// Each evaluation gets the run's context, not the wait's shrinking one: a
+	// check cut off by the wait's deadline would "fail" and count as caught.
+	_ = harness.EventuallyE(ctx, "checks fail under fault "+f.Name, settle, 500*time.Millisecond, func(context.Context) error {
 		vs := evaluateAll(ctx, s, pending)
 		var next []checks.Check
 		for _, c := range pending {
@@ -135,11 +136,11 @@ func runFault(ctx context.Context, s *harness.Stack, all []checks.Check, baselin
 			}
 		}
 		pending = next
-		if len(pending) == 0 || time.Now().After(deadline) {
-			break
+		if len(pending) > 0 {
+			return fmt.Errorf("%d checks not failing yet", len(pending))
 		}
-		time.Sleep(500 * time.Millisecond)
-	}
+		return nil
+	})
 	// Everything else: once, now that the fault has shown.
 	var rest []checks.Check
 	for _, c := range all {
@@ -165,7 +166,7 @@ func runFault(ctx context.Context, s *harness.Stack, all []checks.Check, baselin
 	// Back to the healthy verdicts before the next row, or the next row
 	// would count this fault's leftovers as its own.
 	err := harness.EventuallyE(ctx, "every check back to its healthy verdict after fault "+f.Name, 90*time.Second, time.Second,
-		func(ctx context.Context) error {
+		func(context.Context) error {
 			var off []string
 			for id, v := range evaluateAll(ctx, s, all) {
 				if v.Outcome != baseline[id].Outcome {
