@@ -26,7 +26,7 @@ const pathInvoke = "/a2a/invoke"
 // nothing on any deployment.
 var HarmlessInvoke = harness.InvokeRequest{
 	Tool:      "extract_intent",
-	Arguments: map[string]any{"user_input": "Build a simple landing page with a signup form"},
+	Arguments: map[string]any{"text": "Build a simple landing page with a signup form"},
 }
 
 func harmlessInvoke(ctx context.Context, s *harness.Stack) error {

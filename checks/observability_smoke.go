@@ -19,14 +19,18 @@ var ObservabilitySmoke = []Check{
 }
 
 // GenesisMetrics are the metric families CONTRACT.md requires of /metrics
-// (histograms by their family name).
+// (histograms by their family name) that exist from start-up.
+// genesis_circuit_breaker_trips_total{breaker} and
+// genesis_degradations_total{component} are left out: a labelled event
+// counter has no series before its first event (a breaker trip, a fallback),
+// so a healthy fresh deployment need not expose them; the staging suite
+// drills those events and judges the counters.
 var GenesisMetrics = []string{
 	"genesis_http_requests_total", "genesis_http_request_duration_seconds",
 	"genesis_htdag_decomposition_duration_seconds", "genesis_halo_routing_duration_seconds",
 	"genesis_aop_validation_duration_seconds", "genesis_operation_duration_seconds",
 	"genesis_orchestration_tasks_total", "genesis_errors_total",
-	"genesis_circuit_breaker_state", "genesis_circuit_breaker_trips_total",
-	"genesis_retries_total", "genesis_degradations_total",
+	"genesis_circuit_breaker_state", "genesis_retries_total",
 	"genesis_feature_flag_enabled", "genesis_agents_registered", "genesis_agents_loaded",
 	"genesis_spans_exported_total", "genesis_build_info",
 }

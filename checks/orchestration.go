@@ -196,7 +196,7 @@ func taskDecomposition(ctx context.Context, s *harness.Stack) error {
 		return err
 	}
 	// A request naming several phases gets several tasks with dependencies.
-	want := "a multi-task DAG (at least 3 tasks, some dependencies) for a request naming design, build, test, deploy and launch"
+	want := "a multi-task DAG (at least 3 tasks, some dependencies) for a request naming design, build, test and deploy"
 	deps := 0
 	for _, ps := range d.Data.Dependencies {
 		deps += len(ps)
