@@ -19,6 +19,9 @@ type Fault struct {
 	// Fails lists the IDs of the checks that must fail under this fault.
 	// Every other check must keep the verdict it has on the healthy stack.
 	Fails []string
+	// Says optionally maps a check ID to text its failure must contain, so
+	// the check is proven to fail for this fault's reason, not another.
+	Says map[string]string
 	// Passes lists checks that must PASS under this fault although they
 	// skip on the healthy stack: positive controls, such as an imitation of
 	// a component this stack lacks.

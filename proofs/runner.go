@@ -24,6 +24,7 @@ const (
 	Kept             Cell = "." // unaffected check kept its healthy verdict
 	PassedAsExpected Cell = "P" // a positive control passed
 	FalsePass        Cell = "X" // the fault was NOT caught: a broken deployment called healthy
+	WrongReason      Cell = "W" // the check failed, but its message does not name this fault's symptom
 	FalseAlarm       Cell = "!" // a check failed that should not have
 	DefectCell       Cell = "D" // the check panicked or hung: a defect of the check
 )
@@ -74,6 +75,8 @@ func (r Result) Problems() []string {
 				out = append(out, fmt.Sprintf("FALSE PASS: %s did not fail under fault %s (%s); verdict %s", id, row.Fault.Name, row.Fault.Does, v.Outcome))
 			case FalseAlarm:
 				out = append(out, fmt.Sprintf("FALSE ALARM: %s under fault %s: %s: %v", id, row.Fault.Name, v.Outcome, v.Err))
+			case WrongReason:
+				out = append(out, fmt.Sprintf("WRONG REASON: %s failed under fault %s without saying %q: %v", id, row.Fault.Name, row.Fault.Says[id], v.Err))
 			case DefectCell:
 				out = append(out, fmt.Sprintf("DEFECT: %s under fault %s: %v", id, row.Fault.Name, v.Err))
 			}
@@ -158,6 +161,9 @@ func runFault(ctx context.Context, s *harness.Stack, all []checks.Check, baselin
 	for _, c := range all {
 		id := c.ID()
 		row.Cells[id] = judge(expectFail[id], passes[id], baseline[id], row.Verdicts[id])
+		if want, ok := f.Says[id]; ok && row.Cells[id] == FailedAsExpected && !strings.Contains(row.Verdicts[id].Err.Error(), want) {
+			row.Cells[id] = WrongReason
+		}
 	}
 	if err := f.Restore(ctx, s); err != nil {
 		row.Err = fmt.Errorf("restore: %w", err)
@@ -230,8 +236,8 @@ func summarize(row Row) string {
 		n[c]++
 	}
 	s := fmt.Sprintf("caught %d/%d", n[FailedAsExpected], n[FailedAsExpected]+n[FalsePass])
-	if n[FalsePass]+n[FalseAlarm]+n[DefectCell] > 0 {
-		s += fmt.Sprintf(", FALSE PASS %d, FALSE ALARM %d, DEFECT %d", n[FalsePass], n[FalseAlarm], n[DefectCell])
+	if n[FalsePass]+n[FalseAlarm]+n[DefectCell]+n[WrongReason] > 0 {
+		s += fmt.Sprintf(", FALSE PASS %d, WRONG REASON %d, FALSE ALARM %d, DEFECT %d", n[FalsePass], n[WrongReason], n[FalseAlarm], n[DefectCell])
 	}
 	if row.Err != nil {
 		s += fmt.Sprintf(", ERROR %v", row.Err)
@@ -265,6 +271,6 @@ func (r Result) WriteTable(w io.Writer) {
 		fmt.Fprintf(w, "  %2d %-30s %s\n", i+1, row.Fault.Name, row.Fault.Does)
 	}
 	n := r.Counts()
-	fmt.Fprintf(w, "cells: F caught %d, X FALSE PASS %d, ! FALSE ALARM %d, D DEFECT %d, P positive control %d, . kept %d\n",
-		n[FailedAsExpected], n[FalsePass], n[FalseAlarm], n[DefectCell], n[PassedAsExpected], n[Kept])
+	fmt.Fprintf(w, "cells: F caught %d, X FALSE PASS %d, W WRONG REASON %d, ! FALSE ALARM %d, D DEFECT %d, P positive control %d, . kept %d\n",
+		n[FailedAsExpected], n[FalsePass], n[WrongReason], n[FalseAlarm], n[DefectCell], n[PassedAsExpected], n[Kept])
 }
