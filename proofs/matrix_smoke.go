@@ -62,6 +62,20 @@ var componentChecks = []string{ciHTDAG, ciHALO, ciAOP, ciErrorHandler, ciSecurit
 // decomposing are the checks that judge a decomposition of their own.
 var decomposing = []string{flowSimple, decomposition, routing, validation}
 
+// orchestrating are the checks that need an orchestration route to answer
+// (every check that posts to /orchestrate/*).
+var orchestrating = append([]string{ciHTDAG, ciHALO, ciAOP, ciErrorHandler, ciSecurity, ciOTEL, runCheck,
+	injection, lengthLimit, cycleCheck, errorCategory}, decomposing...)
+
+// says maps each check to the text its failure must contain.
+func says(text string, ids ...string) map[string]string {
+	out := make(map[string]string, len(ids))
+	for _, id := range ids {
+		out[id] = text
+	}
+	return out
+}
+
 // smokeFaults prove the smoke checks beyond TestInfrastructure: the
 // reference service's knobs at run time, and, where no knob breaks what a
 // check judges (the shape invariants of an answer, production auth on a
@@ -71,67 +85,67 @@ func smokeFaults() []Fault {
 	faults := []Fault{}
 	for _, c := range []string{"htdag", "halo", "aop", "error_handler", "security", "feature_flags", "otel"} {
 		faults = append(faults, Fault{Name: "component_down_" + c, Does: "knob component_down=" + c + ": /health reports it down",
-			Action: Knob("component_down=" + c), Fails: []string{"TestComponentInitialization/" + c}})
+			Action: Knob("component_down=" + c), Fails: []string{"TestComponentInitialization/" + c},
+			Says: says(`components.`+c+`.status "down"`, "TestComponentInitialization/"+c)})
 	}
 	return append(faults, []Fault{
 		{Name: "tracing_off", Does: "knob tracing_off: no spans, no metadata.trace_id",
-			Action: Knob("tracing_off"), Fails: []string{ciOTEL}},
+			Action: Knob("tracing_off"), Fails: []string{ciOTEL}, Says: says(`trace_id ""`, ciOTEL)},
 		{Name: "orchestration_errors", Does: "knob error_rate=1: every orchestration request answers 500",
-			Action: Knob("error_rate=1"),
-			Fails: append([]string{ciHTDAG, ciHALO, ciAOP, ciErrorHandler, ciSecurity, ciOTEL, runCheck,
-				injection, lengthLimit, cycleCheck, errorCategory}, decomposing...)},
+			Action: Knob("error_rate=1"), Fails: orchestrating, Says: says("status 500", orchestrating...)},
 		{Name: "decompose_cycle", Does: "proxy: decompose answers a DAG whose first task depends on its last (a cycle)",
-			Action: Tampered(onData("POST", "/orchestrate/decompose", addCycle)), Fails: decomposing},
+			Action: Tampered(onData("POST", "/orchestrate/decompose", addCycle)), Fails: decomposing, Says: says("dependency cycle", decomposing...)},
 		{Name: "decompose_dangling_dependency", Does: "proxy: a decomposed task depends on a task that does not exist",
-			Action: Tampered(onData("POST", "/orchestrate/decompose", addDanglingDependency)), Fails: decomposing},
+			Action: Tampered(onData("POST", "/orchestrate/decompose", addDanglingDependency)), Fails: decomposing, Says: says(`unknown task "task_that_does_not_exist"`, decomposing...)},
 		{Name: "decompose_bad_task_type", Does: `proxy: a decomposed task has task_type "cooking"`,
-			Action: Tampered(onData("POST", "/orchestrate/decompose", badTaskType)), Fails: decomposing},
+			Action: Tampered(onData("POST", "/orchestrate/decompose", badTaskType)), Fails: decomposing, Says: says(`task_type "cooking"`, decomposing...)},
 		{Name: "decompose_headers_stripped", Does: "proxy: decompose answers without X-Request-Id and rate-limit headers",
-			Action: Tampered(tamper{match: route("POST", "/orchestrate/decompose"), response: stripHeaders}), Fails: decomposing},
+			Action: Tampered(tamper{match: route("POST", "/orchestrate/decompose"), response: stripHeaders}), Fails: decomposing, Says: says("X-Request-Id", decomposing...)},
 		{Name: "route_drops_task", Does: "proxy: routing forgets a task (neither assigned nor unassigned)",
-			Action: Tampered(onData("POST", "/orchestrate/route", dropAssignment)), Fails: []string{ciHALO, flowSimple, routing, validation}},
+			Action: Tampered(onData("POST", "/orchestrate/route", dropAssignment)), Fails: []string{ciHALO, flowSimple, routing, validation},
+			Says: says("neither assigned nor listed", flowSimple, routing, validation)},
 		{Name: "validate_says_invalid", Does: "proxy: plan validation answers is_valid false",
-			Action: Tampered(onData("POST", "/orchestrate/validate", setInvalid)), Fails: []string{ciAOP, flowSimple, validation}},
+			Action: Tampered(onData("POST", "/orchestrate/validate", setInvalid)), Fails: []string{ciAOP, flowSimple, validation}, Says: says("is_valid false", ciAOP, flowSimple, validation)},
 		{Name: "run_partial", Does: `proxy: a run answers status "partial" with one task failed`,
-			Action: Tampered(onData("POST", "/orchestrate/run", makePartial)), Fails: []string{flowSimple, runCheck}},
+			Action: Tampered(onData("POST", "/orchestrate/run", makePartial)), Fails: []string{flowSimple, runCheck}, Says: says(`status "partial"`, flowSimple, runCheck)},
 		{Name: "flags_missing", Does: "proxy: /flags lists no flags",
-			Action: Tampered(tamper{match: route("GET", "/flags"), response: jsonAnswer(200, `{}`)}), Fails: []string{ciFlags}},
+			Action: Tampered(tamper{match: route("GET", "/flags"), response: jsonAnswer(200, `{}`)}), Fails: []string{ciFlags}, Says: says("no flags", ciFlags)},
 		{Name: "resilience_garbled", Does: `proxy: /resilience reports a breaker in state "BROKEN"`,
 			Action: Tampered(tamper{match: route("GET", "/resilience"), response: jsonAnswer(200, `{"circuit_breakers":{"llm":{"state":"BROKEN","failures":0,"trips":0}}}`)}),
-			Fails:  []string{ciErrorHandler}},
+			Fails:  []string{ciErrorHandler}, Says: says(`"BROKEN"`, ciErrorHandler)},
 		{Name: "version_wrong", Does: "knob version_wrong: /a2a/version reports 0.0.0-fault, degraded",
-			Action: Knob("version_wrong"), Fails: []string{a2aVersion}},
+			Action: Knob("version_wrong"), Fails: []string{a2aVersion}, Says: says(`version "0.0.0-fault"`, a2aVersion)},
 		{Name: "card_incomplete", Does: "knob card_incomplete: the card loses the infrastructure tools, agent cards their skills",
-			Action: Knob("card_incomplete"), Fails: []string{a2aCard, agentCards}},
+			Action: Knob("card_incomplete"), Fails: []string{a2aCard, agentCards}, Says: map[string]string{a2aCard: "no extract_intent tool", agentCards: "no skills"}},
 		{Name: "unknown_agent_unhelpful", Does: `proxy: an unknown agent's card is 404 {"detail":"Not Found"}, naming no agents`,
 			Action: Tampered(tamper{match: prefix("GET", "/a2a/agents/smokestack-"), response: jsonAnswer(404, `{"detail":"Not Found"}`)}),
-			Fails:  []string{unknownAgent}},
+			Fails:  []string{unknownAgent}, Says: says("does not name", unknownAgent)},
 		{Name: "invoke_result_missing", Does: `proxy: invoke answers 200 {"result": null}`,
 			Action: Tampered(tamper{match: route("POST", "/a2a/invoke"), response: ifStatus(200, jsonAnswer(200, `{"result":null}`))}),
-			Fails:  []string{invokeOK}},
+			Fails:  []string{invokeOK}, Says: says("no result", invokeOK)},
 		{Name: "invoke_unknown_tool_200", Does: "proxy: invoke answers 200 for an unknown tool",
 			Action: Tampered(tamper{match: route("POST", "/a2a/invoke"), response: ifStatus(404, jsonAnswer(200, `{"result":{"status":"success"}}`))}),
-			Fails:  []string{invokeUnknown}},
+			Fails:  []string{invokeUnknown}, Says: says("status 200", invokeUnknown)},
 		{Name: "invoke_malformed_500", Does: "proxy: invoke answers 500 for a malformed body",
 			Action: Tampered(tamper{match: route("POST", "/a2a/invoke"), response: ifStatus(422, jsonAnswer(500, `{"detail":"Internal Server Error"}`))}),
-			Fails:  []string{invokeBadBody}},
+			Fails:  []string{invokeBadBody}, Says: says("status 500", invokeBadBody)},
 		{Name: "production_auth_enforced", Does: "positive control: proxy declares production in /health and enforces the key on invoke (401 missing, 403 wrong)",
 			Action: Tampered(declareProduction, enforceKey), Passes: []string{invoke401, invoke403}},
 		{Name: "production_auth_off", Does: "proxy: declares production in /health, but invoke ignores the key (forwarded without it)",
 			Action: Tampered(declareProduction, tamper{match: route("POST", "/a2a/invoke"), request: func(r *http.Request) { r.Header.Del("X-API-Key") }}),
-			Fails:  []string{invoke401, invoke403}},
+			Fails:  []string{invoke401, invoke403}, Says: says("status 200", invoke401, invoke403)},
 		{Name: "injection_guard_off", Does: "knob injection_guard_off: prompt injections are accepted",
-			Action: Knob("injection_guard_off"), Fails: []string{ciSecurity, injection, errorCategory}},
+			Action: Knob("injection_guard_off"), Fails: []string{ciSecurity, injection, errorCategory}, Says: says("status 200", ciSecurity, injection, errorCategory)},
 		{Name: "length_limit_off", Does: "knob length_limit_off: a 5001-character request is accepted",
-			Action: Knob("length_limit_off"), Fails: []string{lengthLimit}},
+			Action: Knob("length_limit_off"), Fails: []string{lengthLimit}, Says: says("status 200", lengthLimit)},
 		{Name: "code_guard_off", Does: "knob code_guard_off: dangerous code passes validation",
-			Action: Knob("code_guard_off"), Fails: []string{codeGuard}},
+			Action: Knob("code_guard_off"), Fails: []string{codeGuard}, Says: says("valid true", codeGuard)},
 		{Name: "cycle_check_off", Does: "knob cycle_check_off: AOP accepts a cyclic DAG",
-			Action: Knob("cycle_check_off"), Fails: []string{cycleCheck}},
+			Action: Knob("cycle_check_off"), Fails: []string{cycleCheck}, Says: says("status 200", cycleCheck)},
 		{Name: "categories_off", Does: `knob categories_off: every error's category is "unknown"`,
-			Action: Knob("categories_off"), Fails: []string{errorCategory}},
+			Action: Knob("categories_off"), Fails: []string{errorCategory}, Says: says(`category "unknown"`, errorCategory)},
 		{Name: "metrics_family_missing", Does: "proxy: /metrics without the genesis_errors_total family",
-			Action: Tampered(tamper{match: route("GET", "/metrics"), response: dropFamily("genesis_errors_total")}), Fails: []string{metricsExposed}},
+			Action: Tampered(tamper{match: route("GET", "/metrics"), response: dropFamily("genesis_errors_total")}), Fails: []string{metricsExposed}, Says: says("missing genesis_errors_total", metricsExposed)},
 	}...)
 }
 
