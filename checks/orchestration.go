@@ -85,7 +85,14 @@ func (p probe) validateJudged(ctx context.Context, d *harness.Reply[harness.Deco
 
 // runJudged runs the whole pipeline for text and judges every stage of the
 // answer; the error is a skip when the route is not served.
+//
+// A run executes the plan on the agents: on a live target that is a change
+// (a deploy agent deploys), so it runs only where the stack may be mutated.
 func (p probe) runJudged(ctx context.Context, text string) error {
+	if !p.s.CanMutate() {
+		return Skip("POST %s executes the plan on the agents, which changes a live target; %s runs it only with %s=1 (or on an ephemeral stack)",
+			pathRun, p.name, harness.Env.AllowMutation)
+	}
 	want := `status 200 with status "completed", a well-formed DAG, a complete routing, a valid plan and a completed result per task`
 	rep, err := p.g.RunE(ctx, harness.DecomposeRequest{UserRequest: text})
 	if err != nil {
@@ -158,7 +165,8 @@ func (p probe) runJudged(ctx context.Context, text string) error {
 // simpleFlow is the checklist's simple orchestration flow: decompose a
 // simple request, route its tasks, validate the plan, run it. Validation
 // and run are contract part C: where the deployment does not serve them,
-// the flow judges decomposition and routing alone.
+// the flow judges decomposition and routing alone; the run step also waits
+// for permission to mutate a live target (SMOKE_ALLOW_MUTATION=1).
 func simpleFlow(ctx context.Context, s *harness.Stack) error {
 	p, err := newProbe(s, "TestBasicOrchestration/simple_orchestration_flow", lineFlow)
 	if err != nil {

@@ -32,17 +32,47 @@ var skipsHere = map[string]string{
 	"TestObservabilitySmoke/prometheus_scrapes_genesis": "SMOKE_PROMETHEUS_URL",
 }
 
+// imitateGenesis attaches a live stack whose Genesis is g, with extra
+// configuration (for example SMOKE_ALLOW_MUTATION, SMOKE_EXPECT_PRODUCTION).
+func imitateGenesis(t *testing.T, g http.Handler, env map[string]string) *harness.Stack {
+	t.Helper()
+	srv := httptest.NewServer(g)
+	t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() })
+	cfg, err := harness.LoadConfig(func(k string) (string, bool) {
+		if v, ok := env[k]; ok {
+			return v, true
+		}
+		switch k {
+		case harness.Env.Target:
+			return "live", true
+		case harness.Env.A2AURL:
+			return srv.URL, true
+		case harness.Env.HTTPTimeout:
+			return "300ms", true
+		case harness.Env.CheckTimeout:
+			return "2s", true
+		}
+		return "", false
+	})
+	require.NoError(t, err)
+	s, err := harness.Attach(cfg)
+	require.NoError(t, err)
+	return s
+}
+
+// mutable lets checks that change the target run (the orchestration run).
+var mutable = map[string]string{harness.Env.AllowMutation: "1"}
+
 func evaluateOn(t *testing.T, g http.Handler, id string) Verdict {
 	t.Helper()
-	s := imitate(t, map[harness.Component]http.HandlerFunc{harness.Genesis: g.ServeHTTP})
-	return Evaluate(context.Background(), s, check(t, id))
+	return Evaluate(context.Background(), imitateGenesis(t, g, mutable), check(t, id))
 }
 
 // TestSmokeChecksPassOnAContractImitation: a service written from the
 // contract alone, with extra fields everywhere, passes every check (no
 // false alarm from a shape the contract allows).
 func TestSmokeChecksPassOnAContractImitation(t *testing.T) {
-	s := imitate(t, map[harness.Component]http.HandlerFunc{harness.Genesis: newGenesisImitation().ServeHTTP})
+	s := imitateGenesis(t, newGenesisImitation(), mutable)
 	for _, c := range smokeGroups() {
 		t.Run(c.ID(), func(t *testing.T) {
 			v := Evaluate(context.Background(), s, c)
@@ -54,6 +84,22 @@ func TestSmokeChecksPassOnAContractImitation(t *testing.T) {
 			require.Equal(t, Pass, v.Outcome, "%v", v.Err)
 		})
 	}
+}
+
+// TestOrchestrationRunIsAMutation: a live target that does not allow
+// mutation is not made to execute a plan; the flow judges the rest.
+func TestOrchestrationRunIsAMutation(t *testing.T) {
+	g := newGenesisImitation()
+	ran := false
+	run := g.routes["POST /orchestrate/run"]
+	g.routes["POST /orchestrate/run"] = func(w http.ResponseWriter, r *http.Request) { ran = true; run(w, r) }
+	s := imitateGenesis(t, g, nil)
+	v := Evaluate(context.Background(), s, check(t, "TestBasicOrchestration/orchestration_run"))
+	require.Equal(t, Skipped, v.Outcome, "%v", v.Err)
+	assert.Contains(t, v.Err.Error(), "SMOKE_ALLOW_MUTATION=1")
+	v = Evaluate(context.Background(), s, check(t, "TestBasicOrchestration/simple_orchestration_flow"))
+	require.Equal(t, Pass, v.Outcome, "%v", v.Err)
+	assert.False(t, ran, "the run route was called on a read-only live target")
 }
 
 // TestSmokeChecksFailOnHostileAnswers: 200s with the wrong shape, missing
@@ -186,7 +232,7 @@ func TestSmokeChecksAreBoundedOnASlowService(t *testing.T) {
 		}
 		g.ServeHTTP(w, r)
 	}
-	s := imitate(t, map[harness.Component]http.HandlerFunc{harness.Genesis: slow})
+	s := imitateGenesis(t, http.HandlerFunc(slow), mutable)
 	for _, c := range smokeGroups() {
 		if c.Component != harness.Genesis {
 			continue
@@ -213,7 +259,7 @@ func TestPartCRoutesSkipWhereNotServed(t *testing.T) {
 		delete(g.routes, r)
 	}
 	g.routes["GET /health"] = body(200, "application/json", `{"status":"healthy","agents_registered":15,"agents_loaded":0,"lazy_loading":true,"timestamp":"2026-11-27T01:00:00Z"}`)
-	s := imitate(t, map[harness.Component]http.HandlerFunc{harness.Genesis: g.ServeHTTP})
+	s := imitateGenesis(t, g, mutable)
 	want := map[string]Outcome{
 		"TestBasicOrchestration/simple_orchestration_flow": Pass,
 		"TestBasicOrchestration/plan_validation":           Skipped,
@@ -266,7 +312,7 @@ func TestAuthChecksInProduction(t *testing.T) {
 	for _, id := range []string{"TestAgentInvoke/missing_key_401", "TestAgentInvoke/wrong_key_403"} {
 		t.Run(id, func(t *testing.T) {
 			// A production service that enforces the key passes.
-			s := imitate(t, map[harness.Component]http.HandlerFunc{harness.Genesis: enforcing(declared(newGenesisImitation()))})
+			s := imitateGenesis(t, enforcing(declared(newGenesisImitation())), nil)
 			v := Evaluate(context.Background(), s, check(t, id))
 			require.Equal(t, Pass, v.Outcome, "%v", v.Err)
 			// One that declares production but lets anybody in fails.
@@ -274,23 +320,7 @@ func TestAuthChecksInProduction(t *testing.T) {
 			require.Equal(t, Fail, v.Outcome, "%v", v.Err)
 			assert.Contains(t, v.Err.Error(), "status 200")
 			// Configured production, nothing declared: judged all the same.
-			srv := httptest.NewServer(newGenesisImitation())
-			t.Cleanup(srv.Close)
-			cfg, _ := harness.LoadConfig(func(k string) (string, bool) {
-				switch k {
-				case harness.Env.Target:
-					return "live", true
-				case harness.Env.A2AURL:
-					return srv.URL, true
-				case harness.Env.ExpectProduction:
-					return "1", true
-				case harness.Env.HTTPTimeout:
-					return "300ms", true
-				}
-				return "", false
-			})
-			ps, err := harness.Attach(cfg)
-			require.NoError(t, err)
+			ps := imitateGenesis(t, newGenesisImitation(), map[string]string{harness.Env.ExpectProduction: "1"})
 			v = Evaluate(context.Background(), ps, check(t, id))
 			require.Equal(t, Fail, v.Outcome, "%v", v.Err)
 		})
