@@ -28,6 +28,11 @@ type Fault struct {
 	Passes []string
 	// Action breaks the stack and puts it back.
 	Action
+	// Stable is how long every check must hold its healthy verdict after
+	// Restore before the next row starts. Prometheus applies target changes
+	// from its discovery manager up to 5 s late, so a reloaded config can
+	// flap back briefly; rows that reload it set this.
+	Stable time.Duration
 	// Settle bounds how long the expected failures may take to show
 	// (Prometheus notices a dead target only at its next scrape).
 	Settle time.Duration

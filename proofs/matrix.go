@@ -44,6 +44,7 @@ func infrastructureFaults(targetNowhere []byte) []Fault {
 		{Name: "genesis_metrics_broken", Does: "knob metrics_broken: /metrics answers 500, Prometheus marks the target down",
 			Action: Knob("metrics_broken"), Fails: []string{metricsVisible, metricsExposed, prometheusScrape}},
 		{Name: "prometheus_target_nowhere", Does: "Prometheus reloaded with the genesis job pointed at genesis-nowhere:8080",
+			Stable: 8 * time.Second,
 			Action: PrometheusConfig(targetNowhere), Fails: []string{metricsVisible, prometheusScrape}, Says: map[string]string{metricsVisible: "genesis-nowhere:8080"}},
 		{Name: "grafana_healthy_imitation", Does: "positive control: an imitation Grafana answering healthy",
 			Action: Imitation(harness.Grafana, JSON(http.StatusOK, `{"commit":"abc","database":"ok","version":"12.2.0"}`)),

@@ -171,6 +171,7 @@ func runFault(ctx context.Context, s *harness.Stack, all []checks.Check, baselin
 	}
 	// Back to the healthy verdicts before the next row, or the next row
 	// would count this fault's leftovers as its own.
+	var goodSince time.Time
 	err := harness.EventuallyE(ctx, "every check back to its healthy verdict after fault "+f.Name, 90*time.Second, time.Second,
 		func(context.Context) error {
 			var off []string
@@ -180,8 +181,15 @@ func runFault(ctx context.Context, s *harness.Stack, all []checks.Check, baselin
 				}
 			}
 			if len(off) > 0 {
+				goodSince = time.Time{}
 				sort.Strings(off)
 				return fmt.Errorf("still off: %s", strings.Join(off, ", "))
+			}
+			if goodSince.IsZero() {
+				goodSince = time.Now()
+			}
+			if held := time.Since(goodSince); held < f.Stable {
+				return fmt.Errorf("healthy for %s of the %s required", held.Round(time.Millisecond), f.Stable)
 			}
 			return nil
 		})
