@@ -102,3 +102,16 @@ func testFuncs(decls []ast.Decl) []string {
 	}
 	return out
 }
+
+// TestEveryCheckInREADME keeps the README's table of checks complete.
+func TestEveryCheckInREADME(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range All() {
+		if !strings.Contains(string(readme), "`"+c.Group+"`") || !strings.Contains(string(readme), "`"+c.Name+"`") {
+			t.Errorf("%s is not in README.md's table of checks", c.ID())
+		}
+	}
+}
