@@ -5,6 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -19,7 +22,7 @@ import (
 //
 // A stack that cannot be had fails the run with one message; it never turns
 // into skipped tests. Main also makes sure go test never replays a cached
-// verdict (see defeatTestCache).
+// verdict (see nocache.go).
 func Main(m *testing.M, stack **Stack, opts ...Option) int {
 	flag.Parse()
 	defer touchStamp()
@@ -40,15 +43,38 @@ func Main(m *testing.M, stack **Stack, opts ...Option) int {
 	// the process, so its lines follow -v like the harness's own.
 	tclog.SetDefault(printfLogger(logf))
 	opts = append([]Option{WithLogf(logf)}, opts...)
-	t0 := time.Now()
-	s, err := Open(context.Background(), cfg, opts...)
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
-		defer cancel()
-		if err := s.Close(ctx); err != nil {
-			fmt.Fprintf(os.Stderr, "smokestack: teardown: %v\n", err)
+	// An interrupted run (Ctrl-C, CI cancelling the job) stops starting and
+	// removes its containers; a killed one leaves them to the next sweep.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var s *Stack
+	opened := make(chan struct{})
+	var closeOnce sync.Once
+	teardown := func() {
+		closeOnce.Do(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+			defer cancel()
+			if err := s.Close(ctx); err != nil {
+				fmt.Fprintf(os.Stderr, "smokestack: teardown: %v\n", err)
+			}
+		})
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	go func() {
+		if _, ok := <-sig; ok {
+			fmt.Fprintln(os.Stderr, "smokestack: interrupted; removing the stack")
+			cancel()
+			<-opened
+			teardown()
+			os.Exit(130)
 		}
 	}()
+	t0 := time.Now()
+	s, err = Open(ctx, cfg, opts...)
+	close(opened)
+	defer teardown()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "smokestack: cannot get a %s stack: %v\n", cfg.Mode, err)
 		return 2
