@@ -7,7 +7,8 @@
 
 SHELL       := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
-ENGINE_DIR  ?= /var/lib/smokestack-engine
+ENGINE_DIR  ?= $(or $(SMOKESTACK_ENGINE_DIR),/var/lib/smokestack-engine)
+export SMOKESTACK_ENGINE_DIR := $(ENGINE_DIR)
 TESTFLAGS   ?=
 STACK_ENV   ?= .smokestack/stack.env
 GO          ?= go
