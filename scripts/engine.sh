@@ -168,7 +168,8 @@ cmd_start() {
 		rm -f "$PIDFILE"
 		# One daemon at a time: two dockerds fight over the docker0 bridge.
 		local other
-		other="$(pgrep -a -x dockerd || true)"
+		# Zombies (exited, not yet reaped by their parent) hold no bridge.
+		other="$(for p in $(pgrep -x dockerd || true); do running "$p" && ps -o pid=,args= -p "$p"; done || true)"
 		[ -z "$other" ] || die "another dockerd is running (not ours, socket $SOCK does not answer):
 $other
 stop it first, or point SMOKESTACK_ENGINE_DIR at its state directory"
