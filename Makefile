@@ -22,10 +22,10 @@ LOCAL = source $(ENGINE_DIR)/env && \
 	       SMOKE_NODE_EXPORTER_IMAGE=smokestack/node-exporter:local \
 	       SMOKE_GRAFANA_IMAGE=$${SMOKE_GRAFANA_IMAGE:-none} &&
 
-.PHONY: setup engine images-local smoke-critical smoke test proofs stack-up stack-down test-live lint clean-stacks
+.PHONY: setup engine images-local genesis-image smoke-critical smoke test proofs stack-up stack-down test-live lint clean-stacks
 
 ## setup: install and start the Docker engine, build the local images (idempotent)
-setup: engine images-local
+setup: engine images-local genesis-image
 
 engine:
 	bash scripts/engine.sh install
@@ -33,6 +33,11 @@ engine:
 
 images-local: engine
 	bash scripts/images-local.sh
+
+# The reference service image, built once before test packages start in
+# parallel (each would otherwise compile it cold at the same time).
+genesis-image: engine
+	source $(ENGINE_DIR)/env && $(GO) run ./cmd/smokestack image >/dev/null
 
 ## smoke-critical: the main job — the critical smoke suite on an ephemeral stack
 smoke-critical: setup

@@ -3,6 +3,7 @@
 //
 //	smokestack up   [-env FILE]   start an ephemeral stack, write its live-mode config to FILE
 //	smokestack down [-env FILE]   remove the stack FILE describes
+//	smokestack image              build the reference Genesis image, print its tag
 package main
 
 import (
@@ -31,6 +32,8 @@ func main() {
 		err = up(os.Args[2:])
 	case "down":
 		err = down(os.Args[2:])
+	case "image":
+		err = image()
 	default:
 		usage()
 	}
@@ -44,7 +47,8 @@ func usage() {
 	fmt.Fprintln(os.Stderr, `usage:
   smokestack up   [-env FILE]  start an ephemeral stack that outlives this command;
                                write its live-mode settings to FILE (default `+defaultEnvFile+`)
-  smokestack down [-env FILE]  remove the stack FILE describes`)
+  smokestack down [-env FILE]  remove the stack FILE describes
+  smokestack image             build the reference Genesis image (what ephemeral runs use), print its tag`)
 	os.Exit(2)
 }
 
@@ -116,4 +120,23 @@ func down(args []string) error {
 		return err
 	}
 	return os.Remove(*envFile)
+}
+
+// image builds the reference service's image once, so that test packages
+// started in parallel do not each compile it cold.
+func image() error {
+	cli, err := harness.DockerClient()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	t0 := time.Now()
+	tag, err := harness.BuildGenesisImageE(ctx, cli)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "smokestack: %s ready in %s\n", tag, time.Since(t0).Round(time.Millisecond))
+	fmt.Println(tag)
+	return nil
 }
