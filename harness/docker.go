@@ -57,7 +57,7 @@ func PingDockerE(ctx context.Context, cli *client.Client, timeout time.Duration)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	if _, err := cli.Ping(ctx, client.PingOptions{}); err != nil {
-		return fmt.Errorf("no Docker engine answered at %s within %s: %w", DockerHost(), timeout, err)
+		return fmt.Errorf("no Docker engine answers at %s: %w", DockerHost(), err)
 	}
 	return nil
 }

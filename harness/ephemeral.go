@@ -155,8 +155,8 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Stack, error) {
 	return s, nil
 }
 
-const engineHint = "Point DOCKER_HOST at a running engine (on this project's machines: " +
-	"`sudo bash scripts/engine.sh install start`, then source the env file it prints), " +
+const engineHint = "Point DOCKER_HOST at a running engine (on this project's machines, as root: " +
+	"`make setup`, then `source /var/lib/smokestack-engine/env`), " +
 	"or check a running deployment instead with SMOKE_TARGET=live and SMOKE_A2A_URL, SMOKE_PROMETHEUS_URL, ... (README)"
 
 // prepareTestcontainersEnv sets the two testcontainers settings these

@@ -76,7 +76,7 @@ func Main(m *testing.M, stack **Stack, opts ...Option) int {
 	close(opened)
 	defer teardown()
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "smokestack: cannot get a %s stack: %v\n", cfg.Mode, err)
+		fmt.Fprintf(os.Stderr, "smokestack: cannot get the %s stack: %v\n", cfg.Mode, err)
 		return 2
 	}
 	fmt.Fprintf(os.Stderr, "smokestack: %s (ready in %s)\n", s.Describe(), time.Since(t0).Round(time.Millisecond))
