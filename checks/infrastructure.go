@@ -29,7 +29,7 @@ var Infrastructure = []Check{
 	{Group: "TestInfrastructure", Name: "grafana_health", Component: harness.Grafana, Line: lineServiceHealth, Run: grafanaHealth},
 	{Group: "TestInfrastructure", Name: "alertmanager_health", Component: harness.Alertmanager, Line: lineMonitoring, Run: alertmanagerHealth},
 	{Group: "TestInfrastructure", Name: "node_exporter_metrics", Component: harness.NodeExporter, Line: lineMonitoring, Run: nodeExporterMetrics},
-	{Group: "TestInfrastructure", Name: "containers_up", Component: harness.Prometheus, Line: lineContainers, Run: containersUp},
+	{Group: "TestInfrastructure", Name: "containers_up", Component: harness.Docker, Line: lineContainers, Run: containersUp},
 	{Group: "TestInfrastructure", Name: "metrics_visible", Component: harness.Prometheus, Line: lineMetrics, Run: metricsVisible},
 }
 
@@ -240,7 +240,7 @@ func containersUp(ctx context.Context, s *harness.Stack) error {
 		err = harness.PingDockerE(ctx, cli, s.Config().Timeouts.HTTP)
 	}
 	if err != nil {
-		return fail(name, harness.Prometheus, harness.DockerHost(), "a Docker engine that answers", "none", lineContainers, err)
+		return fail(name, harness.Docker, harness.DockerHost(), "a Docker engine that answers", "none", lineContainers, err)
 	}
 	var bad, seen []string
 	for _, c := range harness.Monitoring {
@@ -259,11 +259,11 @@ func containersUp(ctx context.Context, s *harness.Stack) error {
 		}
 	}
 	if len(bad) > 0 {
-		return fail(name, harness.Prometheus, harness.DockerHost(), "every monitoring container running (Up)",
+		return fail(name, harness.Docker, harness.DockerHost(), "every monitoring container running (Up)",
 			strings.Join(bad, "; "), lineContainers, fmt.Errorf("up: %s", strings.Join(seen, ", ")))
 	}
 	if len(seen) == 0 {
-		return fail(name, harness.Prometheus, harness.DockerHost(), "at least one monitoring container to inspect",
+		return fail(name, harness.Docker, harness.DockerHost(), "at least one monitoring container to inspect",
 			"none of "+fmt.Sprint(harness.Monitoring)+" among the configured containers", lineContainers, nil)
 	}
 	return nil

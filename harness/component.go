@@ -15,6 +15,10 @@ const (
 	Grafana      Component = "grafana"
 )
 
+// Docker is the engine that runs the monitoring containers: not a
+// component of the deployment, but what the containers check talks to.
+const Docker Component = "docker"
+
 // Components lists every component in the order reports show them.
 var Components = []Component{Genesis, Prometheus, Alertmanager, NodeExporter, Grafana}
 
@@ -34,6 +38,8 @@ func (c Component) Title() string {
 		return "node-exporter"
 	case Grafana:
 		return "Grafana"
+	case Docker:
+		return "Docker engine"
 	}
 	return fmt.Sprintf("unknown component %q", string(c))
 }
