@@ -22,7 +22,7 @@ LOCAL = source $(ENGINE_DIR)/env && \
 	       SMOKE_NODE_EXPORTER_IMAGE=smokestack/node-exporter:local \
 	       SMOKE_GRAFANA_IMAGE=$${SMOKE_GRAFANA_IMAGE:-none} &&
 
-.PHONY: setup engine images-local genesis-image smoke-critical smoke test proofs stack-up stack-down test-live lint clean-stacks
+.PHONY: setup engine images-local genesis-image smoke-critical smoke test proofs perf stack-up stack-down test-live lint clean-stacks
 
 ## setup: install and start the Docker engine, build the local images (idempotent)
 setup: engine images-local genesis-image
@@ -54,6 +54,10 @@ test: setup
 ## proofs: the fault matrix alone, with its confusion table
 proofs: setup
 	$(LOCAL) $(GO) test ./proofs -v -timeout 30m $(TESTFLAGS)
+
+## perf: the P95 budgets as testing.B benchmarks (HTDAG <200ms, HALO <100ms, AOP <50ms)
+perf: setup
+	$(LOCAL) $(GO) test ./perf -bench . -run '^$$' $(TESTFLAGS)
 
 ## stack-up: start one stack for several packages; writes $(STACK_ENV)
 stack-up: setup

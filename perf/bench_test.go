@@ -1,0 +1,64 @@
+package perf
+
+import (
+	"context"
+	"flag"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/smokestack-dev/smokestack/harness"
+)
+
+var stack *harness.Stack
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	// Benchmarks only run with -bench; without it there is nothing here
+	// that needs a stack, so none is started.
+	if f := flag.Lookup("test.bench"); f == nil || f.Value.String() == "" {
+		os.Exit(m.Run())
+	}
+	os.Exit(harness.Main(m, &stack))
+}
+
+func BenchmarkHTDAG(b *testing.B) { benchOp(b, "htdag") }
+func BenchmarkHALO(b *testing.B)  { benchOp(b, "halo") }
+func BenchmarkAOP(b *testing.B)   { benchOp(b, "aop") }
+
+// benchOp times one request per iteration, one at a time (the budgets are
+// per request, not under concurrency), and judges the P95 at the end.
+func benchOp(b *testing.B, name string) {
+	ctx := context.Background()
+	ops, skipped, err := Ops(ctx, stack)
+	if err != nil {
+		b.Fatalf("perf %s: preparing the plan on %s failed: %v", name, stack.URL(harness.Genesis), err)
+	}
+	if reason, ok := skipped[name]; ok {
+		b.Skip(reason)
+	}
+	var op Op
+	for _, o := range ops {
+		if o.Name == name {
+			op = o
+		}
+	}
+	l := harness.NewLatencies()
+	for b.Loop() {
+		t0 := time.Now()
+		if err := op.Do(ctx); err != nil {
+			l.Fail(err)
+			continue
+		}
+		l.Record(time.Since(t0))
+	}
+	ms := func(p float64) float64 { return float64(l.Percentile(p)) / float64(time.Millisecond) }
+	b.ReportMetric(ms(50), "p50-ms")
+	b.ReportMetric(ms(95), "p95-ms")
+	b.ReportMetric(ms(99), "p99-ms")
+	v := op.Budget.Judge(l)
+	b.Logf("%s on %s: %s (%s)", name, stack.URL(harness.Genesis), v, l.Summary())
+	if !v.Met {
+		b.Errorf("perf %s on %s: want %s, got %s", name, stack.URL(harness.Genesis), op.Budget.Source, v)
+	}
+}
