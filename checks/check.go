@@ -17,7 +17,12 @@ type Check struct {
 	Name      string            // the subtest: "a2a_health"
 	Line      string            // the checklist line it enforces, quoted in failures
 	Component harness.Component // what it judges
-	Run       func(ctx context.Context, s *harness.Stack) error
+	// Mutates marks a check that changes the target (a flag drill, a
+	// breaker trip, a synthetic alert). It runs alone — never beside other
+	// checks, whose verdicts it would disturb — and only where the stack
+	// allows mutation; its Run must skip otherwise (see RequireMutation).
+	Mutates bool
+	Run     func(ctx context.Context, s *harness.Stack) error
 }
 
 // ID is the check's go test selector: "TestInfrastructure/a2a_health".
@@ -143,14 +148,27 @@ func Require(t harness.TestingT, s *harness.Stack, c Check) {
 	}
 }
 
-// RunGroup runs every check of a group as subtests of t, in parallel:
-// checks are read-only, and on-call waits for the slowest, not the sum.
+// RunGroup runs every check of a group as subtests of t. Read-only checks
+// run in parallel (on-call waits for the slowest, not the sum); checks that
+// mutate the target run first, one at a time, before any parallel one
+// starts (go test holds parallel subtests until the parent returns).
 func RunGroup(t *testing.T, s *harness.Stack, group []Check) {
 	t.Helper()
 	for _, c := range group {
 		t.Run(c.Name, func(t *testing.T) {
-			t.Parallel()
+			if !c.Mutates {
+				t.Parallel()
+			}
 			Require(t, s, c)
 		})
 	}
+}
+
+// RequireMutation is how a mutating check starts: it skips, saying why,
+// where the stack may not be changed (a live target without opt-in).
+func RequireMutation(s *harness.Stack) error {
+	if s.CanMutate() {
+		return nil
+	}
+	return Skip("this check changes the target; live mode is read-only: set %s=1 to allow it", harness.Env.AllowMutation)
 }

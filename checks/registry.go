@@ -1,7 +1,8 @@
 package checks
 
 // Groups lists every group of checks in checklist order. A new group is
-// added here, and its checks get rows in the fault matrix (package proofs);
+// added here (or, for the staging groups, appended from its own file's
+// init), and its checks get rows in the fault matrix (package proofs);
 // TestEveryCheckHasAFault refuses a check without one.
 var Groups = [][]Check{
 	Infrastructure,

@@ -13,6 +13,10 @@ const (
 	Alertmanager Component = "alertmanager"
 	NodeExporter Component = "node-exporter"
 	Grafana      Component = "grafana"
+	// LLMPlanner is the LLM planner upstream HTDAG asks first. Ephemeral
+	// stacks run the reference one (`genesis planner`) so that checks can
+	// take it down and watch the service degrade instead of failing.
+	LLMPlanner Component = "llm-planner"
 )
 
 // Docker is the engine that runs the monitoring containers: not a
@@ -20,7 +24,7 @@ const (
 const Docker Component = "docker"
 
 // Components lists every component in the order reports show them.
-var Components = []Component{Genesis, Prometheus, Alertmanager, NodeExporter, Grafana}
+var Components = []Component{Genesis, Prometheus, Alertmanager, NodeExporter, Grafana, LLMPlanner}
 
 // Monitoring lists the four monitoring containers the checklist expects "Up".
 var Monitoring = []Component{Prometheus, Grafana, NodeExporter, Alertmanager}
@@ -38,6 +42,8 @@ func (c Component) Title() string {
 		return "node-exporter"
 	case Grafana:
 		return "Grafana"
+	case LLMPlanner:
+		return "LLM planner upstream"
 	case Docker:
 		return "Docker engine"
 	}
@@ -52,4 +58,10 @@ func (c Component) Valid() bool {
 		}
 	}
 	return false
+}
+
+// URLVar is the live-mode variable that gives the component's URL.
+func (c Component) URLVar() string {
+	return map[Component]string{Genesis: Env.A2AURL, Prometheus: Env.PrometheusURL, Alertmanager: Env.AlertmanagerURL,
+		NodeExporter: Env.NodeExporterURL, Grafana: Env.GrafanaURL, LLMPlanner: Env.LLMURL}[c]
 }

@@ -49,6 +49,7 @@ var DefaultAgents = []string{
 var Env = struct {
 	Target, ConfigFile, AllowMutation                                   string
 	A2AURL, PrometheusURL, AlertmanagerURL, NodeExporterURL, GrafanaURL string
+	LLMURL                                                              string
 	GrafanaUser, GrafanaPassword, GrafanaToken                          string
 	APIKey, AdminKey, Containers                                        string
 	ExpectAgents, ExpectAgentNames, ExpectProduction                    string
@@ -58,7 +59,7 @@ var Env = struct {
 }{
 	Target: "SMOKE_TARGET", ConfigFile: "SMOKE_CONFIG", AllowMutation: "SMOKE_ALLOW_MUTATION",
 	A2AURL: "SMOKE_A2A_URL", PrometheusURL: "SMOKE_PROMETHEUS_URL", AlertmanagerURL: "SMOKE_ALERTMANAGER_URL",
-	NodeExporterURL: "SMOKE_NODE_EXPORTER_URL", GrafanaURL: "SMOKE_GRAFANA_URL",
+	NodeExporterURL: "SMOKE_NODE_EXPORTER_URL", GrafanaURL: "SMOKE_GRAFANA_URL", LLMURL: "SMOKE_LLM_URL",
 	GrafanaUser: "SMOKE_GRAFANA_USER", GrafanaPassword: "SMOKE_GRAFANA_PASSWORD", GrafanaToken: "SMOKE_GRAFANA_TOKEN",
 	APIKey: "SMOKE_API_KEY", AdminKey: "SMOKE_ADMIN_KEY", Containers: "SMOKE_CONTAINERS",
 	ExpectAgents: "SMOKE_EXPECT_AGENTS", ExpectAgentNames: "SMOKE_EXPECT_AGENT_NAMES", ExpectProduction: "SMOKE_EXPECT_PRODUCTION",
@@ -219,10 +220,8 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 			cfg.Expect.Agents = v
 		}
 	}
-	for c, k := range map[Component]string{
-		Genesis: Env.A2AURL, Prometheus: Env.PrometheusURL, Alertmanager: Env.AlertmanagerURL,
-		NodeExporter: Env.NodeExporterURL, Grafana: Env.GrafanaURL,
-	} {
+	for _, c := range Components {
+		k := c.URLVar()
 		v := strings.TrimRight(str(k, ""), "/")
 		if v == "" {
 			continue

@@ -14,10 +14,8 @@ func (s *Stack) LiveEnv() map[string]string {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	env := map[string]string{Env.Target: string(Live), Env.AllowMutation: "1", "SMOKE_STACK_RUN": s.runID}
-	vars := map[Component]string{Genesis: Env.A2AURL, Prometheus: Env.PrometheusURL,
-		Alertmanager: Env.AlertmanagerURL, NodeExporter: Env.NodeExporterURL, Grafana: Env.GrafanaURL}
 	for c, u := range s.urls {
-		env[vars[c]] = u
+		env[c.URLVar()] = u
 	}
 	var names []string
 	for c, n := range s.names {

@@ -36,7 +36,7 @@ import (
 // Ports the components listen on inside the stack's network.
 var containerPorts = map[Component]string{
 	Genesis: "8080/tcp", Prometheus: "9090/tcp", Alertmanager: "9093/tcp",
-	NodeExporter: "9100/tcp", Grafana: "3000/tcp",
+	NodeExporter: "9100/tcp", Grafana: "3000/tcp", LLMPlanner: "8090/tcp",
 }
 
 // ErrNoEngine wraps the failure to reach a Docker engine in ephemeral mode.
@@ -188,6 +188,7 @@ func (s *Stack) containerSpecs(o startOptions, genesisImage string) ([]container
 		"GENESIS_API_KEY":     cfg.APIKey.Value(),
 		"GENESIS_ADMIN_KEY":   cfg.AdminKey.Value(),
 		"GENESIS_FAULTS":      o.genesisFaults,
+		"GENESIS_LLM_URL":     "http://" + string(LLMPlanner) + ":8090",
 	}
 	for k, v := range o.genesisEnv {
 		genesisEnv[k] = v
@@ -227,6 +228,9 @@ func (s *Stack) containerSpecs(o startOptions, genesisImage string) ([]container
 	specs := []containerSpec{
 		{comp: Genesis, image: genesisImage, env: genesisEnv,
 			wait: wait.ForHTTP("/a2a/version").WithPort("8080/tcp").WithStatusCodeMatcher(anyStatus)},
+		// The LLM planner upstream: the same binary, another mode.
+		{comp: LLMPlanner, image: genesisImage, cmd: []string{"planner"}, env: map[string]string{"PLANNER_PORT": "8090"},
+			wait: wait.ForHTTP("/health").WithPort("8090/tcp")},
 		{comp: NodeExporter, image: cfg.Images.NodeExporter,
 			cmd:  []string{"--web.listen-address=:9100", "--no-collector.wifi", "--no-collector.hwmon"},
 			wait: wait.ForHTTP("/metrics").WithPort("9100/tcp")},

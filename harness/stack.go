@@ -44,13 +44,11 @@ func Open(ctx context.Context, cfg Config, opts ...Option) (*Stack, error) {
 // URL are absent, and their checks skip saying which variable to set.
 func Attach(cfg Config) (*Stack, error) {
 	s := newStack(cfg)
-	vars := map[Component]string{Genesis: Env.A2AURL, Prometheus: Env.PrometheusURL,
-		Alertmanager: Env.AlertmanagerURL, NodeExporter: Env.NodeExporterURL, Grafana: Env.GrafanaURL}
 	for _, c := range Components {
 		if u, ok := cfg.URLs[c]; ok {
 			s.urls[c] = u
 		} else {
-			s.absent[c] = fmt.Sprintf("%s is not configured for this live target: set %s", c.Title(), vars[c])
+			s.absent[c] = fmt.Sprintf("%s is not configured for this live target: set %s", c.Title(), c.URLVar())
 		}
 	}
 	for c, n := range cfg.Containers {

@@ -28,8 +28,16 @@ func Matrix() []Fault {
 	if err != nil {
 		panic(err)
 	}
-	return append(append(infrastructureFaults(targetNowhere), smokeFaults()...), containerFaults()...)
+	out := append(infrastructureFaults(targetNowhere), smokeFaults()...)
+	for _, set := range faultSets {
+		out = append(out, set()...)
+	}
+	return append(out, containerFaults()...)
 }
+
+// faultSets are the rows of further groups (staging), each registered from
+// its own file's init, so that groups grow without editing this file.
+var faultSets []func() []Fault
 
 // infrastructureFaults prove TestInfrastructure; knobs, reloads, imitations.
 func infrastructureFaults(targetNowhere []byte) []Fault {
