@@ -22,29 +22,10 @@ func TestVerdictNeverCached(t *testing.T) {
 	if stack.Mode() != harness.Ephemeral {
 		t.Skip("breaks the stack on purpose: runs only on an ephemeral stack")
 	}
-	gomod, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		t.Fatalf("go env GOMOD: %v", err)
-	}
-	root := filepath.Dir(strings.TrimSpace(string(gomod)))
-	env := []string{}
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "SMOKE_") {
-			env = append(env, kv)
-		}
-	}
-	for k, v := range stack.LiveEnv() {
-		env = append(env, k+"="+v)
-	}
 	run := func(label string) (string, error) {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, "go", "test", "./smoke", "-tags", "critical")
-		cmd.Dir = root
-		cmd.Env = env
-		out, err := cmd.CombinedOutput()
-		t.Logf("%s run: %s", label, lastLines(string(out), 3))
-		return string(out), err
+		out, err := goTestLive(t, "./smoke", "-tags", "critical")
+		t.Logf("%s run: %s", label, lastLines(out, 3))
+		return out, err
 	}
 
 	for _, label := range []string{"first healthy", "second healthy"} {
@@ -78,4 +59,30 @@ func lastLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, " | ")
+}
+
+// goTestLive runs `go test ARGS` from the module root in live mode against
+// this package's stack (its URLs and keys, nothing else of SMOKE_*).
+func goTestLive(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	gomod, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		t.Fatalf("go env GOMOD: %v", err)
+	}
+	env := []string{}
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "SMOKE_") {
+			env = append(env, kv)
+		}
+	}
+	for k, v := range stack.LiveEnv() {
+		env = append(env, k+"="+v)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", append([]string{"test"}, args...)...)
+	cmd.Dir = filepath.Dir(strings.TrimSpace(string(gomod)))
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	return string(out), err
 }

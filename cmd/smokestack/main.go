@@ -4,6 +4,11 @@
 //	smokestack up   [-env FILE]   start an ephemeral stack, write its live-mode config to FILE
 //	smokestack down [-env FILE]   remove the stack FILE describes
 //	smokestack image              build the reference Genesis image, print its tag
+//	smokestack gate    [FILE]     judge a go test -json stream: pass rate >= 95 %
+//	smokestack verdict [FILE]     SHIP, ROLLBACK or HOLD: the gate plus the rollback triggers
+//
+// Exit codes: 0 pass/SHIP, 1 fail/ROLLBACK, 2 usage or unreadable input,
+// 3 HOLD (evidence missing: do not ship).
 package main
 
 import (
@@ -18,6 +23,7 @@ import (
 	tclog "github.com/testcontainers/testcontainers-go/log"
 
 	"github.com/smokestack-dev/smokestack/harness"
+	"github.com/smokestack-dev/smokestack/verdict"
 )
 
 const defaultEnvFile = ".smokestack/stack.env"
@@ -34,6 +40,10 @@ func main() {
 		err = down(os.Args[2:])
 	case "image":
 		err = image()
+	case "gate":
+		os.Exit(gate(os.Args[2:]))
+	case "verdict":
+		os.Exit(decide(os.Args[2:]))
 	default:
 		usage()
 	}
@@ -48,7 +58,12 @@ func usage() {
   smokestack up   [-env FILE]  start an ephemeral stack that outlives this command;
                                write its live-mode settings to FILE (default `+defaultEnvFile+`)
   smokestack down [-env FILE]  remove the stack FILE describes
-  smokestack image             build the reference Genesis image (what ephemeral runs use), print its tag`)
+  smokestack image             build the reference Genesis image (what ephemeral runs use), print its tag
+  smokestack gate [-min-pass-rate 0.95] [-all] [FILE]
+                               judge a go test -json stream (FILE or stdin); exit 0 pass, 1 fail
+  smokestack verdict [-min-pass-rate 0.95] [-window 5m] [FILE]
+                               the gate plus the rollback triggers read from Prometheus
+                               (SMOKE_PROMETHEUS_URL or SMOKE_CONFIG); exit 0 SHIP, 1 ROLLBACK, 3 HOLD`)
 	os.Exit(2)
 }
 
@@ -139,4 +154,80 @@ func image() error {
 	fmt.Fprintf(os.Stderr, "smokestack: %s ready in %s\n", tag, time.Since(t0).Round(time.Millisecond))
 	fmt.Println(tag)
 	return nil
+}
+
+func readRun(path string) (verdict.Run, error) {
+	in := os.Stdin
+	if path != "" && path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return verdict.Run{}, err
+		}
+		defer f.Close()
+		in = f
+	}
+	return verdict.Parse(in)
+}
+
+func gate(args []string) int {
+	fs := flag.NewFlagSet("gate", flag.ExitOnError)
+	rate := fs.Float64("min-pass-rate", 0.95, "the smallest share of judged checks that must pass")
+	all := fs.Bool("all", false, "every check must pass (the critical suite's rule)")
+	_ = fs.Parse(args)
+	run, err := readRun(fs.Arg(0))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "smokestack gate: %v\n", err)
+		return 2
+	}
+	r := verdict.Gate{MinPassRate: *rate, RequireAll: *all}.Judge(run)
+	fmt.Println(r.Summary())
+	for _, f := range r.Failures {
+		fmt.Printf("  failed %s: %s\n", f.Test, harness.RedactText(f.Headline))
+	}
+	for _, reason := range r.Reasons {
+		fmt.Printf("  because %s\n", harness.RedactText(reason))
+	}
+	if !r.OK {
+		return 1
+	}
+	return 0
+}
+
+func decide(args []string) int {
+	fs := flag.NewFlagSet("verdict", flag.ExitOnError)
+	rate := fs.Float64("min-pass-rate", 0.95, "the smallest share of judged checks that must pass")
+	window := fs.String("window", "5m", "PromQL range over which latency and error rate are read")
+	_ = fs.Parse(args)
+	if _, err := time.ParseDuration(*window); err != nil {
+		fmt.Fprintf(os.Stderr, "smokestack verdict: -window %q: %v\n", *window, err)
+		return 2
+	}
+	run, err := readRun(fs.Arg(0))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "smokestack verdict: %v\n", err)
+		return 2
+	}
+	cfg, err := harness.ConfigFromEnv()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "smokestack verdict: %v\n", err)
+		return 2
+	}
+	cfg.Mode = harness.Live
+	s, err := harness.Attach(cfg)
+	if err != nil || !s.Has(harness.Prometheus) {
+		fmt.Fprintf(os.Stderr, "smokestack verdict: the rollback triggers are read from Prometheus: set %s\n", harness.Env.PrometheusURL)
+		return 2
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.Timeouts.Check)
+	defer cancel()
+	g := verdict.Gate{MinPassRate: *rate}.Judge(run)
+	r := verdict.Decide(g, verdict.ReadTriggersE(ctx, s.Prometheus(), verdict.Triggers(*window)))
+	fmt.Print(r.String())
+	switch r.Decision {
+	case verdict.Ship:
+		return 0
+	case verdict.Rollback:
+		return 1
+	}
+	return 3
 }
