@@ -67,10 +67,10 @@ stack-up: setup
 stack-down:
 	source $(ENGINE_DIR)/env && $(GO) run ./cmd/smokestack down -env $(STACK_ENV)
 
-## test-live: the critical and full smoke suite against the stack-up stack, in live mode
+## test-live: the critical and full smoke suite against the stack-up stack, in live mode, through the gate
 test-live:
 	source $(ENGINE_DIR)/env && SMOKE_CONFIG=$(STACK_ENV) $(GO) test ./smoke -tags critical -v $(TESTFLAGS)
-	source $(ENGINE_DIR)/env && SMOKE_CONFIG=$(STACK_ENV) $(GO) test ./smoke $(TESTFLAGS)
+	source $(ENGINE_DIR)/env && SMOKE_CONFIG=$(STACK_ENV) $(GO) test -json ./smoke $(TESTFLAGS) | $(GO) run ./cmd/smokestack gate
 
 ## lint: gofmt, go vet, staticcheck
 lint:
