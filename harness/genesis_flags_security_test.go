@@ -1,0 +1,92 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestReadTailKeepsTheEnd(t *testing.T) {
+	var b strings.Builder
+	for i := 0; i < 1000; i++ {
+		b.WriteString("line of the log number xxxxxxxx\n")
+	}
+	b.WriteString("the last line\n")
+	got, err := readTail(strings.NewReader(b.String()), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) > 100 || !strings.HasSuffix(string(got), "the last line\n") || !strings.HasPrefix(string(got), "line") {
+		t.Errorf("readTail kept %q", got)
+	}
+}
+
+func TestLogsOfALiveStackAreUnavailable(t *testing.T) {
+	s, err := Attach(Config{Mode: Live, URLs: map[Component]string{Genesis: "http://127.0.0.1:1"}, Timeouts: DefaultTimeouts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.LogsE(context.Background(), Genesis)
+	var un *LogsUnavailableError
+	if !errors.As(err, &un) || !strings.Contains(un.Reason, "live") {
+		t.Errorf("LogsE on a live stack: %v, want a LogsUnavailableError naming live mode", err)
+	}
+}
+
+// TestSetFlagSendsTheAdminKeyAndDecodes: the admin key goes in X-Admin-Key,
+// the body is {"enabled": ...}, an enveloped answer decodes, and a refusal
+// comes back as a response without a flag.
+func TestSetFlagSendsTheAdminKeyAndDecodes(t *testing.T) {
+	var gotKey, gotBody string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotKey = r.Header.Get("X-Admin-Key")
+		b := make([]byte, 100)
+		n, _ := r.Body.Read(b)
+		gotBody = string(b[:n])
+		w.Header().Set("Content-Type", "application/json")
+		if gotKey != "adm" {
+			w.WriteHeader(403)
+			_, _ = w.Write([]byte(`{"detail":"Invalid admin key"}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"data":{"name":"emergency_shutdown","enabled":true,"strategy":"all_at_once"}}`))
+	}))
+	defer srv.Close()
+	g := GenesisClient{Requester{Component: Genesis, Base: srv.URL}}
+	f, resp, err := g.SetFlagE(context.Background(), "emergency_shutdown", true, Secret("adm"))
+	if err != nil || f == nil || f.Enabled == nil || !*f.Enabled || resp.Status != 200 {
+		t.Fatalf("SetFlagE: flag %+v, err %v", f, err)
+	}
+	if gotBody != `{"enabled":true}` {
+		t.Errorf("body %q", gotBody)
+	}
+	f, resp, err = g.SetFlagE(context.Background(), "emergency_shutdown", true, Secret("wrong"))
+	if err != nil || f != nil || resp.Status != 403 {
+		t.Errorf("refused write: flag %+v, status %v, err %v", f, resp, err)
+	}
+}
+
+func TestRolloutDecodes(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path != "/flags/phase_4_deployment/rollout" {
+			w.WriteHeader(404)
+			_, _ = w.Write([]byte(`{"detail":"Not Found"}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"name":"phase_4_deployment","enabled":true,"strategy":"progressive","current_percentage":12.5,"phase":"in_progress","start_date":"2026-11-27T00:00:00Z","end_date":"2026-12-04T00:00:00Z","initial_percentage":0,"end_percentage":100}`))
+	}))
+	defer srv.Close()
+	g := GenesisClient{Requester{Component: Genesis, Base: srv.URL}}
+	r, _, err := g.RolloutE(context.Background(), "phase_4_deployment")
+	if err != nil || r.Phase != "in_progress" || *r.CurrentPercentage != 12.5 || *r.EndPercentage != 100 {
+		t.Fatalf("RolloutE: %+v, %v", r, err)
+	}
+	r, resp, err := g.RolloutE(context.Background(), "nope")
+	if err != nil || r != nil || resp.Status != 404 {
+		t.Errorf("unknown flag: %+v, %v, %v", r, resp, err)
+	}
+}
