@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -171,4 +172,33 @@ func RequireMutation(s *harness.Stack) error {
 		return nil
 	}
 	return Skip("this check changes the target; live mode is read-only: set %s=1 to allow it", harness.Env.AllowMutation)
+}
+
+// EvaluateAll evaluates read-only checks in parallel, then each mutating
+// check alone, so a drill never disturbs another check's verdict. The
+// result is keyed by check ID.
+func EvaluateAll(ctx context.Context, s *harness.Stack, cs []Check) map[string]Verdict {
+	out := make(map[string]Verdict, len(cs))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var mutating []Check
+	for _, c := range cs {
+		if c.Mutates {
+			mutating = append(mutating, c)
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v := Evaluate(ctx, s, c)
+			mu.Lock()
+			out[c.ID()] = v
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	for _, c := range mutating {
+		out[c.ID()] = Evaluate(ctx, s, c)
+	}
+	return out
 }

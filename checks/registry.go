@@ -1,10 +1,14 @@
 package checks
 
-// Groups lists every group of checks in checklist order. A new group is
-// added here (or, for the staging groups, appended from its own file's
-// init), and its checks get rows in the fault matrix (package proofs);
+// Groups lists every group of checks in checklist order: the smoke groups,
+// then the staging groups, which append themselves from their own files'
+// init. Every check gets rows in the fault matrix (package proofs);
 // TestEveryCheckHasAFault refuses a check without one.
-var Groups = [][]Check{
+var Groups = append([][]Check{}, SmokeGroups...)
+
+// SmokeGroups are the groups of the smoke suite (go test ./smoke), the
+// ones `smokestack monitor` runs every round.
+var SmokeGroups = [][]Check{
 	Infrastructure,
 	ComponentInitialization,
 	BasicOrchestrationCritical,
@@ -14,6 +18,24 @@ var Groups = [][]Check{
 	SecuritySmoke,
 	ErrorHandlingSmoke,
 	ObservabilitySmoke,
+}
+
+// CriticalGroups are the groups `go test ./smoke -tags critical` runs: the
+// checklist's "Run Critical Tests Only". A critical check failing fails the
+// gate whatever the pass rate (TestCriticalGroupsMatchTags keeps this list
+// and the untagged smoke test files in step).
+var CriticalGroups = [][]Check{Infrastructure, ComponentInitialization, BasicOrchestrationCritical}
+
+// IsCritical reports whether the check with this ID is critical.
+func IsCritical(id string) bool {
+	for _, g := range CriticalGroups {
+		for _, c := range g {
+			if c.ID() == id {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // All is every check of every group.

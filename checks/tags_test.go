@@ -115,3 +115,40 @@ func TestEveryCheckInREADME(t *testing.T) {
 		}
 	}
 }
+
+// TestCriticalGroupsMatchTags: the test functions in untagged (critical)
+// smoke files are exactly the groups of CriticalGroups.
+func TestCriticalGroupsMatchTags(t *testing.T) {
+	files, _ := filepath.Glob("../smoke/*_test.go")
+	untagged := map[string]bool{}
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(src), "//go:build ") {
+			continue
+		}
+		af, err := parser.ParseFile(token.NewFileSet(), f, src, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range testFuncs(af.Decls) {
+			untagged[name] = true
+		}
+	}
+	critical := map[string]bool{}
+	for _, g := range CriticalGroups {
+		critical[g[0].Group] = true
+	}
+	for name := range untagged {
+		if !critical[name] {
+			t.Errorf("%s runs under -tags critical but its group is not in CriticalGroups", name)
+		}
+	}
+	for name := range critical {
+		if !untagged[name] {
+			t.Errorf("%s is in CriticalGroups but no untagged smoke file runs it", name)
+		}
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"sort"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -220,32 +219,8 @@ func judge(expectFail, expectPass bool, base, got checks.Verdict) Cell {
 	return FalseAlarm
 }
 
-// evaluateAll evaluates read-only checks in parallel, then each mutating
-// check alone, so a drill never disturbs another check's verdict.
 func evaluateAll(ctx context.Context, s *harness.Stack, cs []checks.Check) map[string]checks.Verdict {
-	out := make(map[string]checks.Verdict, len(cs))
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	var mutating []checks.Check
-	for _, c := range cs {
-		if c.Mutates {
-			mutating = append(mutating, c)
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			v := checks.Evaluate(ctx, s, c)
-			mu.Lock()
-			out[c.ID()] = v
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	for _, c := range mutating {
-		out[c.ID()] = checks.Evaluate(ctx, s, c)
-	}
-	return out
+	return checks.EvaluateAll(ctx, s, cs)
 }
 
 func summarize(row Row) string {

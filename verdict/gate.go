@@ -142,6 +142,9 @@ func headline(lines []string) string {
 type Gate struct {
 	MinPassRate float64 // 0.95: the checklist's ">95 % pass rate (21+/25)"
 	RequireAll  bool    // every check must pass (the critical suite's rule)
+	// Critical tells the checks that must pass whatever the rate (the
+	// checklist's critical tests: "all tests pass"). Nil: none.
+	Critical func(test string) bool
 }
 
 // GateResult is the gate's judgement.
@@ -180,6 +183,11 @@ func (g Gate) Judge(run Run) GateResult {
 	sort.Strings(pkgs)
 	for _, p := range pkgs {
 		r.Reasons = append(r.Reasons, fmt.Sprintf("package %s failed outside its tests: %s", p, run.Broken[p]))
+	}
+	for _, f := range r.Failures {
+		if g.Critical != nil && g.Critical(f.Test) {
+			r.Reasons = append(r.Reasons, fmt.Sprintf("critical check %s failed", f.Test))
+		}
 	}
 	switch {
 	case judged == 0:

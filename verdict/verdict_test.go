@@ -166,3 +166,12 @@ func mustParse(t *testing.T, s string) Run {
 	require.NoError(t, err)
 	return run
 }
+
+func TestGateCriticalFailureFailsWhateverTheRate(t *testing.T) {
+	critical := func(test string) bool { return test == "TestGroup/check_03" }
+	r := judge(t, stream(40, map[int]bool{3: true}, nil), Gate{MinPassRate: 0.95, Critical: critical})
+	assert.False(t, r.OK, "39/40 is above 95%%, but a critical check failed")
+	assert.Contains(t, strings.Join(r.Reasons, " "), "critical check TestGroup/check_03 failed")
+	r = judge(t, stream(40, map[int]bool{5: true}, nil), Gate{MinPassRate: 0.95, Critical: critical})
+	assert.True(t, r.OK, "a non-critical failure within the rate passes: %v", r.Reasons)
+}

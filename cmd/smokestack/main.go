@@ -6,6 +6,7 @@
 //	smokestack image              build the reference Genesis image, print its tag
 //	smokestack gate    [FILE]     judge a go test -json stream: pass rate >= 95 %
 //	smokestack verdict [FILE]     SHIP, ROLLBACK or HOLD: the gate plus the rollback triggers
+//	smokestack monitor            the checklist's monitoring script: a report per round, appended to a log
 //
 // Exit codes: 0 pass/SHIP, 1 fail/ROLLBACK, 2 usage or unreadable input,
 // 3 HOLD (evidence missing: do not ship).
@@ -22,6 +23,7 @@ import (
 
 	tclog "github.com/testcontainers/testcontainers-go/log"
 
+	"github.com/smokestack-dev/smokestack/checks"
 	"github.com/smokestack-dev/smokestack/harness"
 	"github.com/smokestack-dev/smokestack/verdict"
 )
@@ -44,6 +46,8 @@ func main() {
 		os.Exit(gate(os.Args[2:]))
 	case "verdict":
 		os.Exit(decide(os.Args[2:]))
+	case "monitor":
+		os.Exit(monitor(os.Args[2:]))
 	default:
 		usage()
 	}
@@ -63,7 +67,10 @@ func usage() {
                                judge a go test -json stream (FILE or stdin); exit 0 pass, 1 fail
   smokestack verdict [-min-pass-rate 0.95] [-window 5m] [FILE]
                                the gate plus the rollback triggers read from Prometheus
-                               (SMOKE_PROMETHEUS_URL or SMOKE_CONFIG); exit 0 SHIP, 1 ROLLBACK, 3 HOLD`)
+                               (SMOKE_PROMETHEUS_URL or SMOKE_CONFIG); exit 0 SHIP, 1 ROLLBACK, 3 HOLD
+  smokestack monitor [-log FILE] [-every 8h] [-times 1] [-window 5m]
+                               service health, smoke checks, rollback triggers and host resources of a
+                               live deployment, one report per round, appended to FILE; read-only`)
 	os.Exit(2)
 }
 
@@ -179,7 +186,7 @@ func gate(args []string) int {
 		fmt.Fprintf(os.Stderr, "smokestack gate: %v\n", err)
 		return 2
 	}
-	r := verdict.Gate{MinPassRate: *rate, RequireAll: *all}.Judge(run)
+	r := verdict.Gate{MinPassRate: *rate, RequireAll: *all, Critical: checks.IsCritical}.Judge(run)
 	fmt.Println(r.Summary())
 	for _, f := range r.Failures {
 		fmt.Printf("  failed %s: %s\n", f.Test, harness.RedactText(f.Headline))
@@ -220,7 +227,7 @@ func decide(args []string) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.Timeouts.Check)
 	defer cancel()
-	g := verdict.Gate{MinPassRate: *rate}.Judge(run)
+	g := verdict.Gate{MinPassRate: *rate, Critical: checks.IsCritical}.Judge(run)
 	r := verdict.Decide(g, verdict.ReadTriggersE(ctx, s.Prometheus(), verdict.Triggers(*window)))
 	fmt.Print(r.String())
 	switch r.Decision {
