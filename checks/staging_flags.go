@@ -305,14 +305,21 @@ func emergencyShutdownDrill(ctx context.Context, s *harness.Stack) (err error) {
 		}
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), restoreTimeout)
 		defer cancel()
-		if _, resp, rerr := p.g.SetFlagE(rctx, ShutdownFlag, false, key); rerr != nil || resp == nil || resp.Status/100 != 2 {
-			restore := p.fail(path, ShutdownFlag+" switched back off after the drill", "the restoring write failed: THE SERVICE MAY STILL BE SHUT DOWN", errors.Join(rerr, respErr(resp)))
-			err = errors.Join(err, restore)
+		_, resp, rerr := p.g.SetFlagE(rctx, ShutdownFlag, false, key)
+		if rerr == nil && resp != nil && resp.Status/100 == 2 {
+			on, rerr2 := p.readFlag(rctx, ShutdownFlag)
+			if rerr2 == nil && !on {
+				return
+			}
+			rerr = errors.Join(rerr2, fmt.Errorf("%s still reads enabled after the restoring write", ShutdownFlag))
 		}
+		restore := p.fail(path, ShutdownFlag+" switched back off after the drill", "the restoring write failed: THE SERVICE MAY STILL BE SHUT DOWN", errors.Join(rerr, respErr(resp)))
+		err = errors.Join(err, restore)
 	}()
 
 	wrote = true
-	if err := p.setFlag(ctx, ShutdownFlag, true, key); err != nil {
+	if refused, err := p.setFlag(ctx, ShutdownFlag, true, key); err != nil {
+		wrote = !refused // a refused write changed nothing
 		return err
 	}
 	if err := p.awaitFlag(ctx, ShutdownFlag, true); err != nil {
@@ -321,7 +328,7 @@ func emergencyShutdownDrill(ctx context.Context, s *harness.Stack) (err error) {
 	if err := p.awaitRefusal(ctx); err != nil {
 		return err
 	}
-	if err := p.setFlag(ctx, ShutdownFlag, false, key); err != nil {
+	if _, err := p.setFlag(ctx, ShutdownFlag, false, key); err != nil {
 		return err
 	}
 	if err := p.awaitFlag(ctx, ShutdownFlag, false); err != nil {
@@ -361,20 +368,22 @@ func (p probe) readFlag(ctx context.Context, name string) (bool, error) {
 	return *r.Enabled, nil
 }
 
-func (p probe) setFlag(ctx context.Context, name string, enabled bool, key harness.Secret) error {
+// setFlag makes the admin write; refused says the service answered it with
+// a non-2xx status (so nothing changed).
+func (p probe) setFlag(ctx context.Context, name string, enabled bool, key harness.Secret) (refused bool, err error) {
 	path := "/flags/" + name
 	want := fmt.Sprintf("status 2xx for the admin write {\"enabled\": %t}", enabled)
 	f, resp, err := p.g.SetFlagE(ctx, name, enabled, key)
 	if err != nil {
-		return p.requestFailed(path, want, err)
+		return false, p.requestFailed(path, want, err)
 	}
 	if f == nil {
-		return p.failBody(path, want, fmt.Sprintf("status %d", resp.Status), resp)
+		return true, p.failBody(path, want, fmt.Sprintf("status %d", resp.Status), resp)
 	}
 	if f.Enabled != nil && *f.Enabled != enabled {
-		return p.failBody(path, want+" answering the flag as written", fmt.Sprintf("the answer says enabled %t", *f.Enabled), resp)
+		return false, p.failBody(path, want+" answering the flag as written", fmt.Sprintf("the answer says enabled %t", *f.Enabled), resp)
 	}
-	return nil
+	return false, nil
 }
 
 // awaitFlag reads the flag back until it shows enabled (within drillWait).

@@ -275,7 +275,23 @@ func TestEmergencyShutdownDrillHostile(t *testing.T) {
 		assert.Equal(t, true, g.flags[ShutdownFlag]["enabled"])
 	})
 	t.Run("write refused", func(t *testing.T) {
-		hostile(t, id, func(g *flagsSecurityImitation) {}, "status 403", map[string]string{harness.Env.AllowMutation: "1", harness.Env.AdminKey: "wrong"})
+		_, v := hostile(t, id, func(g *flagsSecurityImitation) {}, "status 403", map[string]string{harness.Env.AllowMutation: "1", harness.Env.AdminKey: "wrong"})
+		assert.NotContains(t, v.Err.Error(), "MAY STILL BE SHUT DOWN", "a refused write changed nothing")
+	})
+	t.Run("restore does not take", func(t *testing.T) {
+		_, v := hostile(t, id, func(g *flagsSecurityImitation) {
+			inner := g.routes["PUT /flags/*"]
+			g.routes["PUT /flags/*"] = func(w http.ResponseWriter, r *http.Request) {
+				b, _ := io.ReadAll(r.Body)
+				if strings.Contains(string(b), "false") {
+					writeJSON(w, 200, map[string]any{"name": ShutdownFlag, "enabled": false}) // claims it, does nothing
+					return
+				}
+				r.Body = io.NopCloser(strings.NewReader(string(b)))
+				inner(w, r)
+			}
+		}, "read back enabled false", nil)
+		assert.Contains(t, v.Err.Error(), "MAY STILL BE SHUT DOWN")
 	})
 	t.Run("write ignored", func(t *testing.T) {
 		hostile(t, id, route("PUT /flags/*", jsonHandler(200, map[string]any{"name": ShutdownFlag, "enabled": true})), "read back enabled true", nil)
