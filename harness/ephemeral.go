@@ -189,6 +189,8 @@ func (s *Stack) containerSpecs(o startOptions, genesisImage string) ([]container
 		"GENESIS_ADMIN_KEY":   cfg.AdminKey.Value(),
 		"GENESIS_FAULTS":      o.genesisFaults,
 		"GENESIS_LLM_URL":     "http://" + string(LLMPlanner) + ":8090",
+
+		"GENESIS_BREAKER_OPEN_TIMEOUT": "3s",
 	}
 	for k, v := range o.genesisEnv {
 		genesisEnv[k] = v

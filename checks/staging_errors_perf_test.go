@@ -1,0 +1,486 @@
+package checks
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/smokestack-dev/smokestack/harness"
+)
+
+// stagingImitation is a small Genesis for the staging checks, written from
+// CONTRACT.md: it categorises and counts errors, routes and validates, and
+// keeps /resilience and /metrics in step. Tests set the hostile fields.
+type stagingImitation struct {
+	mu       sync.Mutex
+	errors   map[string]int
+	requests map[string]int
+	// hostile settings
+	category     string        // force every error's category
+	freezeErrors bool          // genesis_errors_total never grows
+	routeDelay   time.Duration // each routing takes this long
+	retriesExtra int           // /resilience reports this many more retries than the metrics
+	breakerState string        // /resilience reports the llm breaker in this state
+	noTraceID    bool
+	noValidate   bool
+}
+
+func newStagingImitation() *stagingImitation {
+	return &stagingImitation{errors: map[string]int{}, requests: map[string]int{}, breakerState: "CLOSED"}
+}
+
+func (g *stagingImitation) fail(w http.ResponseWriter, status int, code, category string, details map[string]any) {
+	g.mu.Lock()
+	if g.category != "" {
+		category = g.category
+	}
+	g.errors[category]++
+	g.mu.Unlock()
+	writeJSON(w, status, apiErr(code, "refused", category, details))
+}
+
+func (g *stagingImitation) ok(w http.ResponseWriter, r *http.Request, data any) {
+	id := fmt.Sprintf("req-%d", time.Now().UnixNano())
+	trace := strings.ReplaceAll(fmt.Sprintf("%032x", time.Now().UnixNano()), " ", "0")
+	w.Header().Set("X-Request-Id", id)
+	md := map[string]any{"request_id": id, "timestamp": "2026-11-27T01:00:00Z", "execution_time_ms": 0.4}
+	if !g.noTraceID {
+		md["trace_id"] = trace
+	}
+	writeJSON(w, 200, map[string]any{"data": data, "metadata": md})
+}
+
+func (g *stagingImitation) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	b, _ := io.ReadAll(r.Body)
+	g.mu.Lock()
+	g.requests[r.URL.Path]++
+	g.mu.Unlock()
+	switch r.Method + " " + r.URL.Path {
+	case "POST /orchestrate/decompose":
+		var req struct {
+			UserRequest string `json:"user_request"`
+		}
+		_ = json.Unmarshal(b, &req)
+		if e := requestErrors(req.UserRequest); e != nil {
+			code := "VALIDATION_ERROR"
+			if e.status == 400 && strings.Contains(fmt.Sprint(e.body), "SECURITY") {
+				code = "SECURITY_ERROR"
+			}
+			g.fail(w, 400, code, strings.ToLower(strings.TrimSuffix(code, "_ERROR")), nil)
+			return
+		}
+		g.ok(w, r, imitationDAG())
+	case "POST /orchestrate/route":
+		var req harness.RouteRequest
+		_ = json.Unmarshal(b, &req)
+		if len(req.Tasks) > 1000 {
+			g.fail(w, 422, "RESOURCE_ERROR", "resource", map[string]any{"tasks": len(req.Tasks)})
+			return
+		}
+		time.Sleep(g.routeDelay)
+		as, ex := map[string]string{}, map[string]string{}
+		for _, t := range req.Tasks {
+			as[t.TaskID], ex[t.TaskID] = "builder", "builds"
+		}
+		g.ok(w, r, map[string]any{"routing_plan": map[string]any{"is_complete": true, "assignments": as, "explanations": ex,
+			"unassigned_tasks": []string{}, "workload": map[string]int{"builder": len(req.Tasks)}}})
+	case "POST /orchestrate/validate":
+		if g.noValidate {
+			writeJSON(w, 404, map[string]any{"detail": "Not Found"})
+			return
+		}
+		if strings.Contains(string(b), `"smoke-cycle"`) {
+			g.fail(w, 422, "DECOMPOSITION_ERROR", "decomposition", map[string]any{"cycle": []string{"smoke-a", "smoke-c", "smoke-b", "smoke-a"}})
+			return
+		}
+		g.ok(w, r, validPlan())
+	case "GET /resilience":
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		writeJSON(w, 200, map[string]any{"circuit_breakers": map[string]any{"llm": map[string]any{"state": g.breakerState, "failures": 0, "trips": 1}},
+			"retries": map[string]int{"success": 3 + g.retriesExtra, "failure": 1, "exhausted": 0}, "degradations": map[string]int{"htdag": 2}})
+	case "GET /metrics":
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		var exp strings.Builder
+		exp.WriteString("# TYPE genesis_errors_total counter\n")
+		for _, c := range ErrorCategories {
+			n := g.errors[c]
+			if g.freezeErrors {
+				n = 0
+			}
+			fmt.Fprintf(&exp, "genesis_errors_total{category=%q} %d\n", c, n)
+		}
+		exp.WriteString("# TYPE genesis_http_requests_total counter\n")
+		for p, n := range g.requests {
+			fmt.Fprintf(&exp, "genesis_http_requests_total{route=%q,code=\"200\"} %d\n", p, n)
+		}
+		exp.WriteString("# TYPE genesis_http_request_duration_seconds histogram\n")
+		for p, n := range g.requests {
+			fmt.Fprintf(&exp, "genesis_http_request_duration_seconds_bucket{route=%q,le=\"+Inf\"} %d\n", p, n)
+			fmt.Fprintf(&exp, "genesis_http_request_duration_seconds_sum{route=%q} 0.1\n", p)
+			fmt.Fprintf(&exp, "genesis_http_request_duration_seconds_count{route=%q} %d\n", p, n)
+		}
+		for fam, p := range map[string]string{"genesis_htdag_decomposition_duration_seconds": "/orchestrate/decompose",
+			"genesis_halo_routing_duration_seconds": "/orchestrate/route", "genesis_aop_validation_duration_seconds": "/orchestrate/validate"} {
+			fmt.Fprintf(&exp, "# TYPE %s histogram\n%s_bucket{le=\"+Inf\"} %d\n%s_sum 0.01\n%s_count %d\n", fam, fam, g.requests[p], fam, fam, g.requests[p])
+		}
+		exp.WriteString("# TYPE genesis_circuit_breaker_state gauge\ngenesis_circuit_breaker_state{breaker=\"llm\"} 0\n")
+		exp.WriteString("# TYPE genesis_circuit_breaker_trips_total counter\ngenesis_circuit_breaker_trips_total{breaker=\"llm\"} 1\n")
+		exp.WriteString("# TYPE genesis_retries_total counter\ngenesis_retries_total{outcome=\"success\"} 3\ngenesis_retries_total{outcome=\"failure\"} 1\ngenesis_retries_total{outcome=\"exhausted\"} 0\n")
+		exp.WriteString("# TYPE genesis_degradations_total counter\ngenesis_degradations_total{component=\"htdag\"} 2\n")
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+		_, _ = w.Write([]byte(exp.String()))
+	default:
+		writeJSON(w, 404, map[string]any{"detail": "Not Found"})
+	}
+}
+
+func evalStaging(t *testing.T, g http.Handler, id string, env map[string]string) Verdict {
+	t.Helper()
+	return Evaluate(context.Background(), imitateGenesis(t, g, env), check(t, id))
+}
+
+func TestStagingGroupsRegistered(t *testing.T) {
+	for _, id := range []string{"TestErrorHandling/error_categorization", "TestErrorHandling/circuit_breaker", "TestErrorHandling/graceful_degradation",
+		"TestErrorHandling/retry", "TestPerformanceBaseline/htdag_p95", "TestPerformanceBaseline/halo_p95", "TestPerformanceBaseline/aop_p95",
+		"TestPerformanceBaseline/system_resources", "TestComponentIntegration/full_pipeline",
+		"TestComponentIntegration/error_handling_integrated", "TestComponentIntegration/observability_integrated"} {
+		c := check(t, id)
+		assert.Equal(t, strings.HasPrefix(id, "TestErrorHandling/") && id != "TestErrorHandling/error_categorization", c.Mutates, id)
+	}
+}
+
+func TestErrorCategorization(t *testing.T) {
+	const id = "TestErrorHandling/error_categorization"
+	v := evalStaging(t, newStagingImitation(), id, nil)
+	require.Equal(t, Pass, v.Outcome, "%v", v.Err)
+
+	g := newStagingImitation()
+	g.category = "unknown"
+	v = evalStaging(t, g, id, nil)
+	require.Equal(t, Fail, v.Outcome)
+	assert.Contains(t, v.Err.Error(), `category "unknown"`)
+
+	g = newStagingImitation()
+	g.freezeErrors = true
+	v = evalStaging(t, g, id, nil)
+	require.Equal(t, Fail, v.Outcome)
+	assert.Contains(t, v.Err.Error(), `0 before, 0 after`)
+
+	// A service whose /metrics is not an exposition.
+	broken := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/metrics" {
+			writeJSON(w, 200, map[string]any{"errors": 1})
+			return
+		}
+		newStagingImitation().ServeHTTP(w, r)
+	})
+	v = evalStaging(t, broken, id, nil)
+	assert.Equal(t, Fail, v.Outcome, "%v", v.Err)
+}
+
+func TestDrillsSkipWithoutPlannerOrPermission(t *testing.T) {
+	for _, id := range []string{"TestErrorHandling/circuit_breaker", "TestErrorHandling/graceful_degradation", "TestErrorHandling/retry"} {
+		v := evalStaging(t, newStagingImitation(), id, nil)
+		require.Equal(t, Skipped, v.Outcome, "%s: %v", id, v.Err)
+		assert.Contains(t, v.Err.Error(), harness.Env.AllowMutation, id)
+
+		v = evalStaging(t, newStagingImitation(), id, mutable)
+		require.Equal(t, Skipped, v.Outcome, "%s: %v", id, v.Err)
+		assert.Contains(t, v.Err.Error(), "LLM planner", id)
+	}
+}
+
+// TestDrillsJudgeResilienceShapes: with a planner and permission, a drill
+// refuses a /resilience whose breaker state is outside the contract before
+// it breaks anything.
+func TestDrillsJudgeResilienceShapes(t *testing.T) {
+	var planned []string
+	var mu sync.Mutex
+	planner := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		planned = append(planned, r.Method+" "+r.URL.Path)
+		mu.Unlock()
+		writeJSON(w, 200, map[string]any{"faults": ""})
+	}))
+	t.Cleanup(planner.Close)
+	g := newStagingImitation()
+	g.breakerState = "BROKEN"
+	env := map[string]string{harness.Env.AllowMutation: "1", harness.Env.LLMURL: planner.URL}
+	for _, id := range []string{"TestErrorHandling/circuit_breaker", "TestErrorHandling/graceful_degradation", "TestErrorHandling/retry"} {
+		v := evalStaging(t, g, id, env)
+		require.Equal(t, Fail, v.Outcome, "%s: %v", id, v.Err)
+		assert.Contains(t, v.Err.Error(), `breaker llm in state "BROKEN"`)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Empty(t, planned, "no fault was set on the planner")
+}
+
+func TestBudgetChecks(t *testing.T) {
+	v := evalStaging(t, newStagingImitation(), "TestPerformanceBaseline/halo_p95", nil)
+	require.Equal(t, Pass, v.Outcome, "%v", v.Err)
+
+	g := newStagingImitation()
+	g.routeDelay = 120 * time.Millisecond
+	s := imitateGenesis(t, g, map[string]string{harness.Env.CheckTimeout: "3s"})
+	v = Evaluate(context.Background(), s, check(t, "TestPerformanceBaseline/halo_p95"))
+	require.Equal(t, Fail, v.Outcome, "%v", v.Err)
+	assert.Contains(t, v.Err.Error(), "p(95)<100ms")
+	assert.Contains(t, v.Err.Error(), "over the budget")
+
+	g = newStagingImitation()
+	g.noValidate = true
+	v = evalStaging(t, g, "TestPerformanceBaseline/aop_p95", nil)
+	require.Equal(t, Skipped, v.Outcome, "%v", v.Err)
+
+	failing := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 500, apiErr("INTERNAL_ERROR", "boom", "unknown", nil))
+	})
+	v = evalStaging(t, failing, "TestPerformanceBaseline/htdag_p95", nil)
+	require.Equal(t, Fail, v.Outcome)
+	assert.Contains(t, v.Err.Error(), "status 500")
+}
+
+// TestBudgetFailsOnFailedRequests: a service that answers most requests
+// fast but fails some never meets a budget.
+func TestBudgetFailsOnFailedRequests(t *testing.T) {
+	g := newStagingImitation()
+	var n int
+	var mu sync.Mutex
+	flaky := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		n++
+		k := n
+		mu.Unlock()
+		if r.URL.Path == "/orchestrate/decompose" && k > 10 && k%7 == 0 {
+			writeJSON(w, 503, apiErr("SERVICE_UNAVAILABLE", "busy", "resource", nil))
+			return
+		}
+		g.ServeHTTP(w, r)
+	})
+	v := evalStaging(t, flaky, "TestPerformanceBaseline/htdag_p95", nil)
+	require.Equal(t, Fail, v.Outcome)
+	assert.Contains(t, v.Err.Error(), "requests failed")
+}
+
+func TestErrorHandlingIntegrated(t *testing.T) {
+	const id = "TestComponentIntegration/error_handling_integrated"
+	v := evalStaging(t, newStagingImitation(), id, nil)
+	require.Equal(t, Pass, v.Outcome, "%v", v.Err)
+
+	g := newStagingImitation()
+	g.retriesExtra = 7
+	v = evalStaging(t, g, id, nil)
+	require.Equal(t, Fail, v.Outcome)
+	assert.Contains(t, v.Err.Error(), "retries.success is 10 in /resilience")
+
+	g = newStagingImitation()
+	g.breakerState = "OPEN"
+	v = evalStaging(t, g, id, nil)
+	require.Equal(t, Fail, v.Outcome)
+	assert.Contains(t, v.Err.Error(), "breaker llm is OPEN in /resilience")
+
+	g = newStagingImitation()
+	g.category = "validation"
+	v = evalStaging(t, g, id, nil)
+	require.Equal(t, Fail, v.Outcome)
+	assert.Contains(t, v.Err.Error(), `category "validation"`)
+}
+
+func TestObservabilityIntegrated(t *testing.T) {
+	const id = "TestComponentIntegration/observability_integrated"
+	v := evalStaging(t, newStagingImitation(), id, nil)
+	require.Equal(t, Pass, v.Outcome, "%v", v.Err)
+
+	g := newStagingImitation()
+	g.noTraceID = true
+	v = evalStaging(t, g, id, nil)
+	require.Equal(t, Fail, v.Outcome)
+	assert.Contains(t, v.Err.Error(), `trace_id ""`)
+
+	// Requests that are never counted.
+	g = newStagingImitation()
+	frozen := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/metrics" {
+			newStagingImitation().ServeHTTP(w, r)
+			return
+		}
+		g.ServeHTTP(w, r)
+	})
+	v = evalStaging(t, frozen, id, nil)
+	require.Equal(t, Fail, v.Outcome)
+	assert.Contains(t, v.Err.Error(), "genesis_http_requests_total")
+}
+
+func TestJudgeRun(t *testing.T) {
+	one := 0.5
+	d := &harness.Decomposition{DagID: "d", Tasks: []harness.Task{
+		{TaskID: "a", Description: "Design", TaskType: "design", Priority: &one},
+		{TaskID: "b", Description: "Build", TaskType: "implement", Priority: &one}},
+		Dependencies: map[string][]string{"a": {}, "b": {"a"}}, RootTasks: []string{"a"}, LeafTasks: []string{"b"}}
+	depth, total := 1, 2
+	d.Metadata = &harness.DecompositionMetadata{Method: "llm", RecursionDepth: &depth, TotalTasks: &total}
+	yes := true
+	q := 0.9
+	val := &harness.PlanValidation{IsValid: &yes, SolvabilityPassed: &yes, CompletenessPassed: &yes, RedundancyPassed: &yes, QualityScore: &q}
+	routing := json.RawMessage(`{"routing_plan":{"is_complete":true,"assignments":{"a":"spec","b":"builder"},"explanations":{"a":"x","b":"y"},"unassigned_tasks":[],"workload":{"spec":1,"builder":1}}}`)
+	run := func(status, results string) *harness.Run {
+		return &harness.Run{DAG: d, Routing: routing, Validation: val, Status: status, Results: json.RawMessage(results)}
+	}
+	agents := harness.DefaultAgents
+
+	problems, completed := judgeRun(run("completed", `{"a":{"agent":"spec","status":"completed"},"b":{"agent":"builder","status":"completed"}}`), agents)
+	assert.Empty(t, problems)
+	assert.Equal(t, 2, completed)
+
+	problems, _ = judgeRun(run("completed", `{"a":{"agent":"spec","status":"completed"},"b":{"agent":"qa","status":"completed"}}`), agents)
+	assert.Contains(t, strings.Join(problems, ";"), `task b ran on agent "qa" but was assigned to "builder"`)
+
+	problems, _ = judgeRun(run("completed", `{"a":{"agent":"spec","status":"failed"},"b":{"agent":"builder","status":"completed"}}`), agents)
+	joined := strings.Join(problems, ";")
+	assert.Contains(t, joined, `status "completed" but 1 of 2 tasks completed`)
+	assert.Contains(t, joined, "completed although its dependency a")
+
+	problems, _ = judgeRun(run("completed", `{"a":{"agent":"spec","status":"completed"}}`), agents)
+	assert.Contains(t, strings.Join(problems, ";"), "no result for task b")
+
+	problems, _ = judgeRun(run("partial", `[{"task_id":"a","agent":"spec","status":"completed"},{"task_id":"b","agent":"builder","status":"skipped"}]`), agents)
+	assert.Contains(t, strings.Join(problems, ";"), `status "partial"`)
+}
+
+// prometheusImitation answers each resource query with a value (or an
+// empty vector when the value is negative), and every other query empty.
+func prometheusImitation(values map[string]float64, extra map[string]string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		q := r.Form.Get("query")
+		for _, l := range ResourceLimits {
+			if l.Sustained != "" && q == l.Sustained {
+				v, ok := values[l.Name+" sustained"]
+				if !ok {
+					v = values[l.Name]
+				}
+				writeJSON(w, 200, map[string]any{"status": "success", "data": map[string]any{"resultType": "vector",
+					"result": []any{map[string]any{"metric": map[string]string{"instance": "node:9100"}, "value": []any{time.Now().Unix(), fmt.Sprint(v)}}}}})
+				return
+			}
+			if q != l.Query {
+				continue
+			}
+			if body, ok := extra[l.Name]; ok {
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write([]byte(body))
+				return
+			}
+			v, ok := values[l.Name]
+			if !ok || v < 0 {
+				break
+			}
+			writeJSON(w, 200, map[string]any{"status": "success", "data": map[string]any{"resultType": "vector",
+				"result": []any{map[string]any{"metric": map[string]string{"instance": "node:9100", "device": "/dev/sda1", "fstype": "ext4"},
+					"value": []any{time.Now().Unix(), fmt.Sprint(v)}}}}})
+			return
+		}
+		writeJSON(w, 200, map[string]any{"status": "success", "data": map[string]any{"resultType": "vector", "result": []any{}}})
+	}
+}
+
+func TestSystemResources(t *testing.T) {
+	const id = "TestPerformanceBaseline/system_resources"
+	run := func(values map[string]float64, extra map[string]string) Verdict {
+		s := imitate(t, map[harness.Component]http.HandlerFunc{harness.Prometheus: prometheusImitation(values, extra)})
+		return Evaluate(context.Background(), s, check(t, id))
+	}
+	healthy := map[string]float64{"memory": 42, "CPU": 12.5, "disk": 70}
+	v := run(healthy, nil)
+	require.Equal(t, Pass, v.Outcome, "%v", v.Err)
+
+	for name, want := range map[string]string{"memory": "memory 80.0% >= 80%", "CPU": "CPU 95.0% >= 70%", "disk": "disk 85.0% >= 85%"} {
+		bad := map[string]float64{}
+		for k, x := range healthy {
+			bad[k] = x
+		}
+		bad[name] = map[string]float64{"memory": 80, "CPU": 95, "disk": 85}[name]
+		v = run(bad, nil)
+		require.Equal(t, Fail, v.Outcome, name)
+		assert.Contains(t, v.Err.Error(), want)
+		assert.Contains(t, v.Err.Error(), `device="/dev/sda1"`)
+	}
+
+	// A CPU burst (a deploy starting containers) on a host that has
+	// headroom in the long run is not a failure; sustained load is.
+	v = run(map[string]float64{"memory": 10, "CPU": 95, "CPU sustained": 30, "disk": 10}, nil)
+	require.Equal(t, Pass, v.Outcome, "%v", v.Err)
+	v = run(map[string]float64{"memory": 10, "CPU": 95, "CPU sustained": 75, "disk": 10}, nil)
+	require.Equal(t, Fail, v.Outcome)
+	assert.Contains(t, v.Err.Error(), "CPU 95.0% >= 70%")
+	assert.Contains(t, v.Err.Error(), "(75.0% since boot)")
+
+	// No data is never a pass: memory absent, no real filesystem.
+	v = run(map[string]float64{"memory": -1, "CPU": 10, "disk": 10}, nil)
+	require.Equal(t, Fail, v.Outcome)
+	assert.Contains(t, v.Err.Error(), "no data")
+	v = run(map[string]float64{"memory": 10, "CPU": 10, "disk": -1}, nil)
+	require.Equal(t, Fail, v.Outcome)
+	assert.Contains(t, v.Err.Error(), "no real writable filesystem")
+
+	// A value that is not a percentage, and an error envelope.
+	v = run(map[string]float64{"memory": 10, "CPU": 10, "disk": 10}, map[string]string{"memory": `{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"NaN"]}]}}`})
+	require.Equal(t, Fail, v.Outcome)
+	assert.Contains(t, v.Err.Error(), "not a percentage")
+	v = run(healthy, map[string]string{"disk": `{"status":"error","errorType":"bad_data","error":"parse error"}`})
+	require.Equal(t, Fail, v.Outcome)
+
+	// A fresh stack without two CPU scrapes: the wait is bounded by the
+	// check's deadline, and the verdict is "no data".
+	start := time.Now()
+	v = run(map[string]float64{"memory": 10, "CPU": -1, "disk": 10}, nil)
+	require.Equal(t, Fail, v.Outcome)
+	assert.Contains(t, v.Err.Error(), "node_cpu_seconds_total")
+	assert.Less(t, time.Since(start), 5*time.Second)
+
+	// Without Prometheus it skips with the reason.
+	s := imitate(t, map[harness.Component]http.HandlerFunc{harness.Genesis: newStagingImitation().ServeHTTP})
+	v = Evaluate(context.Background(), s, check(t, id))
+	assert.Equal(t, Skipped, v.Outcome)
+}
+
+// TestDiskQuerySelectsRealFilesystems: the disk expression leaves out what
+// node-exporter in a container reports besides the disk (tmpfs, overlay,
+// pseudo filesystems) and read-only mounts, and guards the division.
+func TestDiskQuerySelectsRealFilesystems(t *testing.T) {
+	var disk string
+	for _, l := range ResourceLimits {
+		if l.Name == "disk" {
+			disk = l.Query
+		}
+	}
+	// PromQL anchors =~ and !~ at both ends, as ^(...)$ does here.
+	m := regexp.MustCompile(`fstype!~"(.*)"$`).FindStringSubmatch(RealFilesystems)
+	require.NotNil(t, m)
+	excluded := regexp.MustCompile(`^(?:` + strings.ReplaceAll(m[1], `\\`, `\`) + `)$`)
+	for _, fs := range []string{"tmpfs", "overlay", "squashfs", "devtmpfs", "nsfs", "cgroup2", "fuse.lxcfs"} {
+		assert.True(t, excluded.MatchString(fs), fs)
+	}
+	for _, fs := range []string{"ext4", "xfs", "btrfs", "zfs", "nfs4", "vfat"} {
+		assert.False(t, excluded.MatchString(fs), fs)
+	}
+	assert.Contains(t, disk, "node_filesystem_readonly == 1")
+	assert.Contains(t, disk, "node_filesystem_size_bytes{"+RealFilesystems+"} > 0")
+	_, err := url.ParseQuery("query=" + url.QueryEscape(disk))
+	assert.NoError(t, err)
+}

@@ -1,0 +1,399 @@
+package checks
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"sort"
+
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/smokestack-dev/smokestack/harness"
+)
+
+// Checklist lines of "End-to-End Integration Test", quoted in failures.
+const (
+	lineFullPipeline   = "End-to-End Integration Test: TestComponentIntegration — full orchestration pipeline works"
+	lineErrIntegrated  = "End-to-End Integration Test: TestComponentIntegration — error handling integrated"
+	lineObsIntegrated  = "End-to-End Integration Test: TestComponentIntegration — observability integrated"
+	metricHTTPRequests = "genesis_http_requests_total"
+	metricHTTPDuration = "genesis_http_request_duration_seconds"
+	metricTasks        = "genesis_orchestration_tasks_total"
+)
+
+// ComponentIntegration is TestComponentIntegration (staging): the stages
+// work together — a plan decomposed, routed, validated and run holds
+// together end to end; an error in the pipeline reaches the error envelope,
+// the metrics and /resilience alike; a request is traceable and counted.
+var ComponentIntegration = []Check{
+	{Group: "TestComponentIntegration", Name: "full_pipeline", Component: harness.Genesis, Line: lineFullPipeline, Run: fullPipeline},
+	{Group: "TestComponentIntegration", Name: "error_handling_integrated", Component: harness.Genesis, Line: lineErrIntegrated, Run: errorHandlingIntegrated},
+	{Group: "TestComponentIntegration", Name: "observability_integrated", Component: harness.Genesis, Line: lineObsIntegrated, Run: observabilityIntegrated},
+}
+
+// ---- full_pipeline ------------------------------------------------------------------
+
+// fullPipeline drives the pipeline stage by stage as a client would —
+// decompose, route the tasks, validate the plan — and then runs the same
+// request, judging the run on what ties the stages together: every task has
+// a result from the agent it was assigned, statuses agree with each other
+// and with the dependencies, the plan was valid, and the executed tasks are
+// counted.
+func fullPipeline(ctx context.Context, s *harness.Stack) error {
+	p, err := newProbe(s, "TestComponentIntegration/full_pipeline", lineFullPipeline)
+	if err != nil {
+		return err
+	}
+	d, err := p.decomposeJudged(ctx, richRequest)
+	if err != nil {
+		return err
+	}
+	r, err := p.routeJudged(ctx, d.Data)
+	if err != nil {
+		return err
+	}
+	if plan := r.Data.RoutingPlan; len(plan.UnassignedTasks) > 0 {
+		return p.failBody(pathRoute, "every task of a plain request assigned", fmt.Sprintf("unassigned %v", plan.UnassignedTasks), r.Resp)
+	}
+	if err := p.validateJudged(ctx, d, r); err != nil {
+		return err
+	}
+	if !s.CanMutate() {
+		return Skip("POST %s executes the plan on the agents, which changes a live target; %s runs it only with %s=1 (or on an ephemeral stack)",
+			pathRun, p.name, harness.Env.AllowMutation)
+	}
+	before, err := p.scrape(ctx, "the task counters before the run")
+	if err != nil {
+		return err
+	}
+	want := `status 200 with status "completed": a well-formed DAG, every task assigned, a valid plan, and a completed result per task from its assigned agent`
+	rep, err := p.g.RunE(ctx, harness.DecomposeRequest{UserRequest: richRequest})
+	if err != nil {
+		return p.requestFailed(pathRun, want, err)
+	}
+	if err := p.notServed(rep.Resp, http.MethodPost, pathRun); err != nil {
+		return err
+	}
+	if !rep.OK() {
+		return p.failBody(pathRun, want, fmt.Sprintf("status %d%s", rep.Resp.Status, errorCode(rep.Error)), rep.Resp)
+	}
+	problems, completed := judgeRun(rep.Data, p.s.Config().Expect.AgentNames)
+	problems = append(problems, envelopeProblems(rep.Resp, rep.Metadata)...)
+	if len(problems) > 0 {
+		return p.failBody(pathRun, want, problemsText(problems), rep.Resp)
+	}
+	after, err := p.scrape(ctx, "the task counters after the run")
+	if err != nil {
+		return err
+	}
+	return p.grew(before, after, metricTasks, map[string]string{"status": "completed"}, float64(completed),
+		fmt.Sprintf("after a run that completed %d tasks", completed))
+}
+
+// judgeRun lists what breaks the invariants of a run answer, and how many
+// tasks completed.
+func judgeRun(run *harness.Run, agents []string) (problems []string, completed int) {
+	if run.DAG == nil {
+		return []string{"no dag"}, 0
+	}
+	for _, pr := range judgeDecomposition(run.DAG) {
+		problems = append(problems, "dag: "+pr)
+	}
+	ids := taskIDs(run.DAG)
+	plan, err := run.RoutingPlan()
+	if err != nil {
+		problems = append(problems, err.Error())
+		plan = &harness.RoutingPlan{}
+	} else {
+		for _, pr := range judgeRouting(plan, ids, agents) {
+			problems = append(problems, "routing: "+pr)
+		}
+		if len(plan.UnassignedTasks) > 0 {
+			problems = append(problems, fmt.Sprintf("routing: unassigned tasks %v", plan.UnassignedTasks))
+		}
+	}
+	if run.Validation == nil {
+		problems = append(problems, "no validation")
+	} else {
+		for _, pr := range judgeValidation(run.Validation) {
+			problems = append(problems, "validation: "+pr)
+		}
+	}
+	results, err := run.TaskResults()
+	if err != nil {
+		return append(problems, err.Error()), 0
+	}
+	failed := 0
+	for _, id := range ids {
+		res, ok := results[id]
+		if !ok {
+			problems = append(problems, fmt.Sprintf("no result for task %s", id))
+			continue
+		}
+		switch res.Status {
+		case "completed":
+			completed++
+			for _, dep := range run.DAG.Dependencies[id] {
+				if results[dep].Status != "completed" {
+					problems = append(problems, fmt.Sprintf("task %s completed although its dependency %s is %q", id, dep, results[dep].Status))
+				}
+			}
+		case "failed", "skipped":
+			failed++
+			problems = append(problems, fmt.Sprintf("task %s result status %q", id, res.Status))
+		default:
+			problems = append(problems, fmt.Sprintf("task %s result status %q, not completed|failed|skipped", id, res.Status))
+		}
+		if want := plan.Assignments[id]; res.Agent != "" && want != "" && res.Agent != want {
+			problems = append(problems, fmt.Sprintf("task %s ran on agent %q but was assigned to %q", id, res.Agent, want))
+		} else if res.Status == "completed" && res.Agent == "" {
+			problems = append(problems, fmt.Sprintf("task %s completed without naming its agent", id))
+		}
+	}
+	var unknown []string
+	for id := range results {
+		if !slices.Contains(ids, id) {
+			unknown = append(unknown, id)
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		problems = append(problems, fmt.Sprintf("results for unknown tasks %v", unknown))
+	}
+	// The run's status must agree with its results.
+	wantStatus := "completed"
+	switch {
+	case len(ids) == 0 || completed == 0:
+		wantStatus = "failed"
+	case completed < len(ids):
+		wantStatus = "partial"
+	}
+	if run.Status != wantStatus {
+		problems = append(problems, fmt.Sprintf("status %q but %d of %d tasks completed (that is %q)", run.Status, completed, len(ids), wantStatus))
+	} else if run.Status != "completed" {
+		problems = append(problems, fmt.Sprintf("status %q", run.Status))
+	}
+	return problems, completed
+}
+
+// ---- error_handling_integrated --------------------------------------------------
+
+// errorHandlingIntegrated sends an error through the pipeline (HALO refuses
+// more than 1000 tasks) and wants it categorised in the envelope and counted
+// in genesis_errors_total; then it wants /resilience — the error handler's
+// own view — to agree with the metrics: every breaker's state with
+// genesis_circuit_breaker_state, its trips with the trips counter, and the
+// retry and degradation counters with theirs.
+func errorHandlingIntegrated(ctx context.Context, s *harness.Stack) error {
+	p, err := newProbe(s, "TestComponentIntegration/error_handling_integrated", lineErrIntegrated)
+	if err != nil {
+		return err
+	}
+	before, err := p.scrape(ctx, "the error counters before the pipeline error")
+	if err != nil {
+		return err
+	}
+	probe := errorProbe{what: "1001 tasks to route", path: pathRoute, status: 422, code: "RESOURCE_ERROR", category: "resource", send: post(pathRoute, tooManyTasks())}
+	if err := p.sendErrorProbe(ctx, probe); err != nil {
+		return err
+	}
+	after, err := p.scrape(ctx, "the error counters after the pipeline error")
+	if err != nil {
+		return err
+	}
+	if err := p.grew(before, after, metricErrors, map[string]string{"category": "resource"}, 1, "after a RESOURCE_ERROR"); err != nil {
+		return err
+	}
+	// /resilience and the metrics are read one after the other; a drill
+	// elsewhere may move a counter in between, so a disagreement is read
+	// again before it counts.
+	var problems []string
+	for range 3 {
+		r, _, err := p.resilience(ctx)
+		if err != nil {
+			return err
+		}
+		fams, err := p.scrape(ctx, "the resilience metrics")
+		if err != nil {
+			return err
+		}
+		if problems = resilienceDisagreements(r, fams); len(problems) == 0 {
+			return nil
+		}
+	}
+	return p.fail(pathResilience, "/resilience to agree with the metrics (breaker states, trips, retries, degradations)", problemsText(problems), nil)
+}
+
+// resilienceDisagreements lists where /resilience and the metrics differ.
+func resilienceDisagreements(r *harness.Resilience, fams map[string]*dto.MetricFamily) []string {
+	var out []string
+	names := make([]string, 0, len(r.CircuitBreakers))
+	for n := range r.CircuitBreakers {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		b := r.CircuitBreakers[n]
+		m := map[string]string{"breaker": n}
+		g, ok := harness.MetricValue(fams, metricBreakerState, m)
+		switch {
+		case !ok:
+			out = append(out, fmt.Sprintf("breaker %s in /resilience has no %s series", n, harness.Series(metricBreakerState, m)))
+		case g != breakerGauge[b.State]:
+			out = append(out, fmt.Sprintf("breaker %s is %s in /resilience but %s is %g", n, b.State, harness.Series(metricBreakerState, m), g))
+		}
+		if b.Trips != nil {
+			t, _ := harness.MetricValue(fams, metricBreakerTrips, m)
+			if t != float64(*b.Trips) {
+				out = append(out, fmt.Sprintf("breaker %s has %d trips in /resilience but %s is %g", n, *b.Trips, harness.Series(metricBreakerTrips, m), t))
+			}
+		}
+	}
+	for _, outcome := range []string{"success", "failure", "exhausted"} {
+		num, ok := r.Retries[outcome]
+		if !ok {
+			continue
+		}
+		want, err := num.Float64()
+		m := map[string]string{"outcome": outcome}
+		got, _ := harness.MetricValue(fams, metricRetries, m)
+		if err != nil || got != want {
+			out = append(out, fmt.Sprintf("retries.%s is %s in /resilience but %s is %g", outcome, num, harness.Series(metricRetries, m), got))
+		}
+	}
+	for comp, num := range r.Degradations {
+		want, err := num.Float64()
+		m := map[string]string{"component": comp}
+		got, _ := harness.MetricValue(fams, metricDegradations, m)
+		if err != nil || got != want {
+			out = append(out, fmt.Sprintf("degradations.%s is %s in /resilience but %s is %g", comp, num, harness.Series(metricDegradations, m), got))
+		}
+	}
+	return out
+}
+
+// ---- observability_integrated -----------------------------------------------------
+
+// observabilityIntegrated sends a routing and a validation of a fixed
+// two-task plan (and a decomposition, for the HTDAG histogram) and wants
+// each answer traceable — X-Request-Id equal to metadata.request_id, a W3C
+// metadata.trace_id, both different per request — and counted: the routes
+// in genesis_http_requests_total{code="200"} and their latency histograms,
+// the stages in theirs.
+func observabilityIntegrated(ctx context.Context, s *harness.Stack) error {
+	p, err := newProbe(s, "TestComponentIntegration/observability_integrated", lineObsIntegrated)
+	if err != nil {
+		return err
+	}
+	before, err := p.scrape(ctx, "the request and stage metrics before the requests")
+	if err != nil {
+		return err
+	}
+	plan, route := tinyPlan()
+	if _, err := p.decompose(ctx, simpleRequest, "status 200 with a decomposition"); err != nil {
+		return err
+	}
+	rr, err := p.g.RouteE(ctx, route)
+	if err != nil {
+		return p.requestFailed(pathRoute, "status 200 with a routing", err)
+	}
+	if !rr.OK() {
+		return p.failBody(pathRoute, "status 200 with a routing", fmt.Sprintf("status %d%s", rr.Resp.Status, errorCode(rr.Error)), rr.Resp)
+	}
+	vr, err := p.g.ValidatePlanE(ctx, harness.ValidateRequest{DAG: plan, RoutingPlan: harness.Field(rr.RawData(), "routing_plan")})
+	if err != nil {
+		return p.requestFailed(pathValidate, "status 200 with a validation", err)
+	}
+	validated := true
+	if skip := p.notServed(vr.Resp, http.MethodPost, pathValidate); skip != nil {
+		validated = false
+	} else if !vr.OK() {
+		return p.failBody(pathValidate, "status 200 with a validation", fmt.Sprintf("status %d%s", vr.Resp.Status, errorCode(vr.Error)), vr.Resp)
+	}
+	type answer struct {
+		path string
+		resp *harness.Response
+		md   *harness.Metadata
+	}
+	answers := []answer{{pathRoute, rr.Resp, rr.Metadata}}
+	if validated {
+		answers = append(answers, answer{pathValidate, vr.Resp, vr.Metadata})
+	}
+	want := "X-Request-Id equal to metadata.request_id and a W3C metadata.trace_id, each different per request"
+	seenReq, seenTrace := map[string]string{}, map[string]string{}
+	for _, a := range answers {
+		rid := a.resp.Header.Get("X-Request-Id")
+		var problems []string
+		switch {
+		case rid == "":
+			problems = append(problems, "no X-Request-Id response header")
+		case a.md == nil || a.md.RequestID != rid:
+			got := "no metadata"
+			if a.md != nil {
+				got = fmt.Sprintf("%q", a.md.RequestID)
+			}
+			problems = append(problems, fmt.Sprintf("metadata.request_id %s differs from X-Request-Id %q", got, rid))
+		case seenReq[rid] != "":
+			problems = append(problems, fmt.Sprintf("request id %q reused from %s", rid, seenReq[rid]))
+		}
+		seenReq[rid] = a.path
+		switch {
+		case a.md == nil || !validTraceID(a.md.TraceID):
+			tid := ""
+			if a.md != nil {
+				tid = a.md.TraceID
+			}
+			problems = append(problems, fmt.Sprintf("metadata.trace_id %q is not a W3C trace id", tid))
+		case seenTrace[a.md.TraceID] != "":
+			problems = append(problems, fmt.Sprintf("trace id %q reused from %s", a.md.TraceID, seenTrace[a.md.TraceID]))
+		default:
+			seenTrace[a.md.TraceID] = a.path
+		}
+		if len(problems) > 0 {
+			return p.failBody(a.path, want, problemsText(problems), a.resp)
+		}
+	}
+	after, err := p.scrape(ctx, "the request and stage metrics after the requests")
+	if err != nil {
+		return err
+	}
+	type series struct {
+		name  string
+		match map[string]string
+	}
+	grown := []series{
+		{metricHTTPRequests, map[string]string{"route": pathDecompose, "code": "200"}},
+		{metricHTTPRequests, map[string]string{"route": pathRoute, "code": "200"}},
+		{metricHTTPDuration, map[string]string{"route": pathRoute}},
+		{"genesis_htdag_decomposition_duration_seconds", nil},
+		{"genesis_halo_routing_duration_seconds", nil},
+	}
+	if validated {
+		grown = append(grown, series{metricHTTPRequests, map[string]string{"route": pathValidate, "code": "200"}},
+			series{"genesis_aop_validation_duration_seconds", nil})
+	}
+	for _, m := range grown {
+		if err := p.grew(before, after, m.name, m.match, 1, "after the requests"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tinyPlan is a fixed two-task plan (design, then implement) as a DAG for
+// validation and as a routing request: the observability probe's requests
+// do not depend on what the planner answers.
+func tinyPlan() (map[string]any, harness.RouteRequest) {
+	tasks := []map[string]any{
+		{"task_id": "obs-design", "description": "Design the signup page", "task_type": "design"},
+		{"task_id": "obs-build", "description": "Implement the signup page", "task_type": "implement"},
+	}
+	dag := map[string]any{"dag_id": "smokestack-observability", "tasks": tasks,
+		"dependencies": map[string][]string{"obs-design": {}, "obs-build": {"obs-design"}}}
+	route := harness.RouteRequest{DagID: "smokestack-observability"}
+	for _, t := range tasks {
+		route.Tasks = append(route.Tasks, harness.RouteTask{TaskID: t["task_id"].(string), Description: t["description"].(string), TaskType: t["task_type"].(string)})
+	}
+	return dag, route
+}

@@ -1,0 +1,263 @@
+package checks
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
+
+	"github.com/smokestack-dev/smokestack/harness"
+	"github.com/smokestack-dev/smokestack/perf"
+)
+
+// Checklist lines of "Performance Validation", quoted in failures.
+const (
+	linePerfBudget = "Performance Validation: TestPerformanceBaseline — HTDAG decomposition <200ms P95, HALO routing <100ms P95, AOP validation <50ms P95"
+	lineResources  = "Performance Validation: System Resource Check — memory used <80%, CPU usage <70%, disk used <85%"
+)
+
+// PerformanceBaseline is TestPerformanceBaseline (staging): the three stage
+// budgets, measured from outside over a bounded sample, and the host's
+// resources from node-exporter through Prometheus.
+var PerformanceBaseline = []Check{
+	budgetCheck("htdag_p95", "htdag"),
+	budgetCheck("halo_p95", "halo"),
+	budgetCheck("aop_p95", "aop"),
+	{Group: "TestPerformanceBaseline", Name: "system_resources", Component: harness.Prometheus, Line: lineResources, Run: systemResources},
+}
+
+// BudgetSampling bounds one budget's measurement: enough samples that the
+// P95 is not one request's luck (with 60, the 57th slowest), few enough that
+// the three budgets cost seconds, not minutes. It is cut shorter still when
+// the check's deadline leaves less time.
+var BudgetSampling = harness.Sampling{Warmup: 5, Samples: 60, MaxDuration: 20 * time.Second}
+
+// minBudgetSamples is the fewest samples a budget is judged on when the
+// sampling had to stop early (deadline): fewer, and the P95 means nothing.
+const minBudgetSamples = 20
+
+func budgetCheck(name, op string) Check {
+	id := "TestPerformanceBaseline/" + name
+	return Check{Group: "TestPerformanceBaseline", Name: name, Component: harness.Genesis, Line: linePerfBudget,
+		Run: func(ctx context.Context, s *harness.Stack) error {
+			p, err := newProbe(s, id, linePerfBudget)
+			if err != nil {
+				return err
+			}
+			ops, skipped, err := perf.Ops(ctx, s)
+			if err != nil {
+				return p.fail(perfPath(op), "the pipeline to answer so the "+op+" budget can be measured", shortErr(err), err)
+			}
+			if why, ok := skipped[op]; ok {
+				return Skip("%s", why)
+			}
+			var o *perf.Op
+			for i := range ops {
+				if ops[i].Name == op {
+					o = &ops[i]
+				}
+			}
+			if o == nil {
+				return p.fail(perfPath(op), "an operation named "+op, "none (perf.Ops has no such operation)", nil)
+			}
+			sp := BudgetSampling
+			if dl, ok := ctx.Deadline(); ok {
+				// Leave a third of the time for everything else.
+				if left := time.Until(dl) * 2 / 3; left < sp.MaxDuration {
+					sp.MaxDuration = left
+				}
+			}
+			// Each request runs on the check's context, not the sampling's:
+			// when the sampling time runs out, the request in flight is
+			// measured to its end instead of counting as a failure.
+			l, serr := harness.SampleE(ctx, sp, func(context.Context) error { return o.Do(ctx) })
+			if l == nil {
+				return p.fail(perfPath(op), o.Budget.Source, "no measurement", serr)
+			}
+			v := o.Budget.Judge(l)
+			want := fmt.Sprintf("%s %s over %d requests", op, o.Budget.Source, sp.Samples)
+			switch {
+			case !v.Met:
+				return p.fail(perfPath(op), want, v.String(), fmt.Errorf("%s", l.Summary()))
+			case serr != nil && v.Samples < minBudgetSamples:
+				return p.fail(perfPath(op), want, fmt.Sprintf("%s (only %d samples: %v)", v.String(), v.Samples, serr), fmt.Errorf("%s", l.Summary()))
+			}
+			return nil
+		}}
+}
+
+func perfPath(op string) string {
+	switch op {
+	case "htdag":
+		return pathDecompose
+	case "halo":
+		return pathRoute
+	}
+	return pathValidate
+}
+
+// ---- system_resources ------------------------------------------------------------
+
+// ResourceLimit is one of the checklist's host limits, as data: the PromQL
+// that computes the percentage per host (and per filesystem for disk), and
+// the limit it must stay under.
+type ResourceLimit struct {
+	Name  string  // memory, CPU, disk
+	Query string  // PromQL giving a percentage per series
+	Max   float64 // percent; the value must be below it
+	// Rate marks a query built on rate(): it needs two scrapes, so a fresh
+	// stack may answer it empty for a scrape interval or two.
+	Rate bool
+	// Empty explains what an empty answer means, for on-call.
+	Empty string
+	// Sustained, when set, is a long-run measure of the same quantity per
+	// instance: a reading over Max counts only if this is over Max too, so
+	// a transient (a deploy starting containers, the suite's own load)
+	// does not fail a host that has headroom.
+	Sustained string
+}
+
+// RealFilesystems selects the filesystems that hold data: it leaves out
+// memory-backed ones (tmpfs, ramfs, devtmpfs), container layers and images
+// (overlay, aufs, squashfs, iso9660), and kernel pseudo-filesystems. In a
+// container without the host's root mounted, node-exporter sees only the
+// bind mounts (/etc/hosts, ...) of the disk that holds the containers —
+// which is the host disk, and what this judges.
+const RealFilesystems = `fstype!~"tmpfs|ramfs|devtmpfs|overlay|aufs|squashfs|iso9660|nsfs|rootfs|proc|sysfs|cgroup2?|devpts|mqueue|tracefs|debugfs|securityfs|pstore|bpf|configfs|fusectl|hugetlbfs|binfmt_misc|selinuxfs|efivarfs|autofs|fuse\\.lxcfs|fuse\\.snapfuse"`
+
+// ResourceLimits are the checklist's System Resource Check.
+var ResourceLimits = []ResourceLimit{
+	{Name: "memory", Max: 80,
+		Query: `100 * (1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes)`,
+		Empty: "no node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes series (node-exporter not scraped?)"},
+	// CPU: the contract's expression over the last minute, confirmed by
+	// the share of time busy since boot — what the checklist's
+	// `top -bn1 | grep "Cpu(s)"` prints. Right after a deploy (or on the
+	// machine that runs this suite) the last minute holds the start-up of
+	// the containers; only a host busy over the minute and in the long run
+	// lacks headroom.
+	{Name: "CPU", Max: 70, Rate: true,
+		Query:     `100 * (1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[1m])))`,
+		Sustained: `100 * (1 - sum by (instance) (node_cpu_seconds_total{mode="idle"}) / sum by (instance) (node_cpu_seconds_total))`,
+		Empty:     "no rate of node_cpu_seconds_total{mode=\"idle\"} (node-exporter not scraped twice in the last minute?)"},
+	{Name: "disk", Max: 85,
+		Query: `max by (instance, device, fstype) ((100 * (1 - node_filesystem_avail_bytes{` + RealFilesystems + `} / (node_filesystem_size_bytes{` + RealFilesystems + `} > 0))) unless on (instance, device, mountpoint) (node_filesystem_readonly == 1))`,
+		Empty: "no real writable filesystem among node_filesystem_* (only tmpfs/overlay/pseudo filesystems, or none: run node-exporter with the host root mounted, --path.rootfs=/host)"},
+}
+
+// rateWait bounds the wait for a rate() query on a fresh stack: two scrape
+// intervals of the ephemeral stack (2 s) with room for a loaded machine.
+const rateWait = 10 * time.Second
+
+func systemResources(ctx context.Context, s *harness.Stack) error {
+	const name = "TestPerformanceBaseline/system_resources"
+	if err := absent(s, harness.Prometheus); err != nil {
+		return err
+	}
+	prom := s.Prometheus()
+	var over []string
+	for _, lim := range ResourceLimits {
+		url := s.URL(harness.Prometheus) + "/api/v1/query?query=" + lim.Query
+		want := fmt.Sprintf("%s < %g%% on every host", lim.Name, lim.Max)
+		var vec model.Vector
+		var qerr error
+		get := func(ctx context.Context) error {
+			if vec, qerr = queryVector(ctx, prom, lim.Query); qerr != nil {
+				return harness.Permanent(qerr)
+			}
+			if len(vec) == 0 {
+				return fmt.Errorf("no data")
+			}
+			return nil
+		}
+		if lim.Rate {
+			_ = harness.EventuallyE(ctx, lim.Name+" query has data (rate needs two scrapes)", rateWait, time.Second, get)
+		} else {
+			_ = get(ctx)
+		}
+		switch {
+		case qerr != nil:
+			return requestFailed(name, harness.Prometheus, url, want, lineResources, qerr)
+		case len(vec) == 0:
+			return fail(name, harness.Prometheus, url, want, "no data: "+lim.Empty, lineResources, nil)
+		}
+		var sustained map[model.LabelValue]float64
+		for _, smp := range vec {
+			v := float64(smp.Value)
+			where := describeSeries(smp.Metric)
+			if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 || v > 100 {
+				return fail(name, harness.Prometheus, url, want, fmt.Sprintf("%s %v%% on %s: not a percentage", lim.Name, v, where), lineResources, nil)
+			}
+			if v < lim.Max {
+				continue
+			}
+			reading := fmt.Sprintf("%s %.1f%% >= %g%% on %s", lim.Name, v, lim.Max, where)
+			if lim.Sustained != "" {
+				if sustained == nil {
+					var err error
+					if sustained, err = instanceValues(ctx, prom, lim.Sustained); err != nil {
+						return requestFailed(name, harness.Prometheus, s.URL(harness.Prometheus)+"/api/v1/query?query="+lim.Sustained, want, lineResources, err)
+					}
+				}
+				long, ok := sustained[smp.Metric["instance"]]
+				if ok && long < lim.Max {
+					continue // a transient: the host has headroom in the long run
+				}
+				if ok {
+					reading += fmt.Sprintf(" (%.1f%% since boot)", long)
+				}
+			}
+			over = append(over, reading)
+		}
+	}
+	if len(over) > 0 {
+		sort.Strings(over)
+		return fail(name, harness.Prometheus, s.URL(harness.Prometheus)+"/api/v1/query",
+			"memory < 80%, CPU < 70%, disk < 85% on every host", strings.Join(over, "; "), lineResources, nil)
+	}
+	return nil
+}
+
+// instanceValues runs a query and returns its values by instance.
+func instanceValues(ctx context.Context, prom harness.PrometheusClient, q string) (map[model.LabelValue]float64, error) {
+	vec, err := queryVector(ctx, prom, q)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[model.LabelValue]float64, len(vec))
+	for _, smp := range vec {
+		out[smp.Metric["instance"]] = float64(smp.Value)
+	}
+	return out, nil
+}
+
+// queryVector runs an instant query that must answer a vector.
+func queryVector(ctx context.Context, prom harness.PrometheusClient, q string) (model.Vector, error) {
+	v, err := prom.QueryE(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	vec, ok := v.(model.Vector)
+	if !ok {
+		return nil, fmt.Errorf("query %q answered a %s, not a vector", q, v.Type())
+	}
+	return vec, nil
+}
+
+// describeSeries names a result series by its identifying labels.
+func describeSeries(m model.Metric) string {
+	var parts []string
+	for _, l := range []model.LabelName{"instance", "device", "fstype", "mountpoint"} {
+		if v, ok := m[l]; ok {
+			parts = append(parts, fmt.Sprintf("%s=%q", l, v))
+		}
+	}
+	if len(parts) == 0 {
+		return "{}"
+	}
+	return "{" + strings.Join(parts, ",") + "}"
+}

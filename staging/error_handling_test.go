@@ -1,0 +1,12 @@
+//go:build !critical
+
+package staging
+
+import (
+	"testing"
+
+	"github.com/smokestack-dev/smokestack/checks"
+)
+
+// TestErrorHandling: error categorization, circuit breaker trips and recovers (drill on the LLM planner), graceful degradation to the heuristic planner, retries of transient upstream errors.
+func TestErrorHandling(t *testing.T) { checks.RunGroup(t, stack, checks.ErrorHandling) }
