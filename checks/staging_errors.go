@@ -370,6 +370,22 @@ func (d *drill) decomposeMethod(ctx context.Context, want string) (*harness.Repl
 	return rep, rep.Data.Metadata.Method, nil
 }
 
+// upstreamAnswer sends a decomposition while the LLM upstream fails (or its
+// breaker is open) and accepts what the contract allows then: 200 (the
+// heuristic fallback) or an error of category llm or network (degradation
+// off). Anything else — a refusal, a 500 — is not the upstream's doing.
+func (d *drill) upstreamAnswer(ctx context.Context, when string) error {
+	want := `status 200 (fallback), or an error of category "llm" or "network", for a decomposition ` + when
+	rep, err := d.g.DecomposeE(ctx, harness.DecomposeRequest{UserRequest: simpleRequest})
+	if err != nil {
+		return d.requestFailed(pathDecompose, want, err)
+	}
+	if rep.OK() || rep.Error.Category() == "llm" || rep.Error.Category() == "network" {
+		return nil
+	}
+	return d.failBody(pathDecompose, want, fmt.Sprintf("status %d%s", rep.Resp.Status, errorCode(rep.Error)), rep.Resp)
+}
+
 // ---- circuit_breaker ------------------------------------------------------------
 
 // breakerTripLimit bounds how many failing decompositions a trip may take:
@@ -423,8 +439,8 @@ func circuitBreaker(ctx context.Context, s *harness.Stack) (err error) {
 	var failures, trips int
 	var openedAt time.Time
 	for i := 1; i <= breakerTripLimit; i++ {
-		if _, err := d.g.DecomposeE(ctx, harness.DecomposeRequest{UserRequest: simpleRequest}); err != nil {
-			return d.requestFailed(pathDecompose, "an answer to a decomposition while the LLM planner is down", err)
+		if err := d.upstreamAnswer(ctx, "while the LLM planner is down"); err != nil {
+			return err
 		}
 		r, _, err := d.resilience(ctx)
 		if err != nil {
@@ -469,8 +485,8 @@ func circuitBreaker(ctx context.Context, s *harness.Stack) (err error) {
 	if err != nil {
 		return requestFailed(d.name, harness.LLMPlanner, d.s.URL(harness.LLMPlanner)+"/health", "the planner's counters", d.line, err)
 	}
-	if _, err := d.g.DecomposeE(ctx, harness.DecomposeRequest{UserRequest: simpleRequest}); err != nil {
-		return d.requestFailed(pathDecompose, "an answer to a decomposition while the breaker is open", err)
+	if err := d.upstreamAnswer(ctx, "while the LLM breaker is open"); err != nil {
+		return err
 	}
 	sentWithin := time.Since(openedAt)
 	st1, err := d.planner.StatsE(ctx)

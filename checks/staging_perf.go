@@ -50,7 +50,7 @@ func budgetCheck(name, op string) Check {
 			}
 			ops, skipped, err := perf.Ops(ctx, s)
 			if err != nil {
-				return p.fail(perfPath(op), "the pipeline to answer so the "+op+" budget can be measured", shortErr(err), err)
+				return p.requestFailed(perfPath(op), fmt.Sprintf("the pipeline to answer so that %s %s can be measured", op, opBudget(op).Source), err)
 			}
 			if why, ok := skipped[op]; ok {
 				return Skip("%s", why)
@@ -88,6 +88,16 @@ func budgetCheck(name, op string) Check {
 			}
 			return nil
 		}}
+}
+
+func opBudget(op string) harness.Budget {
+	switch op {
+	case "htdag":
+		return harness.BudgetHTDAG
+	case "halo":
+		return harness.BudgetHALO
+	}
+	return harness.BudgetAOP
 }
 
 func perfPath(op string) string {

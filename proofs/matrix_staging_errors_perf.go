@@ -12,6 +12,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -45,9 +46,9 @@ func init() {
 	// Every check here posts to /orchestrate/*, so error_rate=1 fails it
 	// with "status 500"; full_pipeline judges its own decomposition, so the
 	// tampered decompositions fail it for their reasons.
-	orchestrating = append(orchestrating, errCategorization, breakerDrill, degradationDrill, retryDrill,
+	orchestrating = append(slices.Clip(orchestrating), errCategorization, breakerDrill, degradationDrill, retryDrill,
 		htdagP95, haloP95, aopP95, fullPipeline, errIntegrated, obsIntegrated)
-	decomposing = append(decomposing, fullPipeline)
+	decomposing = append(slices.Clip(decomposing), fullPipeline)
 }
 
 // stagingErrorsPerfFaults prove the three staging groups: the reference
