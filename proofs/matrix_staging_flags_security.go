@@ -53,19 +53,23 @@ func union(lists ...[]string) []string {
 // the service ignores).
 func flagsSecurityFaults() []Fault {
 	refusing := union(orchestrating)
+	// The breaker drill fails under a refusal without quoting the 503: its
+	// decompositions never reach the LLM upstream, so the breaker stays
+	// closed, and that is what it says.
+	refusedSays := slices.DeleteFunc(slices.Clone(refusing), func(id string) bool { return id == breakerDrill })
 	return []Fault{
 		{Name: "flag_critical_off", Does: "knob flag.performance_optimizations_enabled=false: a critical flag off",
 			Action: Knob("flag.performance_optimizations_enabled=false"), Fails: []string{ffCritical},
 			Says: says("performance_optimizations_enabled disabled", ffCritical)},
 		{Name: "flag_orchestration_off", Does: "knob flag.orchestration_enabled=false: the critical flag off, orchestration refused with 503",
 			Action: Knob("flag.orchestration_enabled=false"), Fails: union([]string{ffCritical}, refusing),
-			Says: merge(says("status 503", refusing...), says("orchestration_enabled disabled", ffCritical))},
+			Says: merge(says("status 503", refusedSays...), says("orchestration_enabled disabled", ffCritical))},
 		{Name: "flag_emergency_shutdown_on", Does: "knob flag.emergency_shutdown=true: the deployment is shut down, orchestration refused with 503",
 			Action: Knob("flag.emergency_shutdown=true"), Fails: union([]string{ffSafety, ffDrill}, refusing),
-			Says: merge(says("status 503", refusing...), says("emergency_shutdown ON", ffSafety), says("already enabled", ffDrill))},
+			Says: merge(says("status 503", refusedSays...), says("emergency_shutdown ON", ffSafety), says("already enabled", ffDrill))},
 		{Name: "flag_read_only_on", Does: "knob flag.read_only_mode=true: /orchestrate/run refused with 503",
-			Action: Knob("flag.read_only_mode=true"), Fails: []string{ffSafety, flowSimple, runCheck},
-			Says: merge(says("read_only_mode ON", ffSafety), says("status 503", flowSimple, runCheck))},
+			Action: Knob("flag.read_only_mode=true"), Fails: []string{ffSafety, flowSimple, runCheck, fullPipeline},
+			Says: merge(says("read_only_mode ON", ffSafety), says("status 503", flowSimple, runCheck, fullPipeline))},
 		{Name: "phase4_disabled", Does: "knob flag.phase_4_deployment=false: the Phase 4 rollout is not active",
 			Action: Knob("flag.phase_4_deployment=false"), Fails: []string{ffPhase4}, Says: says("enabled false", ffPhase4)},
 		{Name: "phase4_phase_contradicts_dates", Does: `proxy: the Phase 4 rollout says phase "completed" while its end_date is days ahead`,
