@@ -22,7 +22,7 @@ LOCAL = source $(ENGINE_DIR)/env && \
 	       SMOKE_NODE_EXPORTER_IMAGE=smokestack/node-exporter:local \
 	       SMOKE_GRAFANA_IMAGE=$${SMOKE_GRAFANA_IMAGE:-none} &&
 
-.PHONY: setup engine images-local genesis-image smoke-critical smoke test proofs perf stack-up stack-down test-live lint clean-stacks
+.PHONY: setup engine images-local genesis-image smoke-critical smoke staging test proofs perf stack-up stack-down test-live lint clean-stacks
 
 ## setup: install and start the Docker engine, build the local images (idempotent)
 setup: engine images-local genesis-image
@@ -46,6 +46,10 @@ smoke-critical: setup
 ## smoke: the whole smoke suite on an ephemeral stack
 smoke: setup
 	$(LOCAL) $(GO) test ./smoke -v $(TESTFLAGS)
+
+## staging: the staging validation on an ephemeral stack
+staging: setup
+	$(LOCAL) $(GO) test ./staging -v $(TESTFLAGS)
 
 ## test: the project's tests — units, fixtures, the smoke suite, the fault matrix
 test: setup
@@ -71,6 +75,7 @@ stack-down:
 test-live:
 	source $(ENGINE_DIR)/env && SMOKE_CONFIG=$(STACK_ENV) $(GO) test ./smoke -tags critical -v $(TESTFLAGS)
 	source $(ENGINE_DIR)/env && SMOKE_CONFIG=$(STACK_ENV) $(GO) test -json ./smoke $(TESTFLAGS) | $(GO) run ./cmd/smokestack gate
+	source $(ENGINE_DIR)/env && SMOKE_CONFIG=$(STACK_ENV) $(GO) test ./staging $(TESTFLAGS)
 
 ## lint: gofmt, go vet, staticcheck
 lint:
