@@ -43,6 +43,25 @@ const (
 
 func init() {
 	faultSets = append(faultSets, stagingErrorsPerfFaults)
+	// Rows of other files whose faults these checks catch too.
+	for row, ids := range map[string][]string{
+		"genesis_metrics_broken":  {errCategorization, breakerDrill, degradationDrill, retryDrill, fullPipeline, errIntegrated, obsIntegrated},
+		"tracing_off":             {obsIntegrated},
+		"route_drops_task":        {fullPipeline},
+		"validate_says_invalid":   {fullPipeline},
+		"run_partial":             {fullPipeline},
+		"resilience_garbled":      {breakerDrill, degradationDrill, retryDrill, errIntegrated},
+		"injection_guard_off":     {errCategorization},
+		"cycle_check_off":         {errCategorization},
+		"categories_off":          {errCategorization, errIntegrated},
+		"metrics_family_missing":  {errCategorization, errIntegrated},
+		"decompose_cycle":         {htdagP95, haloP95, aopP95},
+		"decompose_bad_task_type": {htdagP95, haloP95, aopP95},
+		"node_exporter_stopped":   {systemResources},
+		"prometheus_stopped":      {systemResources},
+	} {
+		alsoFails[row] = append(alsoFails[row], ids...)
+	}
 	// Every check here posts to /orchestrate/*, so error_rate=1 fails it
 	// with "status 500"; full_pipeline judges its own decomposition, so the
 	// tampered decompositions fail it for their reasons.

@@ -49,6 +49,9 @@ func TestEveryCheckHasAFault(t *testing.T) {
 			proven[id] = true
 		}
 	}
+	for _, n := range unknownAlsoFails(Matrix()) {
+		t.Errorf("alsoFails names row %q, which the matrix does not have", n)
+	}
 	for _, c := range checks.All() {
 		if !proven[c.ID()] {
 			t.Errorf("%s has no fault that makes it fail: add a row to Matrix", c.ID())
