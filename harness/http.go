@@ -92,6 +92,11 @@ func (r *Response) DecodeJSON(out any) error {
 	return nil
 }
 
+// suiteClient is the suite's own HTTP client with its own connection pool:
+// code that shares http.DefaultTransport (an httptest server's Close closes
+// its idle connections) cannot touch the suite's connections.
+var suiteClient = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+
 // Requester sends requests for one component with the suite's deadline and
 // marker header. It is a value: copy it freely.
 type Requester struct {
@@ -135,7 +140,7 @@ func (q Requester) Do(ctx context.Context, method, path string, body []byte, hea
 	}
 	client := q.Client
 	if client == nil {
-		client = http.DefaultClient
+		client = suiteClient
 	}
 	start := time.Now()
 	resp, err := client.Do(req)

@@ -23,7 +23,7 @@ type PrometheusClient struct {
 func newPrometheusClient(q Requester) (PrometheusClient, error) {
 	c, err := api.NewClient(api.Config{
 		Address:      q.Base,
-		RoundTripper: markerTransport{base: http.DefaultTransport, header: q.Header},
+		RoundTripper: markerTransport{base: suiteClient.Transport, header: q.Header},
 	})
 	if err != nil {
 		return PrometheusClient{}, fmt.Errorf("prometheus client for %s: %w", q.Base, err)

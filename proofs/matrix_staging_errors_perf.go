@@ -199,6 +199,7 @@ func PrometheusAnswers(answers map[string]func() string) Action {
 				return fmt.Errorf("prometheus URL %q: %v", s.URL(harness.Prometheus), err)
 			}
 			rp := httputil.NewSingleHostReverseProxy(target)
+			rp.Transport = http.DefaultTransport.(*http.Transport).Clone() // its own pool, as Tampered's
 			srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if r.URL.Path == "/api/v1/query" {
 					raw, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
