@@ -2,15 +2,11 @@ package proofs
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/http/httputil"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -165,68 +161,44 @@ type tamper struct {
 // every other request and answer passes unchanged, so only the checks that
 // judge the tampered route can notice.
 func Tampered(tampers ...tamper) Action {
-	var srv *httptest.Server
-	var undo func()
-	return Action{
-		Apply: func(ctx context.Context, s *harness.Stack) error {
-			target, err := url.Parse(s.URL(harness.Genesis))
-			if err != nil || target.Host == "" {
-				return fmt.Errorf("genesis URL %q: %v", s.URL(harness.Genesis), err)
-			}
-			rp := httputil.NewSingleHostReverseProxy(target)
-			// Its own pool: closing another test server (httptest closes the
-			// idle connections of http.DefaultTransport) once cut a proxied
-			// body mid-copy and counted as a false alarm.
-			rp.Transport = http.DefaultTransport.(*http.Transport).Clone()
-			rp.ModifyResponse = func(resp *http.Response) error {
-				for _, t := range tampers {
-					if t.response == nil || !t.match(resp.Request) {
-						continue
-					}
-					body, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
-					resp.Body.Close()
-					if err != nil {
-						return err
-					}
-					status, out := t.response(resp.Request, resp.StatusCode, resp.Header, body)
-					resp.StatusCode = status
-					resp.Status = fmt.Sprintf("%d %s", status, http.StatusText(status))
-					resp.Body = io.NopCloser(bytes.NewReader(out))
-					resp.ContentLength = int64(len(out))
-					resp.Header.Set("Content-Length", strconv.Itoa(len(out)))
+	return Proxied(harness.Genesis, func(s *harness.Stack, rp *httputil.ReverseProxy) http.Handler {
+		rp.ModifyResponse = func(resp *http.Response) error {
+			for _, t := range tampers {
+				if t.response == nil || !t.match(resp.Request) {
+					continue
 				}
-				return nil
-			}
-			srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				for _, t := range tampers {
-					if !t.match(r) {
-						continue
-					}
-					if t.serve != nil && t.serve(w, r, s) {
-						return
-					}
-					if t.request != nil {
-						t.request(r)
-					}
+				body, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+				resp.Body.Close()
+				if err != nil {
+					return err
 				}
-				// Let the proxy's transport negotiate (and undo) compression,
-				// so a tamper sees the plain body.
-				r.Header.Del("Accept-Encoding")
-				rp.ServeHTTP(w, r)
-			}))
-			undo = s.Redirect(harness.Genesis, srv.URL)
-			return nil
-		},
-		Restore: func(ctx context.Context, s *harness.Stack) error {
-			if undo == nil {
-				return errors.New("tampering proxy was not applied")
+				status, out := t.response(resp.Request, resp.StatusCode, resp.Header, body)
+				resp.StatusCode = status
+				resp.Status = fmt.Sprintf("%d %s", status, http.StatusText(status))
+				resp.Body = io.NopCloser(bytes.NewReader(out))
+				resp.ContentLength = int64(len(out))
+				resp.Header.Set("Content-Length", strconv.Itoa(len(out)))
 			}
-			undo()
-			srv.CloseClientConnections()
-			srv.Close()
 			return nil
-		},
-	}
+		}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			for _, t := range tampers {
+				if !t.match(r) {
+					continue
+				}
+				if t.serve != nil && t.serve(w, r, s) {
+					return
+				}
+				if t.request != nil {
+					t.request(r)
+				}
+			}
+			// Let the proxy's transport negotiate (and undo) compression,
+			// so a tamper sees the plain body.
+			r.Header.Del("Accept-Encoding")
+			rp.ServeHTTP(w, r)
+		})
+	})
 }
 
 func route(method, path string) func(*http.Request) bool {

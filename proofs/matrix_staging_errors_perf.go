@@ -2,13 +2,10 @@ package proofs
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"regexp"
@@ -190,47 +187,26 @@ func swapAgent(data map[string]any) {
 // instant queries of answers with their bodies and forwards everything
 // else: only a check that sends one of them can notice.
 func PrometheusAnswers(answers map[string]func() string) Action {
-	var srv *httptest.Server
-	var undo func()
-	return Action{
-		Apply: func(ctx context.Context, s *harness.Stack) error {
-			target, err := url.Parse(s.URL(harness.Prometheus))
-			if err != nil || target.Host == "" {
-				return fmt.Errorf("prometheus URL %q: %v", s.URL(harness.Prometheus), err)
-			}
-			rp := httputil.NewSingleHostReverseProxy(target)
-			rp.Transport = http.DefaultTransport.(*http.Transport).Clone() // its own pool, as Tampered's
-			srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if r.URL.Path == "/api/v1/query" {
-					raw, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-					r.Body.Close()
-					r.Body = io.NopCloser(bytes.NewReader(raw))
-					form, _ := url.ParseQuery(string(raw))
-					q := form.Get("query")
-					if q == "" {
-						q = r.URL.Query().Get("query")
-					}
-					if body, ok := answers[q]; ok {
-						w.Header().Set("Content-Type", "application/json")
-						fmt.Fprint(w, body())
-						return
-					}
+	return Proxied(harness.Prometheus, func(_ *harness.Stack, rp *httputil.ReverseProxy) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/api/v1/query" {
+				raw, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+				r.Body.Close()
+				r.Body = io.NopCloser(bytes.NewReader(raw))
+				form, _ := url.ParseQuery(string(raw))
+				q := form.Get("query")
+				if q == "" {
+					q = r.URL.Query().Get("query")
 				}
-				rp.ServeHTTP(w, r)
-			}))
-			undo = s.Redirect(harness.Prometheus, srv.URL)
-			return nil
-		},
-		Restore: func(ctx context.Context, s *harness.Stack) error {
-			if undo == nil {
-				return errors.New("tampering Prometheus was not applied")
+				if body, ok := answers[q]; ok {
+					w.Header().Set("Content-Type", "application/json")
+					fmt.Fprint(w, body())
+					return
+				}
 			}
-			undo()
-			srv.CloseClientConnections()
-			srv.Close()
-			return nil
-		},
-	}
+			rp.ServeHTTP(w, r)
+		})
+	})
 }
 
 // percentVector is a one-series instant vector of value v for node-exporter.
