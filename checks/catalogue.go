@@ -15,11 +15,11 @@ import (
 // AgentCatalogue is TestAgentCatalogue: the A2A service describes itself
 // and its agents as the contract's part A says.
 var AgentCatalogue = []Check{
-	{Group: "TestAgentCatalogue", Name: "a2a_version", Component: harness.Genesis, Line: lineCatalogue, Run: a2aVersion},
-	{Group: "TestAgentCatalogue", Name: "registered_agents", Component: harness.Genesis, Line: lineCatalogue, Run: registeredAgents},
-	{Group: "TestAgentCatalogue", Name: "a2a_card", Component: harness.Genesis, Line: lineCatalogue, Run: a2aCard},
-	{Group: "TestAgentCatalogue", Name: "agent_cards_complete", Component: harness.Genesis, Line: lineCatalogue, Run: agentCardsComplete},
-	{Group: "TestAgentCatalogue", Name: "unknown_agent_404", Component: harness.Genesis, Line: lineCatalogue, Run: unknownAgent404},
+	{Group: "TestAgentCatalogue", Name: "a2a_version", Component: harness.Genesis, Part: harness.PartA, Line: lineCatalogue, Run: a2aVersion},
+	{Group: "TestAgentCatalogue", Name: "registered_agents", Component: harness.Genesis, Part: harness.PartA, Line: lineCatalogue, Run: registeredAgents},
+	{Group: "TestAgentCatalogue", Name: "a2a_card", Component: harness.Genesis, Part: harness.PartA, Line: lineCatalogue, Run: a2aCard},
+	{Group: "TestAgentCatalogue", Name: "agent_cards_complete", Component: harness.Genesis, Part: harness.PartA, Line: lineCatalogue, Run: agentCardsComplete},
+	{Group: "TestAgentCatalogue", Name: "unknown_agent_404", Component: harness.Genesis, Part: harness.PartA, Line: lineCatalogue, Run: unknownAgent404},
 }
 
 // ServiceName is the name /a2a/version reports (CONTRACT.md A).
@@ -31,7 +31,7 @@ var InfrastructureTools = []string{"extract_intent", "validate_intent"}
 var semverRE = regexp.MustCompile(`^v?\d+\.\d+\.\d+([.+-][0-9A-Za-z.+-]*)?$`)
 
 func a2aVersion(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s, "TestAgentCatalogue/a2a_version", lineCatalogue)
+	p, err := newProbe(s)
 	if err != nil {
 		return err
 	}
@@ -61,7 +61,7 @@ func a2aVersion(ctx context.Context, s *harness.Stack) error {
 }
 
 func registeredAgents(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s, "TestAgentCatalogue/registered_agents", lineCatalogue)
+	p, err := newProbe(s)
 	if err != nil {
 		return err
 	}
@@ -118,7 +118,7 @@ func setDiff(want, got []string) (missing, extra []string) {
 }
 
 func a2aCard(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s, "TestAgentCatalogue/a2a_card", lineCatalogue)
+	p, err := newProbe(s)
 	if err != nil {
 		return err
 	}
@@ -177,14 +177,14 @@ func a2aCard(ctx context.Context, s *harness.Stack) error {
 }
 
 func agentCardsComplete(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s, "TestAgentCatalogue/agent_cards_complete", lineCatalogue)
+	p, err := newProbe(s)
 	if err != nil {
 		return err
 	}
 	want := "status 200 and a complete card (name, version, description, capabilities, skills, defaultInputModes, defaultOutputModes) for every expected agent"
 	names := s.Config().Expect.AgentNames
 	if len(names) == 0 {
-		return Skip("no expected agent names configured (%s is empty)", harness.Env.ExpectAgentNames)
+		return OutOfScope("no expected agent names configured (%s is empty)", harness.Env.ExpectAgentNames)
 	}
 	var problems []string
 	var firstResp *harness.Response
@@ -249,7 +249,7 @@ func cardGaps(c *harness.AgentCard, name string) []string {
 const unknownAgentName = "smokestack-no-such-agent"
 
 func unknownAgent404(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s, "TestAgentCatalogue/unknown_agent_404", lineCatalogue)
+	p, err := newProbe(s)
 	if err != nil {
 		return err
 	}

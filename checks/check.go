@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -12,16 +13,25 @@ import (
 	"github.com/smokestack-dev/smokestack/harness"
 )
 
-// Check is one executable line of the checklist.
+// Check is one executable line of the checklist. Its identity (group,
+// name, line, component) lives here, in the registry entry, and nowhere
+// else: Evaluate stamps it on every failure the check returns.
 type Check struct {
 	Group     string            // the test function: "TestInfrastructure"
 	Name      string            // the subtest: "a2a_health"
 	Line      string            // the checklist line it enforces, quoted in failures
 	Component harness.Component // what it judges
+	// Part is the contract part of Genesis the check needs (harness.PartA,
+	// B, C; NoPart when it reads no Genesis route). Outside the target's
+	// profile the check is NOT APPLICABLE; inside it a 404 is a failure.
+	Part harness.Part
+	// Reads lists the components the check reads besides Component. A
+	// component the user does not run makes the check NOT APPLICABLE.
+	Reads []harness.Component
 	// Mutates marks a check that changes the target (a flag drill, a
-	// breaker trip, a synthetic alert). It runs alone — never beside other
-	// checks, whose verdicts it would disturb — and only where the stack
-	// allows mutation; its Run must skip otherwise (see RequireMutation).
+	// breaker trip, executing a plan on agents). The runner enforces it: it
+	// runs alone, never beside other checks, and only where the stack
+	// allows mutation; elsewhere it is NOT JUDGED and says why.
 	Mutates bool
 	Run     func(ctx context.Context, s *harness.Stack) error
 }
@@ -55,26 +65,109 @@ func (f *Failure) Error() string {
 
 func (f *Failure) Unwrap() error { return f.Evidence }
 
-// SkipError says the check cannot judge this stack (a component is absent,
-// a mutation is not allowed) and why. It is never used for a wrong answer.
-type SkipError struct{ Reason string }
+// NotApplicableError says the check does not apply to this target, as
+// declared by the target's profile or the user's configuration, which the
+// reason names. It is never used for a wrong answer.
+type NotApplicableError struct{ Reason string }
 
-func (s *SkipError) Error() string { return "skipped: " + s.Reason }
+func (e *NotApplicableError) Error() string { return "NOT APPLICABLE: " + e.Reason }
 
-// Skip builds a SkipError.
-func Skip(format string, args ...any) error { return &SkipError{Reason: fmt.Sprintf(format, args...)} }
+// NotJudgedError says the suite could not judge the check (mutation not
+// allowed, evidence unavailable, a dependency down) and why. It is not a
+// pass: a verdict with an expected check not judged holds.
+type NotJudgedError struct{ Reason string }
+
+func (e *NotJudgedError) Error() string { return "NOT JUDGED: " + e.Reason }
+
+// OutOfScope is how a check says NOT APPLICABLE: the reason names the
+// declaration (profile, configuration) that puts it out of scope.
+func OutOfScope(format string, args ...any) error {
+	return &NotApplicableError{Reason: fmt.Sprintf(format, args...)}
+}
+
+// CannotJudge is how a check says NOT JUDGED: the reason names what was
+// missing.
+func CannotJudge(format string, args ...any) error {
+	return &NotJudgedError{Reason: fmt.Sprintf(format, args...)}
+}
 
 // Outcome is a check's verdict.
 type Outcome string
 
-// Outcomes. Defect covers what PROOFS.md calls a defect of the check itself:
-// a panic, or a check that did not return by its deadline.
+// The four outcomes, and Defect: what PROOFS.md calls a defect of the check
+// itself (a panic, or a check that did not return by its deadline), which
+// counts as a failure everywhere outside the fault matrix.
 const (
-	Pass    Outcome = "pass"
-	Fail    Outcome = "fail"
-	Skipped Outcome = "skip"
-	Defect  Outcome = "defect"
+	Pass          Outcome = "PASS"
+	Fail          Outcome = "FAIL"
+	NotApplicable Outcome = "NOT APPLICABLE"
+	NotJudged     Outcome = "NOT JUDGED"
+	Defect        Outcome = "DEFECT"
 )
+
+// Judged reports whether the outcome is a judgement of the target.
+func (o Outcome) Judged() bool { return o == Pass || o == Fail || o == Defect }
+
+// Reason is the text after the outcome: the why of a NOT APPLICABLE or NOT
+// JUDGED, the headline of a failure.
+func Reason(err error) string {
+	var na *NotApplicableError
+	var nj *NotJudgedError
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &na):
+		return na.Reason
+	case errors.As(err, &nj):
+		return nj.Reason
+	}
+	return strings.SplitN(err.Error(), "\n", 2)[0]
+}
+
+// Scope is the runner's decision before a check runs: nil to judge it, or
+// why it is not applicable (profile, components) or cannot be judged
+// (mutation not allowed). Checks do not decide this themselves.
+func Scope(s *harness.Stack, c Check) error {
+	profile, how := s.Profile()
+	if !profile.Serves(c.Part) {
+		return OutOfScope("the target's profile %s (contract parts %s; %s) does not include contract part %s, which %s needs",
+			profile, profile.Parts(), how, c.Part, c.ID())
+	}
+	for _, comp := range c.components() {
+		if !s.Has(comp) {
+			if s.Requires(comp) {
+				return CannotJudge("%s is required but this run cannot reach it: %s", comp.Title(), s.Absent(comp))
+			}
+			return OutOfScope("%s", s.Absent(comp))
+		}
+	}
+	if c.Mutates && !s.CanMutate() {
+		return CannotJudge("this check changes the target and live mode is read-only: set %s=1 to allow it", harness.Env.AllowMutation)
+	}
+	return nil
+}
+
+// components lists what the check reads: Component and Reads, with Genesis
+// implied by a contract part and the containers check by the Docker engine.
+func (c Check) components() []harness.Component {
+	var out []harness.Component
+	add := func(x harness.Component) {
+		if x == harness.Docker {
+			x = harness.Containers
+		}
+		if x != "" && !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	if c.Part != harness.NoPart {
+		add(harness.Genesis)
+	}
+	add(c.Component)
+	for _, r := range c.Reads {
+		add(r)
+	}
+	return out
+}
 
 // Verdict is what running a check gave.
 type Verdict struct {
@@ -91,6 +184,9 @@ const graceAfterDeadline = 2 * time.Second
 // Evaluate runs a check with the stack's check deadline, turns a panic or a
 // hang into a Defect verdict, and never fails the caller.
 func Evaluate(ctx context.Context, s *harness.Stack, c Check) Verdict {
+	if err := Scope(s, c); err != nil {
+		return Verdict{Check: c, Err: err, Outcome: outcomeOf(err)}
+	}
 	timeout := s.Config().Timeouts.Check
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -110,20 +206,31 @@ func Evaluate(ctx context.Context, s *harness.Stack, c Check) Verdict {
 	case <-time.After(timeout + graceAfterDeadline):
 		err = &defectError{fmt.Sprintf("check did not return within its deadline %s (+%s grace)", timeout, graceAfterDeadline)}
 	}
-	v := Verdict{Check: c, Err: err, Elapsed: time.Since(start)}
-	var skip *SkipError
+	var f *Failure
+	if errors.As(err, &f) {
+		f.Check, f.Line = c.ID(), c.Line
+		if f.Component == "" {
+			f.Component = c.Component
+		}
+	}
+	return Verdict{Check: c, Err: err, Elapsed: time.Since(start), Outcome: outcomeOf(err)}
+}
+
+func outcomeOf(err error) Outcome {
+	var na *NotApplicableError
+	var nj *NotJudgedError
 	var defect *defectError
 	switch {
 	case err == nil:
-		v.Outcome = Pass
+		return Pass
 	case errors.As(err, &defect):
-		v.Outcome = Defect
-	case errors.As(err, &skip):
-		v.Outcome = Skipped
-	default:
-		v.Outcome = Fail
+		return Defect
+	case errors.As(err, &na):
+		return NotApplicable
+	case errors.As(err, &nj):
+		return NotJudged
 	}
-	return v
+	return Fail
 }
 
 type defectError struct{ msg string }
@@ -131,7 +238,9 @@ type defectError struct{ msg string }
 func (d *defectError) Error() string { return "DEFECT OF THE CHECK: " + d.msg }
 
 // Require runs the check as part of a test: a failure fails the test with
-// the on-call message, a skip skips it with the reason.
+// the on-call message; NOT APPLICABLE and NOT JUDGED skip it with the
+// outcome and the reason as the skip's first words, which smokestack gate
+// reads back from go test -json.
 func Require(t harness.TestingT, s *harness.Stack, c Check) {
 	t.Helper()
 	if s == nil {
@@ -139,11 +248,12 @@ func Require(t harness.TestingT, s *harness.Stack, c Check) {
 		return
 	}
 	v := Evaluate(context.Background(), s, c)
+	record(v)
 	switch v.Outcome {
 	case Pass:
 		return
-	case Skipped:
-		t.Skipf("%s", v.Err.(*SkipError).Reason)
+	case NotApplicable, NotJudged:
+		t.Skipf("%s: %s", v.Outcome, harness.RedactText(Reason(v.Err)))
 	default:
 		t.Fatalf("%v", v.Err)
 	}
@@ -163,15 +273,6 @@ func RunGroup(t *testing.T, s *harness.Stack, group []Check) {
 			Require(t, s, c)
 		})
 	}
-}
-
-// RequireMutation is how a mutating check starts: it skips, saying why,
-// where the stack may not be changed (a live target without opt-in).
-func RequireMutation(s *harness.Stack) error {
-	if s.CanMutate() {
-		return nil
-	}
-	return Skip("this check changes the target; live mode is read-only: set %s=1 to allow it", harness.Env.AllowMutation)
 }
 
 // EvaluateAll evaluates read-only checks in parallel, then each mutating

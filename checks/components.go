@@ -2,7 +2,6 @@ package checks
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -18,23 +17,21 @@ import (
 // one, and a tiny round trip through the component itself.
 var ComponentInitialization = []Check{
 	// HTDAG planner: a decomposition answers with tasks.
-	componentCheck("htdag", probeHTDAG, HealthComponentUp),
+	componentCheck("htdag", harness.PartB, probeHTDAG, HealthComponentUp),
 	// HALO router: a one-task routing answers with an assignment.
-	componentCheck("halo", probeHALO, HealthComponentUp),
+	componentCheck("halo", harness.PartB, probeHALO, HealthComponentUp),
 	// AOP validator: a valid two-task plan validates.
-	componentCheck("aop", probeAOP, HealthComponentUp),
+	componentCheck("aop", harness.PartC, probeAOP, HealthComponentUp),
 	// Error handler: an invalid request gets the error envelope; /resilience reports breakers.
-	componentCheck("error_handler", probeErrorHandler, HealthComponentUp),
+	componentCheck("error_handler", harness.PartB, probeErrorHandler, HealthComponentUp),
 	// Security validator: a prompt injection is refused with SECURITY_ERROR.
-	componentCheck("security", probeSecurity, HealthComponentUp),
+	componentCheck("security", harness.PartB, probeSecurity, HealthComponentUp),
 	// Feature flags: /flags lists the flags, the critical five among them.
-	componentCheck("feature_flags", probeFlags, HealthComponentUp),
-	// OTEL: an orchestration answer carries a trace id. "disabled" is
-	// accepted from /health only because the round trip proves spans are
-	// made: a deployment without a trace backend (OTEL_EXPORTER_OTLP_ENDPOINT
-	// unset) reports its exporter disabled; whether traces reach a backend
-	// is the staging suite's TestObservability.
-	componentCheck("otel", probeOTEL, append([]string{"disabled"}, HealthComponentUp...)),
+	componentCheck("feature_flags", harness.PartC, probeFlags, HealthComponentUp),
+	// OTEL: an orchestration answer carries a trace id, and (part C) the
+	// exporter reports its spans delivered. "disabled" — no exporter, so no
+	// trace reaches anything — is not initialised.
+	componentCheck("otel", harness.PartB, probeOTEL, HealthComponentUp),
 }
 
 // HealthComponentUp are the /health component statuses that mean
@@ -47,38 +44,36 @@ var HealthComponentUp = []string{"ok", "healthy", "up", "degraded"}
 // the service reports components) and its round trip. The component is
 // judged "not initialised" if either says so. When the service reports no
 // components and the round trip's route is not served, it skips.
-func componentCheck(component string, roundTrip func(context.Context, probe) error, accepted []string) Check {
-	name := "TestComponentInitialization/" + component
-	return Check{Group: "TestComponentInitialization", Name: component, Component: harness.Genesis, Line: lineComponents,
+func componentCheck(component string, part harness.Part, roundTrip func(context.Context, probe) error, accepted []string) Check {
+	return Check{Group: "TestComponentInitialization", Name: component, Component: harness.Genesis, Part: part, Line: lineComponents,
 		Run: func(ctx context.Context, s *harness.Stack) error {
-			p, err := newProbe(s, name, lineComponents)
+			p, err := newProbe(s)
 			if err != nil {
 				return err
 			}
-			reported, err := p.healthComponent(ctx, component, accepted)
-			if err != nil {
-				return err
+			// The /health components object is part C: judged wherever the
+			// profile serves C, and then it must be there.
+			if profile, _ := s.Profile(); profile.Serves(harness.PartC) {
+				if err := p.healthComponent(ctx, component, accepted); err != nil {
+					return err
+				}
 			}
-			err = roundTrip(ctx, p)
-			var skip *SkipError
-			if errors.As(err, &skip) && reported {
-				return nil // the health entry judged it; the round trip's route is not served here
-			}
-			return err
+			// Both halves judge: a healthy entry never excuses a lost route.
+			return roundTrip(ctx, p)
 		}}
 }
 
 // healthComponent judges /health components[component]. reported is false
 // when the service reports no components object at all (the real service).
-func (p probe) healthComponent(ctx context.Context, component string, accepted []string) (reported bool, err error) {
+func (p probe) healthComponent(ctx context.Context, component string, accepted []string) error {
 	const path = "/health"
 	want := fmt.Sprintf("components.%s.status one of %s", component, strings.Join(accepted, "|"))
 	h, resp, err := p.g.HealthE(ctx)
 	if err != nil {
-		return false, p.requestFailed(path, want, err)
+		return p.requestFailed(path, want, err)
 	}
 	if h.Components == nil {
-		return false, nil
+		return p.failBody(path, want, "no components object (contract part C reports each component's status)", resp)
 	}
 	c, ok := h.Components[component]
 	if !ok {
@@ -87,12 +82,12 @@ func (p probe) healthComponent(ctx context.Context, component string, accepted [
 			names = append(names, n)
 		}
 		sort.Strings(names)
-		return true, p.failBody(path, want, fmt.Sprintf("no %s among the reported components %v", component, names), resp)
+		return p.failBody(path, want, fmt.Sprintf("no %s among the reported components %v", component, names), resp)
 	}
 	if !slices.Contains(accepted, strings.ToLower(c.Status)) {
-		return true, p.failBody(path, want, fmt.Sprintf("components.%s.status %q", component, c.Status), resp)
+		return p.failBody(path, want, fmt.Sprintf("components.%s.status %q", component, c.Status), resp)
 	}
-	return true, nil
+	return nil
 }
 
 func probeHTDAG(ctx context.Context, p probe) error {
@@ -168,7 +163,7 @@ func probeAOP(ctx context.Context, p probe) error {
 	if err != nil {
 		return p.requestFailed(path, want, err)
 	}
-	if err := p.notServed(rep.Resp, http.MethodPost, path); err != nil {
+	if err := p.notFound(rep.Resp, http.MethodPost, path); err != nil {
 		return err
 	}
 	if !rep.OK() {
@@ -201,9 +196,12 @@ func probeErrorHandler(ctx context.Context, p probe) error {
 	// /resilience (part C): the breakers the error handler keeps.
 	const rpath = "/resilience"
 	rwant := "status 200 with circuit_breakers, each in state " + strings.Join(harness.BreakerStates, "|")
+	if profile, _ := p.s.Profile(); !profile.Serves(harness.PartC) {
+		return nil // /resilience is part C, outside the profile: the envelope above is the evidence
+	}
 	r, resp, err := p.g.ResilienceE(ctx)
-	if resp != nil && resp.Status == http.StatusNotFound {
-		return nil // not served: the envelope above is the evidence
+	if err := p.notFound(resp, http.MethodGet, rpath); err != nil {
+		return err
 	}
 	if err != nil {
 		return p.requestFailed(rpath, rwant, err)
@@ -248,7 +246,7 @@ func probeFlags(ctx context.Context, p probe) error {
 	want := "status 200 with every flag's enabled (bool) and strategy (" + strings.Join(harness.FlagStrategies, "|") + "), the critical five among them"
 	flags, resp, err := p.g.FlagsE(ctx)
 	if resp != nil && resp.Status == http.StatusNotFound {
-		return p.notServed(resp, http.MethodGet, path)
+		return p.notFound(resp, http.MethodGet, path)
 	}
 	if err != nil {
 		return p.requestFailed(path, want, err)

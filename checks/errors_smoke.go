@@ -12,7 +12,7 @@ import (
 // contract's envelope with the right category (the staging suite drills
 // breakers, retries and degradation).
 var ErrorHandlingSmoke = []Check{
-	{Group: "TestErrorHandlingSmoke", Name: "error_envelope_category", Component: harness.Genesis, Line: lineErrors, Run: errorEnvelopeCategory},
+	{Group: "TestErrorHandlingSmoke", Name: "error_envelope_category", Component: harness.Genesis, Part: harness.PartB, Line: lineErrors, Run: errorEnvelopeCategory},
 }
 
 // ErrorCategories are the contract's error categories.
@@ -30,7 +30,7 @@ var categoryProbes = []categoryProbe{
 }
 
 func errorEnvelopeCategory(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s, "TestErrorHandlingSmoke/error_envelope_category", lineErrors)
+	p, err := newProbe(s)
 	if err != nil {
 		return err
 	}

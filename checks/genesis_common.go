@@ -35,11 +35,13 @@ type probe struct {
 	base string
 }
 
-func newProbe(s *harness.Stack, name, line string) (probe, error) {
+// newProbe is the check's view of Genesis. Its failures leave the check's
+// name and line blank: Evaluate stamps them from the registry entry.
+func newProbe(s *harness.Stack) (probe, error) {
 	if err := absent(s, harness.Genesis); err != nil {
 		return probe{}, err
 	}
-	return probe{name: name, line: line, s: s, g: s.Genesis(), base: s.URL(harness.Genesis)}, nil
+	return probe{s: s, g: s.Genesis(), base: s.URL(harness.Genesis)}, nil
 }
 
 // fail is a Failure of this check on the Genesis route path.
@@ -61,15 +63,17 @@ func (p probe) requestFailed(path, want string, err error) error {
 	return requestFailed(p.name, harness.Genesis, p.base+path, want, p.line, err)
 }
 
-// notServed is the skip for a contract part C route a deployment does not
-// serve (a real Genesis serves parts A and B only). Only 404 counts: any
-// other status is an answer to judge.
-func (p probe) notServed(resp *harness.Response, method, path string) error {
+// notFound fails a 404 on a route: the runner only runs a check whose
+// contract part the target's profile serves, so a 404 means a route lost
+// from the deployment, never "not served here".
+func (p probe) notFound(resp *harness.Response, method, path string) error {
 	if resp == nil || resp.Status != http.StatusNotFound {
 		return nil
 	}
-	return Skip("%s answers 404 for %s %s: this deployment does not serve contract part C (it is added by smokestack's reference service; a real Genesis serves parts A and B only), so %s cannot be judged here",
-		harness.Genesis.Title(), method, path, p.name)
+	profile, how := p.s.Profile()
+	return p.failBody(path, method+" "+path+" served", fmt.Sprintf(
+		"status 404 (route missing), yet the target's profile %s serves contract parts %s (%s); if this deployment serves less on purpose, set %s",
+		profile, profile.Parts(), how, harness.Env.Profile), resp)
 }
 
 // envelopeProblems judges the headers and metadata of a B/C success answer:

@@ -12,11 +12,11 @@ import (
 // AgentInvoke is TestAgentInvoke: POST /a2a/invoke answers a harmless call,
 // refuses what it must, and in production enforces the API key.
 var AgentInvoke = []Check{
-	{Group: "TestAgentInvoke", Name: "harmless_invoke", Component: harness.Genesis, Line: lineInvoke, Run: harmlessInvoke},
-	{Group: "TestAgentInvoke", Name: "unknown_tool_404", Component: harness.Genesis, Line: lineInvoke, Run: unknownTool404},
-	{Group: "TestAgentInvoke", Name: "malformed_body_422", Component: harness.Genesis, Line: lineInvoke, Run: malformedBody422},
-	{Group: "TestAgentInvoke", Name: "missing_key_401", Component: harness.Genesis, Line: lineInvoke, Run: missingKey401},
-	{Group: "TestAgentInvoke", Name: "wrong_key_403", Component: harness.Genesis, Line: lineInvoke, Run: wrongKey403},
+	{Group: "TestAgentInvoke", Name: "harmless_invoke", Component: harness.Genesis, Part: harness.PartA, Line: lineInvoke, Run: harmlessInvoke},
+	{Group: "TestAgentInvoke", Name: "unknown_tool_404", Component: harness.Genesis, Part: harness.PartA, Line: lineInvoke, Run: unknownTool404},
+	{Group: "TestAgentInvoke", Name: "malformed_body_422", Component: harness.Genesis, Part: harness.PartA, Line: lineInvoke, Run: malformedBody422},
+	{Group: "TestAgentInvoke", Name: "missing_key_401", Component: harness.Genesis, Part: harness.PartA, Line: lineInvoke, Run: missingKey401},
+	{Group: "TestAgentInvoke", Name: "wrong_key_403", Component: harness.Genesis, Part: harness.PartA, Line: lineInvoke, Run: wrongKey403},
 }
 
 const pathInvoke = "/a2a/invoke"
@@ -30,7 +30,7 @@ var HarmlessInvoke = harness.InvokeRequest{
 }
 
 func harmlessInvoke(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s, "TestAgentInvoke/harmless_invoke", lineInvoke)
+	p, err := newProbe(s)
 	if err != nil {
 		return err
 	}
@@ -49,7 +49,7 @@ func harmlessInvoke(ctx context.Context, s *harness.Stack) error {
 }
 
 func unknownTool404(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s, "TestAgentInvoke/unknown_tool_404", lineInvoke)
+	p, err := newProbe(s)
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func unknownTool404(ctx context.Context, s *harness.Stack) error {
 }
 
 func malformedBody422(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s, "TestAgentInvoke/malformed_body_422", lineInvoke)
+	p, err := newProbe(s)
 	if err != nil {
 		return err
 	}
@@ -104,33 +104,36 @@ func (p probe) production(ctx context.Context) (bool, error) {
 	if env != "" {
 		declared = fmt.Sprintf("declares environment %q", env)
 	}
-	return false, Skip("the target is not known to run in production (%s unset, and /health %s): outside production the contract accepts a missing key, "+
-		"so %s cannot be judged; set %s=1 for a production deployment", harness.Env.ExpectProduction, declared, p.name, harness.Env.ExpectProduction)
+	return false, OutOfScope("the target is not declared production (%s unset, and /health %s): the contract's 401 for a missing key is a production rule; "+
+		"set %s=1 for a production deployment (a configured %s is judged whatever the environment by auth_enforced_when_keyed)",
+		harness.Env.ExpectProduction, declared, harness.Env.ExpectProduction, harness.Env.APIKey)
 }
 
 func missingKey401(ctx context.Context, s *harness.Stack) error {
-	return authCheck(ctx, s, "TestAgentInvoke/missing_key_401", "", http.StatusUnauthorized)
+	return authCheck(ctx, s, "", http.StatusUnauthorized)
 }
 
 func wrongKey403(ctx context.Context, s *harness.Stack) error {
-	return authCheck(ctx, s, "TestAgentInvoke/wrong_key_403", "smokestack-wrong-key-"+harness.NewIdempotencyKey(), http.StatusForbidden)
+	return authCheck(ctx, s, "smokestack-wrong-key-"+harness.NewIdempotencyKey(), http.StatusForbidden)
 }
 
 // authCheck invokes the harmless tool with key ("" for none) and wants
-// status code with a JSON detail.
-func authCheck(ctx context.Context, s *harness.Stack, name, key string, code int) error {
-	p, err := newProbe(s, name, lineInvoke)
+// status code with a JSON detail. A wrong key is refused in every
+// environment (the contract; the real service does so); a missing key is
+// refused in production.
+func authCheck(ctx context.Context, s *harness.Stack, key string, code int) error {
+	p, err := newProbe(s)
 	if err != nil {
 		return err
 	}
-	if ok, err := p.production(ctx); !ok {
-		return err
+	what, where := "a wrong X-API-Key", "in every environment"
+	if key == "" {
+		if ok, err := p.production(ctx); !ok {
+			return err
+		}
+		what, where = "no X-API-Key", "in production"
 	}
-	what := "no X-API-Key"
-	if key != "" {
-		what = "a wrong X-API-Key"
-	}
-	want := fmt.Sprintf("status %d with a JSON detail for %s in production", code, what)
+	want := fmt.Sprintf("status %d with a JSON detail for %s %s", code, what, where)
 	_, resp, err := p.g.WithAPIKey(key).InvokeE(ctx, HarmlessInvoke)
 	if err != nil {
 		return p.requestFailed(pathInvoke, want, err)

@@ -14,8 +14,8 @@ import (
 // ObservabilitySmoke is TestObservabilitySmoke: the service exposes the
 // contract's metrics and Prometheus collects them.
 var ObservabilitySmoke = []Check{
-	{Group: "TestObservabilitySmoke", Name: "genesis_metrics_exposed", Component: harness.Genesis, Line: lineObservability, Run: genesisMetricsExposed},
-	{Group: "TestObservabilitySmoke", Name: "prometheus_scrapes_genesis", Component: harness.Prometheus, Line: lineObservability, Run: prometheusScrapesGenesis},
+	{Group: "TestObservabilitySmoke", Name: "genesis_metrics_exposed", Component: harness.Genesis, Part: harness.PartC, Line: lineObservability, Run: genesisMetricsExposed},
+	{Group: "TestObservabilitySmoke", Name: "prometheus_scrapes_genesis", Component: harness.Prometheus, Part: harness.PartC, Reads: []harness.Component{harness.Genesis}, Line: lineObservability, Run: prometheusScrapesGenesis},
 }
 
 // GenesisMetrics are the metric families CONTRACT.md requires of /metrics
@@ -36,7 +36,7 @@ var GenesisMetrics = []string{
 }
 
 func genesisMetricsExposed(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s, "TestObservabilitySmoke/genesis_metrics_exposed", lineObservability)
+	p, err := newProbe(s)
 	if err != nil {
 		return err
 	}

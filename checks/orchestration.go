@@ -2,7 +2,6 @@ package checks
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -13,16 +12,16 @@ import (
 // BasicOrchestrationCritical is the critical part of TestBasicOrchestration:
 // the checklist's simple_orchestration_flow.
 var BasicOrchestrationCritical = []Check{
-	{Group: "TestBasicOrchestration", Name: "simple_orchestration_flow", Component: harness.Genesis, Line: lineFlow, Run: simpleFlow},
+	{Group: "TestBasicOrchestration", Name: "simple_orchestration_flow", Component: harness.Genesis, Part: harness.PartB, Line: lineFlow, Run: simpleFlow},
 }
 
 // BasicOrchestration is the rest of TestBasicOrchestration: each stage of
 // the pipeline answers correctly, judged on its invariants, not its status.
 var BasicOrchestration = []Check{
-	{Group: "TestBasicOrchestration", Name: "task_decomposition", Component: harness.Genesis, Line: lineOrchestration, Run: taskDecomposition},
-	{Group: "TestBasicOrchestration", Name: "task_routing", Component: harness.Genesis, Line: lineOrchestration, Run: taskRouting},
-	{Group: "TestBasicOrchestration", Name: "plan_validation", Component: harness.Genesis, Line: lineOrchestration, Run: planValidation},
-	{Group: "TestBasicOrchestration", Name: "orchestration_run", Component: harness.Genesis, Line: lineOrchestration, Run: orchestrationRun},
+	{Group: "TestBasicOrchestration", Name: "task_decomposition", Component: harness.Genesis, Part: harness.PartB, Line: lineOrchestration, Run: taskDecomposition},
+	{Group: "TestBasicOrchestration", Name: "task_routing", Component: harness.Genesis, Part: harness.PartB, Line: lineOrchestration, Run: taskRouting},
+	{Group: "TestBasicOrchestration", Name: "plan_validation", Component: harness.Genesis, Part: harness.PartC, Line: lineOrchestration, Run: planValidation},
+	{Group: "TestBasicOrchestration", Name: "orchestration_run", Component: harness.Genesis, Part: harness.PartC, Line: lineOrchestration, Mutates: true, Run: orchestrationRun},
 }
 
 const (
@@ -63,7 +62,7 @@ func (p probe) routeJudged(ctx context.Context, d *harness.Decomposition) (*harn
 }
 
 // validateJudged validates a decomposition and its routing plan, as sent by
-// the service; the error is a skip when the route is not served.
+// the service.
 func (p probe) validateJudged(ctx context.Context, d *harness.Reply[harness.Decomposition], r *harness.Reply[harness.Routing]) error {
 	want := "status 200 with is_valid, solvability, completeness and redundancy passed, quality_score in 0..1, no issues"
 	req := harness.ValidateRequest{DAG: d.RawData(), RoutingPlan: harness.Field(r.RawData(), "routing_plan")}
@@ -71,7 +70,7 @@ func (p probe) validateJudged(ctx context.Context, d *harness.Reply[harness.Deco
 	if err != nil {
 		return p.requestFailed(pathValidate, want, err)
 	}
-	if err := p.notServed(rep.Resp, http.MethodPost, pathValidate); err != nil {
+	if err := p.notFound(rep.Resp, http.MethodPost, pathValidate); err != nil {
 		return err
 	}
 	if !rep.OK() {
@@ -84,21 +83,15 @@ func (p probe) validateJudged(ctx context.Context, d *harness.Reply[harness.Deco
 }
 
 // runJudged runs the whole pipeline for text and judges every stage of the
-// answer; the error is a skip when the route is not served.
-//
-// A run executes the plan on the agents: on a live target that is a change
-// (a deploy agent deploys), so it runs only where the stack may be mutated.
+// answer. A run executes the plan on the agents: on a live target that is a
+// change (a deploy agent deploys), so its checks are Mutates.
 func (p probe) runJudged(ctx context.Context, text string) error {
-	if !p.s.CanMutate() {
-		return Skip("POST %s executes the plan on the agents, which changes a live target; %s runs it only with %s=1 (or on an ephemeral stack)",
-			pathRun, p.name, harness.Env.AllowMutation)
-	}
 	want := `status 200 with status "completed", a well-formed DAG, a complete routing, a valid plan and a completed result per task`
 	rep, err := p.g.RunE(ctx, harness.DecomposeRequest{UserRequest: text})
 	if err != nil {
 		return p.requestFailed(pathRun, want, err)
 	}
-	if err := p.notServed(rep.Resp, http.MethodPost, pathRun); err != nil {
+	if err := p.notFound(rep.Resp, http.MethodPost, pathRun); err != nil {
 		return err
 	}
 	if !rep.OK() {
@@ -163,12 +156,14 @@ func (p probe) runJudged(ctx context.Context, text string) error {
 }
 
 // simpleFlow is the checklist's simple orchestration flow: decompose a
-// simple request, route its tasks, validate the plan, run it. Validation
-// and run are contract part C: where the deployment does not serve them,
-// the flow judges decomposition and routing alone; the run step also waits
-// for permission to mutate a live target (SMOKE_ALLOW_MUTATION=1).
+// simple request, route its tasks, validate the plan. Validation is
+// contract part C: on a target whose profile is orchestration (A+B) the
+// flow is decompose and route, as the profile declares; wherever the
+// profile serves C, validation is judged and a 404 fails. Running the plan
+// executes it on agents (a mutation): that is orchestration_run, a
+// mutating check of its own, so the critical flow stays read-only.
 func simpleFlow(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s, "TestBasicOrchestration/simple_orchestration_flow", lineFlow)
+	p, err := newProbe(s)
 	if err != nil {
 		return err
 	}
@@ -180,22 +175,14 @@ func simpleFlow(ctx context.Context, s *harness.Stack) error {
 	if err != nil {
 		return err
 	}
-	if err := p.validateJudged(ctx, d, r); err != nil && !isSkip(err) {
-		return err
-	}
-	if err := p.runJudged(ctx, simpleRequest); err != nil && !isSkip(err) {
-		return err
+	if profile, _ := s.Profile(); profile.Serves(harness.PartC) {
+		return p.validateJudged(ctx, d, r)
 	}
 	return nil
 }
 
-func isSkip(err error) bool {
-	var skip *SkipError
-	return errors.As(err, &skip)
-}
-
 func taskDecomposition(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s, "TestBasicOrchestration/task_decomposition", lineOrchestration)
+	p, err := newProbe(s)
 	if err != nil {
 		return err
 	}
@@ -226,7 +213,7 @@ func taskDecomposition(ctx context.Context, s *harness.Stack) error {
 }
 
 func taskRouting(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s, "TestBasicOrchestration/task_routing", lineOrchestration)
+	p, err := newProbe(s)
 	if err != nil {
 		return err
 	}
@@ -248,7 +235,7 @@ func taskRouting(ctx context.Context, s *harness.Stack) error {
 }
 
 func planValidation(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s, "TestBasicOrchestration/plan_validation", lineOrchestration)
+	p, err := newProbe(s)
 	if err != nil {
 		return err
 	}
@@ -264,7 +251,7 @@ func planValidation(ctx context.Context, s *harness.Stack) error {
 }
 
 func orchestrationRun(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s, "TestBasicOrchestration/orchestration_run", lineOrchestration)
+	p, err := newProbe(s)
 	if err != nil {
 		return err
 	}

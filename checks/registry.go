@@ -1,30 +1,102 @@
 package checks
 
-// Groups lists every group of checks in checklist order: the smoke groups,
-// then the staging groups, which append themselves from their own files'
-// init. Every check gets rows in the fault matrix (package proofs);
-// TestEveryCheckHasAFault refuses a check without one.
-var Groups = append([][]Check{}, SmokeGroups...)
+// Tag is the build level a group runs at, mirroring the test files' build
+// constraints: critical (no constraint), normal (!critical), slow (slow &&
+// !critical). A binary built at a level runs every group at or below it.
+type Tag int
+
+// Build levels, lowest first.
+const (
+	Critical Tag = iota
+	Normal
+	Slow
+)
+
+func (t Tag) String() string {
+	return [...]string{"critical", "normal", "slow"}[t]
+}
+
+// Suite names a test package whose tests are checks.
+type Suite string
+
+// The suites.
+const (
+	Smoke   Suite = "smoke"
+	Staging Suite = "staging"
+)
+
+// Group is one registry entry: a list of checks, the test function that
+// runs them, its suite and build level. Several entries may share a test
+// function (TestBasicOrchestration: one critical check, four normal).
+type Group struct {
+	Suite  Suite
+	Tag    Tag
+	Checks []Check
+}
+
+// Test is the group's test function name.
+func (g Group) Test() string {
+	if len(g.Checks) == 0 {
+		return ""
+	}
+	return g.Checks[0].Group
+}
+
+// Registry is every group of checks, in checklist order, in one place: the
+// smoke groups, then the staging groups. The plan a run states, the gate's
+// accounting, the monitor and the fault matrix all read it from here.
+var Registry = []Group{
+	{Smoke, Critical, Infrastructure},
+	{Smoke, Critical, ComponentInitialization},
+	{Smoke, Critical, BasicOrchestrationCritical},
+	{Smoke, Normal, BasicOrchestration},
+	{Smoke, Normal, AgentCatalogue},
+	{Smoke, Normal, AgentInvoke},
+	{Smoke, Normal, SecuritySmoke},
+	{Smoke, Normal, ErrorHandlingSmoke},
+	{Smoke, Normal, ObservabilitySmoke},
+	{Staging, Normal, FeatureFlags},
+	{Staging, Normal, SecurityControls},
+	{Staging, Normal, ErrorHandling},
+	{Staging, Normal, PerformanceBaseline},
+	{Staging, Normal, ComponentIntegration},
+}
+
+// Groups lists every group's checks in registry order. Every check gets
+// rows in the fault matrix (package proofs); TestEveryCheckHasAFault
+// refuses a check without one.
+var Groups = groupsWhere(func(Group) bool { return true })
 
 // SmokeGroups are the groups of the smoke suite (go test ./smoke), the
 // ones `smokestack monitor` runs every round.
-var SmokeGroups = [][]Check{
-	Infrastructure,
-	ComponentInitialization,
-	BasicOrchestrationCritical,
-	BasicOrchestration,
-	AgentCatalogue,
-	AgentInvoke,
-	SecuritySmoke,
-	ErrorHandlingSmoke,
-	ObservabilitySmoke,
-}
+var SmokeGroups = groupsWhere(func(g Group) bool { return g.Suite == Smoke })
 
 // CriticalGroups are the groups `go test ./smoke -tags critical` runs: the
-// checklist's "Run Critical Tests Only". A critical check failing fails the
-// gate whatever the pass rate (TestCriticalGroupsMatchTags keeps this list
-// and the untagged smoke test files in step).
-var CriticalGroups = [][]Check{Infrastructure, ComponentInitialization, BasicOrchestrationCritical}
+// checklist's "Run Critical Tests Only". A critical check failing or not
+// judged stops the gate whatever the pass rate.
+var CriticalGroups = groupsWhere(func(g Group) bool { return g.Suite == Smoke && g.Tag == Critical })
+
+func groupsWhere(keep func(Group) bool) [][]Check {
+	var out [][]Check
+	for _, g := range Registry {
+		if keep(g) {
+			out = append(out, g.Checks)
+		}
+	}
+	return out
+}
+
+// SuiteChecks lists the checks a binary of the suite built at level runs,
+// in registry order.
+func SuiteChecks(suite Suite, level Tag) []Check {
+	var out []Check
+	for _, g := range Registry {
+		if g.Suite == suite && g.Tag <= level {
+			out = append(out, g.Checks...)
+		}
+	}
+	return out
+}
 
 // IsCritical reports whether the check with this ID is critical.
 func IsCritical(id string) bool {

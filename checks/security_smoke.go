@@ -14,10 +14,10 @@ import (
 // checklist's Security Validation, one probe each (the staging suite runs
 // the full probe corpora).
 var SecuritySmoke = []Check{
-	{Group: "TestSecuritySmoke", Name: "prompt_injection_rejected", Component: harness.Genesis, Line: lineSecurity, Run: promptInjectionRejected},
-	{Group: "TestSecuritySmoke", Name: "request_length_limited", Component: harness.Genesis, Line: lineSecurity, Run: requestLengthLimited},
-	{Group: "TestSecuritySmoke", Name: "dangerous_code_rejected", Component: harness.Genesis, Line: lineSecurity, Run: dangerousCodeRejected},
-	{Group: "TestSecuritySmoke", Name: "cycle_rejected", Component: harness.Genesis, Line: lineSecurity, Run: cycleRejected},
+	{Group: "TestSecuritySmoke", Name: "prompt_injection_rejected", Component: harness.Genesis, Part: harness.PartB, Line: lineSecurity, Run: promptInjectionRejected},
+	{Group: "TestSecuritySmoke", Name: "request_length_limited", Component: harness.Genesis, Part: harness.PartB, Line: lineSecurity, Run: requestLengthLimited},
+	{Group: "TestSecuritySmoke", Name: "dangerous_code_rejected", Component: harness.Genesis, Part: harness.PartC, Line: lineSecurity, Run: dangerousCodeRejected},
+	{Group: "TestSecuritySmoke", Name: "cycle_rejected", Component: harness.Genesis, Part: harness.PartC, Line: lineSecurity, Run: cycleRejected},
 }
 
 // InjectionProbes are prompt injections of the contract's classes; each must
@@ -29,7 +29,7 @@ var InjectionProbes = []string{
 }
 
 func promptInjectionRejected(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s, "TestSecuritySmoke/prompt_injection_rejected", lineSecurity)
+	p, err := newProbe(s)
 	if err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func promptInjectionRejected(ctx context.Context, s *harness.Stack) error {
 const MaxRequestChars = 5000
 
 func requestLengthLimited(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s, "TestSecuritySmoke/request_length_limited", lineSecurity)
+	p, err := newProbe(s)
 	if err != nil {
 		return err
 	}
@@ -89,7 +89,7 @@ var CodeProbes = []CodeProbe{
 const pathValidateCode = "/security/validate-code"
 
 func dangerousCodeRejected(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s, "TestSecuritySmoke/dangerous_code_rejected", lineSecurity)
+	p, err := newProbe(s)
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func dangerousCodeRejected(ctx context.Context, s *harness.Stack) error {
 		if err != nil {
 			return p.requestFailed(pathValidateCode, want, err)
 		}
-		if err := p.notServed(rep.Resp, http.MethodPost, pathValidateCode); err != nil {
+		if err := p.notFound(rep.Resp, http.MethodPost, pathValidateCode); err != nil {
 			return err
 		}
 		first := strings.SplitN(pr.Code, "\n", 2)[0]
@@ -147,7 +147,7 @@ func cyclicPlan() (harness.ValidateRequest, []string) {
 }
 
 func cycleRejected(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s, "TestSecuritySmoke/cycle_rejected", lineSecurity)
+	p, err := newProbe(s)
 	if err != nil {
 		return err
 	}
@@ -157,7 +157,7 @@ func cycleRejected(ctx context.Context, s *harness.Stack) error {
 	if err != nil {
 		return p.requestFailed(pathValidate, want, err)
 	}
-	if err := p.notServed(rep.Resp, http.MethodPost, pathValidate); err != nil {
+	if err := p.notFound(rep.Resp, http.MethodPost, pathValidate); err != nil {
 		return err
 	}
 	e := rep.Error

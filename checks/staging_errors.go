@@ -15,8 +15,6 @@ import (
 	"github.com/smokestack-dev/smokestack/harness"
 )
 
-func init() { Groups = append(Groups, ErrorHandling, PerformanceBaseline, ComponentIntegration) }
-
 // Checklist lines of "Error Handling Validation", quoted in failures.
 const (
 	lineErrCategorization = "Error Handling Validation: TestErrorHandling — error categorization working"
@@ -31,10 +29,10 @@ const (
 // The three drills break the LLM planner upstream, so they mutate and run
 // alone, and they put the planner back as they found it on every path.
 var ErrorHandling = []Check{
-	{Group: "TestErrorHandling", Name: "error_categorization", Component: harness.Genesis, Line: lineErrCategorization, Run: errorCategorization},
-	{Group: "TestErrorHandling", Name: "circuit_breaker", Component: harness.Genesis, Line: lineBreaker, Mutates: true, Run: circuitBreaker},
-	{Group: "TestErrorHandling", Name: "graceful_degradation", Component: harness.Genesis, Line: lineDegradation, Mutates: true, Run: gracefulDegradation},
-	{Group: "TestErrorHandling", Name: "retry", Component: harness.Genesis, Line: lineRetry, Mutates: true, Run: retryMechanism},
+	{Group: "TestErrorHandling", Name: "error_categorization", Component: harness.Genesis, Part: harness.PartC, Line: lineErrCategorization, Run: errorCategorization},
+	{Group: "TestErrorHandling", Name: "circuit_breaker", Component: harness.Genesis, Part: harness.PartC, Reads: []harness.Component{harness.LLMPlanner}, Line: lineBreaker, Mutates: true, Run: circuitBreaker},
+	{Group: "TestErrorHandling", Name: "graceful_degradation", Component: harness.Genesis, Part: harness.PartC, Reads: []harness.Component{harness.LLMPlanner}, Line: lineDegradation, Mutates: true, Run: gracefulDegradation},
+	{Group: "TestErrorHandling", Name: "retry", Component: harness.Genesis, Part: harness.PartC, Reads: []harness.Component{harness.LLMPlanner}, Line: lineRetry, Mutates: true, Run: retryMechanism},
 }
 
 // Metric names the error-handling checks read (CONTRACT.md).
@@ -108,7 +106,7 @@ func (p probe) sendErrorProbe(ctx context.Context, c errorProbe) error {
 	if err != nil {
 		return p.requestFailed(c.path, want, err)
 	}
-	if err := p.notServed(rep.Resp, http.MethodPost, c.path); err != nil {
+	if err := p.notFound(rep.Resp, http.MethodPost, c.path); err != nil {
 		return err
 	}
 	e := rep.Error
@@ -131,7 +129,7 @@ func (p probe) sendErrorProbe(ctx context.Context, c errorProbe) error {
 }
 
 func errorCategorization(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s, "TestErrorHandling/error_categorization", lineErrCategorization)
+	p, err := newProbe(s)
 	if err != nil {
 		return err
 	}
@@ -202,7 +200,7 @@ func (p probe) metric(fams map[string]*dto.MetricFamily, name string, match map[
 func (p probe) resilience(ctx context.Context) (*harness.Resilience, *harness.Response, error) {
 	want := "status 200 with circuit_breakers {name: {state CLOSED|OPEN|HALF_OPEN, failures, trips}}"
 	r, resp, err := p.g.ResilienceE(ctx)
-	if skip := p.notServed(resp, http.MethodGet, pathResilience); skip != nil {
+	if skip := p.notFound(resp, http.MethodGet, pathResilience); skip != nil {
 		return nil, nil, skip
 	}
 	if err != nil {
@@ -253,15 +251,12 @@ const maxBreakerOpenTimeout = 10 * time.Second
 // break, the service's breaker settings, and the LLM breaker settled
 // (CLOSED, no failures) so that the drill starts from a known state.
 func newDrill(ctx context.Context, s *harness.Stack, name, line string) (*drill, error) {
-	if err := RequireMutation(s); err != nil {
-		return nil, err
-	}
-	p, err := newProbe(s, name, line)
+	p, err := newProbe(s)
 	if err != nil {
 		return nil, err
 	}
 	if !s.Has(harness.LLMPlanner) {
-		return nil, Skip("%s breaks the LLM planner upstream, and this stack has none the suite can break (%s); it runs on an ephemeral stack, or live with %s pointing at a reference planner",
+		return nil, OutOfScope("%s breaks the LLM planner upstream, and this stack has none the suite can break (%s); it runs on an ephemeral stack, or live with %s pointing at a reference planner",
 			name, s.Absent(harness.LLMPlanner), harness.Env.LLMURL)
 	}
 	d := &drill{probe: p, planner: s.LLMPlanner()}
@@ -313,7 +308,7 @@ func (d *drill) settle(ctx context.Context) error {
 		return errors.New(got)
 	})
 	if err != nil {
-		if isSkip(err) || isFailure(err) {
+		if isOutcome(err) || isFailure(err) {
 			return err
 		}
 		return d.fail(pathResilience, want, "breaker llm "+got, err)
@@ -322,8 +317,14 @@ func (d *drill) settle(ctx context.Context) error {
 }
 
 func (d *drill) longOpenTimeout() error {
-	return Skip("the service's breakers stay open %s (config.open_timeout_seconds in /resilience; the contract's default is 60 s): longer than %s, so %s cannot wait for recovery within its deadline; set GENESIS_BREAKER_OPEN_TIMEOUT to a few seconds on staging",
+	return CannotJudge("the service's breakers stay open %s (config.open_timeout_seconds in /resilience; the contract's default is 60 s): longer than %s, so %s cannot wait for recovery within its deadline; set GENESIS_BREAKER_OPEN_TIMEOUT to a few seconds on staging",
 		d.openTimeout, maxBreakerOpenTimeout, d.name)
+}
+
+// isOutcome reports whether err already is a NOT APPLICABLE or NOT JUDGED.
+func isOutcome(err error) bool {
+	o := outcomeOf(err)
+	return o == NotApplicable || o == NotJudged
 }
 
 func isFailure(err error) bool {
@@ -402,7 +403,7 @@ func circuitBreaker(ctx context.Context, s *harness.Stack) (err error) {
 		return d.longOpenTimeout()
 	}
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d.openTimeout+3*time.Second {
-		return Skip("%s needs the breaker's open timeout %s plus a few seconds, and its deadline leaves %s: raise %s",
+		return CannotJudge("%s needs the breaker's open timeout %s plus a few seconds, and its deadline leaves %s: raise %s",
 			d.name, d.openTimeout, time.Until(dl).Round(time.Millisecond), harness.Env.CheckTimeout)
 	}
 	res0, _, err := d.resilience(ctx)

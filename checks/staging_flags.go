@@ -14,8 +14,6 @@ import (
 	"github.com/smokestack-dev/smokestack/harness"
 )
 
-func init() { Groups = append(Groups, FeatureFlags, SecurityControls) }
-
 // Checklist lines of the staging flag and security groups.
 const (
 	lineFlagsCritical = "Feature Flag Validation: all 5 critical flags enabled (orchestration, security hardening, error handling, OTEL, performance optimizations)"
@@ -29,10 +27,10 @@ const (
 // C; a deployment that answers 404 for them skips with the reason), and the
 // emergency_shutdown drill a rollback relies on.
 var FeatureFlags = []Check{
-	{Group: "TestFeatureFlags", Name: "critical_flags_enabled", Component: harness.Genesis, Line: lineFlagsCritical, Run: criticalFlagsEnabled},
-	{Group: "TestFeatureFlags", Name: "safety_flags_off", Component: harness.Genesis, Line: lineFlagsSafety, Run: safetyFlagsOff},
-	{Group: "TestFeatureFlags", Name: "phase4_rollout", Component: harness.Genesis, Line: lineFlagsPhase4, Run: phase4Rollout},
-	{Group: "TestFeatureFlags", Name: "emergency_shutdown_drill", Component: harness.Genesis, Line: lineFlagsDrill, Mutates: true, Run: emergencyShutdownDrill},
+	{Group: "TestFeatureFlags", Name: "critical_flags_enabled", Component: harness.Genesis, Part: harness.PartC, Line: lineFlagsCritical, Run: criticalFlagsEnabled},
+	{Group: "TestFeatureFlags", Name: "safety_flags_off", Component: harness.Genesis, Part: harness.PartC, Line: lineFlagsSafety, Run: safetyFlagsOff},
+	{Group: "TestFeatureFlags", Name: "phase4_rollout", Component: harness.Genesis, Part: harness.PartC, Line: lineFlagsPhase4, Run: phase4Rollout},
+	{Group: "TestFeatureFlags", Name: "emergency_shutdown_drill", Component: harness.Genesis, Part: harness.PartC, Line: lineFlagsDrill, Mutates: true, Run: emergencyShutdownDrill},
 }
 
 // SafetyFlags must be off on a serving deployment: each refuses work.
@@ -47,7 +45,7 @@ const pathFlags = "/flags"
 func (p probe) flags(ctx context.Context, want string) (map[string]harness.Flag, *harness.Response, error) {
 	flags, resp, err := p.g.FlagsE(ctx)
 	if resp != nil && resp.Status == http.StatusNotFound {
-		return nil, resp, p.notServed(resp, http.MethodGet, pathFlags)
+		return nil, resp, p.notFound(resp, http.MethodGet, pathFlags)
 	}
 	if err != nil {
 		return nil, resp, p.requestFailed(pathFlags, want, err)
@@ -59,7 +57,7 @@ func (p probe) flags(ctx context.Context, want string) (map[string]harness.Flag,
 }
 
 func criticalFlagsEnabled(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s, "TestFeatureFlags/critical_flags_enabled", lineFlagsCritical)
+	p, err := newProbe(s)
 	if err != nil {
 		return err
 	}
@@ -92,7 +90,7 @@ func criticalFlagsEnabled(ctx context.Context, s *harness.Stack) error {
 }
 
 func safetyFlagsOff(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s, "TestFeatureFlags/safety_flags_off", lineFlagsSafety)
+	p, err := newProbe(s)
 	if err != nil {
 		return err
 	}
@@ -135,7 +133,7 @@ const clockSkew = 5 * time.Minute
 const pctTolerance = 1.0
 
 func phase4Rollout(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s, "TestFeatureFlags/phase4_rollout", lineFlagsPhase4)
+	p, err := newProbe(s)
 	if err != nil {
 		return err
 	}
@@ -150,7 +148,7 @@ func phase4Rollout(ctx context.Context, s *harness.Stack) error {
 		// An unknown flag or an unserved route: /flags tells which.
 		_, fresp, ferr := p.g.FlagsE(ctx)
 		if fresp != nil && fresp.Status == http.StatusNotFound {
-			return p.notServed(fresp, http.MethodGet, path)
+			return p.notFound(fresp, http.MethodGet, path)
 		}
 		if ferr != nil {
 			return p.failBody(path, want, "status 404, and /flags does not answer either ("+shortErr(ferr)+")", resp)
@@ -276,17 +274,14 @@ const drillWait = 5 * time.Second
 const restoreTimeout = 10 * time.Second
 
 func emergencyShutdownDrill(ctx context.Context, s *harness.Stack) (err error) {
-	if err := RequireMutation(s); err != nil {
-		return err
-	}
-	p, err := newProbe(s, "TestFeatureFlags/emergency_shutdown_drill", lineFlagsDrill)
+	p, err := newProbe(s)
 	if err != nil {
 		return err
 	}
 	path := "/flags/" + ShutdownFlag
 	key := s.Config().AdminKey
 	if key.Value() == "" {
-		return Skip("the drill writes %s with the admin key, and none is configured: set %s", ShutdownFlag, harness.Env.AdminKey)
+		return CannotJudge("the drill writes %s with the admin key, and none is configured: set %s", ShutdownFlag, harness.Env.AdminKey)
 	}
 	// Before anything changes: is it off now? A drill must not switch off a
 	// real shutdown that an operator switched on.
@@ -355,7 +350,7 @@ func (p probe) readFlag(ctx context.Context, name string) (bool, error) {
 	}
 	if resp.Status == http.StatusNotFound {
 		if _, fresp, _ := p.g.FlagsE(ctx); fresp != nil && fresp.Status == http.StatusNotFound {
-			return false, p.notServed(fresp, http.MethodGet, path)
+			return false, p.notFound(fresp, http.MethodGet, path)
 		}
 		return false, p.failBody(path, want, "status 404: the service does not know "+name, resp)
 	}

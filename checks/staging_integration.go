@@ -27,9 +27,9 @@ const (
 // together end to end; an error in the pipeline reaches the error envelope,
 // the metrics and /resilience alike; a request is traceable and counted.
 var ComponentIntegration = []Check{
-	{Group: "TestComponentIntegration", Name: "full_pipeline", Component: harness.Genesis, Line: lineFullPipeline, Run: fullPipeline},
-	{Group: "TestComponentIntegration", Name: "error_handling_integrated", Component: harness.Genesis, Line: lineErrIntegrated, Run: errorHandlingIntegrated},
-	{Group: "TestComponentIntegration", Name: "observability_integrated", Component: harness.Genesis, Line: lineObsIntegrated, Run: observabilityIntegrated},
+	{Group: "TestComponentIntegration", Name: "full_pipeline", Component: harness.Genesis, Part: harness.PartC, Line: lineFullPipeline, Mutates: true, Run: fullPipeline},
+	{Group: "TestComponentIntegration", Name: "error_handling_integrated", Component: harness.Genesis, Part: harness.PartC, Line: lineErrIntegrated, Run: errorHandlingIntegrated},
+	{Group: "TestComponentIntegration", Name: "observability_integrated", Component: harness.Genesis, Part: harness.PartC, Line: lineObsIntegrated, Run: observabilityIntegrated},
 }
 
 // ---- full_pipeline ------------------------------------------------------------------
@@ -41,7 +41,7 @@ var ComponentIntegration = []Check{
 // and with the dependencies, the plan was valid, and the executed tasks are
 // counted.
 func fullPipeline(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s, "TestComponentIntegration/full_pipeline", lineFullPipeline)
+	p, err := newProbe(s)
 	if err != nil {
 		return err
 	}
@@ -59,10 +59,6 @@ func fullPipeline(ctx context.Context, s *harness.Stack) error {
 	if err := p.validateJudged(ctx, d, r); err != nil {
 		return err
 	}
-	if !s.CanMutate() {
-		return Skip("POST %s executes the plan on the agents, which changes a live target; %s runs it only with %s=1 (or on an ephemeral stack)",
-			pathRun, p.name, harness.Env.AllowMutation)
-	}
 	before, err := p.scrape(ctx, "the task counters before the run")
 	if err != nil {
 		return err
@@ -72,7 +68,7 @@ func fullPipeline(ctx context.Context, s *harness.Stack) error {
 	if err != nil {
 		return p.requestFailed(pathRun, want, err)
 	}
-	if err := p.notServed(rep.Resp, http.MethodPost, pathRun); err != nil {
+	if err := p.notFound(rep.Resp, http.MethodPost, pathRun); err != nil {
 		return err
 	}
 	if !rep.OK() {
@@ -186,7 +182,7 @@ func judgeRun(run *harness.Run, agents []string) (problems []string, completed i
 // genesis_circuit_breaker_state, its trips with the trips counter, and the
 // retry and degradation counters with theirs.
 func errorHandlingIntegrated(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s, "TestComponentIntegration/error_handling_integrated", lineErrIntegrated)
+	p, err := newProbe(s)
 	if err != nil {
 		return err
 	}
@@ -282,7 +278,7 @@ func resilienceDisagreements(r *harness.Resilience, fams map[string]*dto.MetricF
 // in genesis_http_requests_total{code="200"} and their latency histograms,
 // the stages in theirs.
 func observabilityIntegrated(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s, "TestComponentIntegration/observability_integrated", lineObsIntegrated)
+	p, err := newProbe(s)
 	if err != nil {
 		return err
 	}
@@ -306,7 +302,7 @@ func observabilityIntegrated(ctx context.Context, s *harness.Stack) error {
 		return p.requestFailed(pathValidate, "status 200 with a validation", err)
 	}
 	validated := true
-	if skip := p.notServed(vr.Resp, http.MethodPost, pathValidate); skip != nil {
+	if skip := p.notFound(vr.Resp, http.MethodPost, pathValidate); skip != nil {
 		validated = false
 	} else if !vr.OK() {
 		return p.failBody(pathValidate, "status 200 with a validation", fmt.Sprintf("status %d%s", vr.Resp.Status, errorCode(vr.Error)), vr.Resp)

@@ -27,7 +27,7 @@ var PerformanceBaseline = []Check{
 	budgetCheck("htdag_p95", "htdag"),
 	budgetCheck("halo_p95", "halo"),
 	budgetCheck("aop_p95", "aop"),
-	{Group: "TestPerformanceBaseline", Name: "system_resources", Component: harness.Prometheus, Line: lineResources, Run: systemResources},
+	{Group: "TestPerformanceBaseline", Name: "system_resources", Component: harness.Prometheus, Reads: []harness.Component{harness.NodeExporter}, Line: lineResources, Run: systemResources},
 }
 
 // BudgetSampling bounds one budget's measurement: enough samples that the
@@ -41,10 +41,13 @@ var BudgetSampling = harness.Sampling{Warmup: 5, Samples: 60, MaxDuration: 20 * 
 const minBudgetSamples = 20
 
 func budgetCheck(name, op string) Check {
-	id := "TestPerformanceBaseline/" + name
-	return Check{Group: "TestPerformanceBaseline", Name: name, Component: harness.Genesis, Line: linePerfBudget,
+	part := harness.PartB
+	if op == "aop" {
+		part = harness.PartC
+	}
+	return Check{Group: "TestPerformanceBaseline", Name: name, Component: harness.Genesis, Part: part, Line: linePerfBudget,
 		Run: func(ctx context.Context, s *harness.Stack) error {
-			p, err := newProbe(s, id, linePerfBudget)
+			p, err := newProbe(s)
 			if err != nil {
 				return err
 			}
@@ -53,7 +56,7 @@ func budgetCheck(name, op string) Check {
 				return p.requestFailed(perfPath(op), fmt.Sprintf("the pipeline to answer so that %s %s can be measured", op, opBudget(op).Source), err)
 			}
 			if why, ok := skipped[op]; ok {
-				return Skip("%s", why)
+				return CannotJudge("%s", why)
 			}
 			var o *perf.Op
 			for i := range ops {

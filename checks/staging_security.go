@@ -27,16 +27,16 @@ const (
 // tests, each over a probe corpus (package fixtures/probes) and in both
 // directions — what must be refused is refused, what must pass passes.
 var SecurityControls = []Check{
-	{Group: securityGroup, Name: "prompt_injection", Component: harness.Genesis, Line: lineInjection, Run: promptInjectionCorpus},
-	{Group: securityGroup, Name: "credential_redaction", Component: harness.Genesis, Line: lineRedaction, Run: credentialRedaction},
-	{Group: securityGroup, Name: "dag_cycle_detection", Component: harness.Genesis, Line: lineCycles, Run: dagCycleDetection},
-	{Group: securityGroup, Name: "code_validation", Component: harness.Genesis, Line: lineCodeGuard, Run: codeValidationCorpus},
+	{Group: securityGroup, Name: "prompt_injection", Component: harness.Genesis, Part: harness.PartB, Line: lineInjection, Run: promptInjectionCorpus},
+	{Group: securityGroup, Name: "credential_redaction", Component: harness.Genesis, Part: harness.PartB, Line: lineRedaction, Run: credentialRedaction},
+	{Group: securityGroup, Name: "dag_cycle_detection", Component: harness.Genesis, Part: harness.PartC, Line: lineCycles, Run: dagCycleDetection},
+	{Group: securityGroup, Name: "code_validation", Component: harness.Genesis, Part: harness.PartC, Line: lineCodeGuard, Run: codeValidationCorpus},
 }
 
 // ---- prompt injection ------------------------------------------------------------
 
 func promptInjectionCorpus(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s, securityGroup+"/prompt_injection", lineInjection)
+	p, err := newProbe(s)
 	if err != nil {
 		return err
 	}
@@ -116,7 +116,7 @@ func scrub(text string, creds []probes.Credential, nonce string) string {
 }
 
 func credentialRedaction(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s, securityGroup+"/credential_redaction", lineRedaction)
+	p, err := newProbe(s)
 	if err != nil {
 		return err
 	}
@@ -245,7 +245,7 @@ func planFor(d probes.DAG) harness.ValidateRequest {
 }
 
 func dagCycleDetection(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s, securityGroup+"/dag_cycle_detection", lineCycles)
+	p, err := newProbe(s)
 	if err != nil {
 		return err
 	}
@@ -256,7 +256,7 @@ func dagCycleDetection(ctx context.Context, s *harness.Stack) error {
 		if err != nil {
 			return p.requestFailed(pathValidate, want, err)
 		}
-		if err := p.notServed(rep.Resp, http.MethodPost, pathValidate); err != nil {
+		if err := p.notFound(rep.Resp, http.MethodPost, pathValidate); err != nil {
 			return err
 		}
 		e := rep.Error
@@ -273,7 +273,7 @@ func dagCycleDetection(ctx context.Context, s *harness.Stack) error {
 		if err != nil {
 			return p.requestFailed(pathValidate, want, err)
 		}
-		if err := p.notServed(rep.Resp, http.MethodPost, pathValidate); err != nil {
+		if err := p.notFound(rep.Resp, http.MethodPost, pathValidate); err != nil {
 			return err
 		}
 		if !rep.OK() {
@@ -320,7 +320,7 @@ func cyclePathProblem(path []string, d probes.DAG) string {
 // ---- code validation -------------------------------------------------------------------
 
 func codeValidationCorpus(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s, securityGroup+"/code_validation", lineCodeGuard)
+	p, err := newProbe(s)
 	if err != nil {
 		return err
 	}
@@ -331,7 +331,7 @@ func codeValidationCorpus(ctx context.Context, s *harness.Stack) error {
 		if err != nil {
 			return p.requestFailed(pathValidateCode, want, err)
 		}
-		if err := p.notServed(rep.Resp, http.MethodPost, pathValidateCode); err != nil {
+		if err := p.notFound(rep.Resp, http.MethodPost, pathValidateCode); err != nil {
 			return err
 		}
 		first := c.FirstLine()

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -56,6 +58,7 @@ var Env = struct {
 	GenesisImage, PrometheusImage, AlertmanagerImage                    string
 	NodeExporterImage, GrafanaImage, GenesisFaults                      string
 	HTTPTimeout, CheckTimeout, StartTimeout                             string
+	Profile, Require, GenesisSurface                                    string
 }{
 	Target: "SMOKE_TARGET", ConfigFile: "SMOKE_CONFIG", AllowMutation: "SMOKE_ALLOW_MUTATION",
 	A2AURL: "SMOKE_A2A_URL", PrometheusURL: "SMOKE_PROMETHEUS_URL", AlertmanagerURL: "SMOKE_ALERTMANAGER_URL",
@@ -66,6 +69,75 @@ var Env = struct {
 	GenesisImage: "SMOKE_GENESIS_IMAGE", PrometheusImage: "SMOKE_PROMETHEUS_IMAGE", AlertmanagerImage: "SMOKE_ALERTMANAGER_IMAGE",
 	NodeExporterImage: "SMOKE_NODE_EXPORTER_IMAGE", GrafanaImage: "SMOKE_GRAFANA_IMAGE", GenesisFaults: "SMOKE_GENESIS_FAULTS",
 	HTTPTimeout: "SMOKE_HTTP_TIMEOUT", CheckTimeout: "SMOKE_CHECK_TIMEOUT", StartTimeout: "SMOKE_START_TIMEOUT",
+	Profile: "SMOKE_PROFILE", Require: "SMOKE_REQUIRE", GenesisSurface: "SMOKE_GENESIS_SURFACE",
+}
+
+// stackRunVar is what `smokestack up` writes beside the live settings so
+// `smokestack down` finds the stack: known, though no check reads it.
+const stackRunVar = "SMOKE_STACK_RUN"
+
+// knownVars is every SMOKE_* name the suite understands; any other is a
+// configuration error (a misspelt URL variable must not leave a component
+// silently unconfigured).
+func knownVars() []string {
+	v := reflect.ValueOf(Env)
+	out := []string{stackRunVar}
+	for i := 0; i < v.NumField(); i++ {
+		out = append(out, v.Field(i).String())
+	}
+	return out
+}
+
+// UnknownVarsE refuses SMOKE_* names the suite does not know, naming the
+// closest known one: SMOKE_A2A_ULR is a typo of SMOKE_A2A_URL, not a
+// component the user chose to leave out.
+func UnknownVarsE(names []string, where string) error {
+	known := knownVars()
+	var errs []error
+	for _, n := range names {
+		if !strings.HasPrefix(n, "SMOKE_") || slices.Contains(known, n) {
+			continue
+		}
+		errs = append(errs, fmt.Errorf("%s%s is not a smokestack variable; did you mean %s?", where, n, closest(n, known)))
+	}
+	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
+	return errors.Join(errs...)
+}
+
+// closest is the candidate at the smallest edit distance from s.
+func closest(s string, candidates []string) string {
+	best, bestD := "", -1
+	for _, c := range candidates {
+		if d := editDistance(s, c); bestD < 0 || d < bestD || (d == bestD && c < best) {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance, with a transposition counted as one edit.
+func editDistance(a, b string) int {
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
 }
 
 // Expect holds what a healthy deployment looks like. Defaults come from the
@@ -108,6 +180,47 @@ type Config struct {
 	Timeouts      Timeouts
 	Images        Images
 	GenesisFaults string // ephemeral mode: fault knobs the reference service starts with
+
+	// Profile is the surface the target serves (SMOKE_PROFILE); empty means
+	// discover it once at start (DiscoverProfileE).
+	Profile Profile
+	// Require lists the components the user runs (SMOKE_REQUIRE); nil means
+	// the mode's default (DefaultRequire). A required component without a URL
+	// is a configuration error, never a row of skipped checks.
+	Require []Component
+	// GenesisSurface is the surface the ephemeral reference service serves
+	// (SMOKE_GENESIS_SURFACE, passed to it as GENESIS_SURFACE); empty is full.
+	GenesisSurface Profile
+}
+
+// Containers, in SMOKE_REQUIRE, stands for the containers check: the
+// engine's view of the monitoring containers (SMOKE_CONTAINERS in live mode).
+const Containers Component = "containers"
+
+// Requirable lists what SMOKE_REQUIRE may name.
+var Requirable = []Component{Genesis, Prometheus, Alertmanager, NodeExporter, Grafana, LLMPlanner, Containers}
+
+// DefaultLiveRequire is the checklist's stack: what a live target must
+// configure unless the user drops a component explicitly.
+var DefaultLiveRequire = []Component{Genesis, Prometheus, Alertmanager, NodeExporter, Grafana}
+
+// parseRequire reads "genesis,prometheus,llm,containers"; "llm" names the
+// LLM planner upstream.
+func parseRequire(s string) ([]Component, error) {
+	out := []Component{}
+	for _, item := range splitList(s) {
+		c := Component(strings.ToLower(item))
+		if c == "llm" {
+			c = LLMPlanner
+		}
+		if !slices.Contains(Requirable, c) {
+			return nil, fmt.Errorf("unknown component %q (want some of genesis, prometheus, alertmanager, node-exporter, grafana, llm, containers)", item)
+		}
+		if !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
 }
 
 // Secret is a credential. It formats as a redaction marker so a Config can
@@ -131,7 +244,17 @@ func (s Secret) Value() string { return string(s) }
 // ConfigFromEnv reads the configuration from the process environment, with
 // SMOKE_CONFIG naming an optional KEY=VALUE file whose values the
 // environment overrides.
-func ConfigFromEnv() (Config, error) { return LoadConfig(os.LookupEnv) }
+func ConfigFromEnv() (Config, error) {
+	var names []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		names = append(names, k)
+	}
+	if err := UnknownVarsE(names, ""); err != nil {
+		return Config{}, err
+	}
+	return LoadConfig(os.LookupEnv)
+}
 
 // LoadConfig reads the configuration through lookup, so tests can feed it.
 func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
@@ -139,6 +262,13 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 	if path, ok := lookup(Env.ConfigFile); ok && path != "" {
 		file, err := readEnvFile(path)
 		if err != nil {
+			return Config{}, err
+		}
+		names := make([]string, 0, len(file))
+		for k := range file {
+			names = append(names, k)
+		}
+		if err := UnknownVarsE(names, Env.ConfigFile+"="+path+": "); err != nil {
 			return Config{}, err
 		}
 		get = func(k string) (string, bool) {
@@ -206,7 +336,22 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 			NodeExporter: str(Env.NodeExporterImage, DefaultNodeExporterImage),
 			Grafana:      str(Env.GrafanaImage, DefaultGrafanaImage),
 		},
-		GenesisFaults: str(Env.GenesisFaults, ""),
+		GenesisFaults:  str(Env.GenesisFaults, ""),
+		Profile:        Profile(strings.ToLower(str(Env.Profile, ""))),
+		GenesisSurface: Profile(strings.ToLower(str(Env.GenesisSurface, ""))),
+	}
+	if cfg.Profile != "" && !cfg.Profile.Valid() {
+		errs = append(errs, fmt.Errorf("%s=%q: want one of %v", Env.Profile, cfg.Profile, Profiles))
+	}
+	if cfg.GenesisSurface != "" && !cfg.GenesisSurface.Valid() {
+		errs = append(errs, fmt.Errorf("%s=%q: want one of %v", Env.GenesisSurface, cfg.GenesisSurface, Profiles))
+	}
+	if v, ok := get(Env.Require); ok {
+		req, err := parseRequire(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: %w", Env.Require, v, err))
+		}
+		cfg.Require = req
 	}
 	if names := str(Env.ExpectAgentNames, ""); names != "" {
 		cfg.Expect.AgentNames = splitList(names)
@@ -255,9 +400,51 @@ func (c Config) validate() error {
 			return fmt.Errorf("%s=live names no component: set at least %s (and %s, %s, %s, %s for the monitoring stack)",
 				Env.Target, Env.A2AURL, Env.PrometheusURL, Env.AlertmanagerURL, Env.NodeExporterURL, Env.GrafanaURL)
 		}
-		return nil
+		return c.requiredConfigured()
 	}
 	return fmt.Errorf("%s=%q: want %q or %q", Env.Target, c.Mode, Ephemeral, Live)
+}
+
+// Required lists the components this run must judge: SMOKE_REQUIRE, or the
+// mode's default (live: the checklist's stack; ephemeral: what the harness
+// starts, which Start records on the stack).
+func (c Config) Required() []Component {
+	if c.Require != nil {
+		return c.Require
+	}
+	if c.Mode == Live {
+		return DefaultLiveRequire
+	}
+	return nil
+}
+
+// requiredConfigured is the live-mode rule: every required component has a
+// URL (containers: SMOKE_CONTAINERS), or the run stops before any check.
+func (c Config) requiredConfigured() error {
+	var missing []string
+	for _, comp := range c.Required() {
+		switch {
+		case comp == Containers:
+			if len(c.Containers) == 0 {
+				missing = append(missing, Env.Containers)
+			}
+		case c.URLs[comp] == "":
+			missing = append(missing, comp.URLVar())
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	req := make([]string, 0, len(c.Required()))
+	for _, r := range c.Required() {
+		req = append(req, string(r))
+	}
+	how := "the default for live mode, the checklist's stack"
+	if c.Require != nil {
+		how = Env.Require
+	}
+	return fmt.Errorf("required components without a URL: set %s, or drop the component from %s (required now: %s, %s)",
+		strings.Join(missing, ", "), Env.Require, strings.Join(req, ","), how)
 }
 
 // CanMutate reports whether checks that change the target may run: always on

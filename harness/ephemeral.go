@@ -138,8 +138,8 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Stack, error) {
 			if err != nil {
 				return err
 			}
-			if len(t.Active) < 4 {
-				return fmt.Errorf("%d active targets, want at least 4 (genesis, node, prometheus, alertmanager)", len(t.Active))
+			if len(t.Active) < 3 {
+				return fmt.Errorf("%d active targets, want at least 3 (node, prometheus, alertmanager; and genesis on a full surface)", len(t.Active))
 			}
 			for _, a := range t.Active {
 				if a.LastScrape.IsZero() {
@@ -192,12 +192,21 @@ func (s *Stack) containerSpecs(o startOptions, genesisImage string) ([]container
 
 		"GENESIS_BREAKER_OPEN_TIMEOUT": "3s",
 	}
+	partial := cfg.GenesisSurface != "" && cfg.GenesisSurface != ProfileFull
+	if partial {
+		genesisEnv["GENESIS_SURFACE"] = string(cfg.GenesisSurface)
+	}
 	for k, v := range o.genesisEnv {
 		genesisEnv[k] = v
 	}
 	promCfg := o.prometheusConfig
 	if promCfg == nil {
-		b, err := fs.ReadFile(stackfiles.FS, stackfiles.PrometheusConfig)
+		name := stackfiles.PrometheusConfig
+		if partial {
+			// No /metrics on a part-A service: no genesis job to scrape.
+			name = stackfiles.PrometheusConfigA2A
+		}
+		b, err := fs.ReadFile(stackfiles.FS, name)
 		if err != nil {
 			return nil, err
 		}

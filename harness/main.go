@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -24,6 +25,17 @@ import (
 // into skipped tests. Main also makes sure go test never replays a cached
 // verdict (see nocache.go).
 func Main(m *testing.M, stack **Stack, opts ...Option) int {
+	return MainFunc(m, stack, func(*Stack) int { return m.Run() }, opts...)
+}
+
+// ErrorPrefix starts every line by which a test binary says it could not
+// run at all; smokestack gate quotes that line as the reason, never an
+// info line printed before it.
+const ErrorPrefix = "smokestack: error: "
+
+// MainFunc is Main with run in place of m.Run: a suite wraps its tests with
+// what it states before them and sums up after them (checks.Main).
+func MainFunc(m *testing.M, stack **Stack, run func(s *Stack) int, opts ...Option) int {
 	flag.Parse()
 	defer touchStamp()
 	if f := flag.Lookup("test.list"); f != nil && f.Value.String() != "" {
@@ -31,7 +43,7 @@ func Main(m *testing.M, stack **Stack, opts ...Option) int {
 	}
 	cfg, err := ConfigFromEnv()
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "smokestack: configuration: %v\n", err)
+		fmt.Fprintf(os.Stdout, "%sconfiguration: %s\n", ErrorPrefix, strings.ReplaceAll(err.Error(), "\n", "; "))
 		return 2
 	}
 	logf := func(format string, args ...any) {
@@ -76,10 +88,11 @@ func Main(m *testing.M, stack **Stack, opts ...Option) int {
 	close(opened)
 	defer teardown()
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "smokestack: cannot get the %s stack: %v\n", cfg.Mode, err)
+		fmt.Fprintf(os.Stdout, "%scannot get the %s stack: %s\n", ErrorPrefix, cfg.Mode, strings.ReplaceAll(err.Error(), "\n", "; "))
 		return 2
 	}
-	fmt.Fprintf(os.Stderr, "smokestack: %s (ready in %s)\n", s.Describe(), time.Since(t0).Round(time.Millisecond))
+	profile, how := s.Profile()
+	logf("%s (ready in %s); profile %s, contract parts %s (%s)", s.Describe(), time.Since(t0).Round(time.Millisecond), profile, profile.Parts(), how)
 	*stack = s
-	return m.Run()
+	return run(s)
 }

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,16 +30,82 @@ type Stack struct {
 	promConfig []byte // the configuration Prometheus started with
 	docker     *client.Client
 	closers    []func(context.Context) error
+
+	profile    Profile // the surface Genesis serves: declared or discovered
+	profileHow string  // how the profile was found, for the start line
 }
 
 // Open gives the stack the configuration describes: it starts one in
 // ephemeral mode and attaches to one in live mode. Like testcontainers'
 // Run, it returns the stack even on error so the caller can Close it.
 func Open(ctx context.Context, cfg Config, opts ...Option) (*Stack, error) {
+	var s *Stack
+	var err error
 	if cfg.Mode == Live {
-		return Attach(cfg)
+		s, err = Attach(cfg)
+	} else {
+		s, err = Start(ctx, cfg, opts...)
 	}
-	return Start(ctx, cfg, opts...)
+	if err != nil {
+		return s, err
+	}
+	return s, s.ResolveProfileE(ctx)
+}
+
+// ResolveProfileE settles the stack's profile once: SMOKE_PROFILE when set,
+// otherwise discovered by probing each surface once (DiscoverProfileE).
+// An unreachable Genesis cannot be discovered: the profile falls back to
+// a2a, the part every Genesis serves, and says so, so that the health
+// checks judge the outage instead of the run stopping before them.
+func (s *Stack) ResolveProfileE(ctx context.Context) error {
+	if p := s.cfg.Profile; p != "" {
+		s.setProfile(p, Env.Profile+"="+string(p))
+		return nil
+	}
+	if !s.Has(Genesis) {
+		s.setProfile(ProfileA2A, "no Genesis in this stack")
+		return nil
+	}
+	p, how, err := DiscoverProfileE(ctx, s.Genesis())
+	var h *HTTPError
+	switch {
+	case err == nil:
+		s.setProfile(p, "discovered: "+how)
+	case errors.As(err, &h) && h.Status == 0:
+		s.setProfile(ProfileA2A, fmt.Sprintf("discovery failed (%v); set %s to judge parts B and C", err, Env.Profile))
+	default:
+		return fmt.Errorf("cannot tell which contract parts the target serves: %w; set %s=%s|%s|%s",
+			err, Env.Profile, ProfileA2A, ProfileOrchestration, ProfileFull)
+	}
+	return nil
+}
+
+func (s *Stack) setProfile(p Profile, how string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.profile, s.profileHow = p, how
+}
+
+// Profile is the surface the target serves and how that was established.
+// Before ResolveProfileE it is full, declared by nobody: only tests that
+// build a stack by hand see that.
+func (s *Stack) Profile() (Profile, string) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.profile == "" {
+		return ProfileFull, "not resolved"
+	}
+	return s.profile, s.profileHow
+}
+
+// WithProfile is a view of the same stack judged as another profile: how the
+// fault proofs ask "and if the user had declared a2a?" of one running stack.
+func (s *Stack) WithProfile(p Profile, how string) *Stack {
+	s.mu.RLock()
+	c := &Stack{cfg: s.cfg, urls: s.urls, absent: s.absent, containers: s.containers, names: s.names,
+		network: s.network, runID: s.runID, promConfig: s.promConfig, profile: p, profileHow: how}
+	s.mu.RUnlock()
+	return c
 }
 
 // Attach describes a running deployment by its URLs. Components without a
@@ -48,7 +116,7 @@ func Attach(cfg Config) (*Stack, error) {
 		if u, ok := cfg.URLs[c]; ok {
 			s.urls[c] = u
 		} else {
-			s.absent[c] = fmt.Sprintf("%s is not configured for this live target: set %s", c.Title(), c.URLVar())
+			s.absent[c] = fmt.Sprintf("%s is not part of this live target: %s omits it and %s is unset", c.Title(), requireText(cfg), c.URLVar())
 		}
 	}
 	for c, n := range cfg.Containers {
@@ -75,18 +143,48 @@ func (s *Stack) Mode() Mode { return s.cfg.Mode }
 // CanMutate reports whether checks that change the target may run.
 func (s *Stack) CanMutate() bool { return s.cfg.CanMutate() }
 
-// Has reports whether the component is part of this stack.
+// Has reports whether the component is part of this stack. Containers is
+// there when the suite knows container names to inspect.
 func (s *Stack) Has(c Component) bool {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	if c == Containers {
+		return len(s.names) > 0
+	}
 	_, ok := s.urls[c]
 	return ok
+}
+
+// Requires reports whether the user requires the component (SMOKE_REQUIRE
+// or the mode's default); an ephemeral stack requires what it started.
+func (s *Stack) Requires(c Component) bool {
+	if r := s.cfg.Required(); r != nil {
+		return slices.Contains(r, c)
+	}
+	return s.Has(c)
+}
+
+func requireText(cfg Config) string {
+	if cfg.Require == nil {
+		return Env.Require + " (unset: the checklist's stack)"
+	}
+	names := make([]string, 0, len(cfg.Require))
+	for _, c := range cfg.Require {
+		names = append(names, string(c))
+	}
+	return Env.Require + "=" + strings.Join(names, ",")
 }
 
 // Absent says why a component is not part of this stack ("" if it is).
 func (s *Stack) Absent(c Component) string {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	if c == Containers {
+		if len(s.names) > 0 {
+			return ""
+		}
+		return fmt.Sprintf("no containers to inspect: %s omits containers and %s is unset", requireText(s.cfg), Env.Containers)
+	}
 	if _, ok := s.urls[c]; ok {
 		return ""
 	}

@@ -2,13 +2,9 @@ package smoke
 
 import (
 	"testing"
-
-	"github.com/smokestack-dev/smokestack/checks"
 )
 
 // TestComponentInitialization (critical): HTDAG, HALO, AOP, error handler,
 // security validator, feature flags and OTEL are up, judged from the
 // service's health components and a tiny round trip through each.
-func TestComponentInitialization(t *testing.T) {
-	checks.RunGroup(t, stack, checks.ComponentInitialization)
-}
+func TestComponentInitialization(t *testing.T) { run(t) }

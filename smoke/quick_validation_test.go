@@ -4,18 +4,16 @@ package smoke
 
 import (
 	"testing"
-
-	"github.com/smokestack-dev/smokestack/checks"
 )
 
 // TestSecuritySmoke: prompt injection, over-long requests and dangerous
 // code are refused, and a cyclic plan is rejected with its cycle.
-func TestSecuritySmoke(t *testing.T) { checks.RunGroup(t, stack, checks.SecuritySmoke) }
+func TestSecuritySmoke(t *testing.T) { run(t) }
 
 // TestErrorHandlingSmoke: errors come back in the contract's envelope with
 // their category.
-func TestErrorHandlingSmoke(t *testing.T) { checks.RunGroup(t, stack, checks.ErrorHandlingSmoke) }
+func TestErrorHandlingSmoke(t *testing.T) { run(t) }
 
 // TestObservabilitySmoke: /metrics exposes the genesis series and
 // Prometheus scrapes them.
-func TestObservabilitySmoke(t *testing.T) { checks.RunGroup(t, stack, checks.ObservabilitySmoke) }
+func TestObservabilitySmoke(t *testing.T) { run(t) }

@@ -4,9 +4,7 @@ package staging
 
 import (
 	"testing"
-
-	"github.com/smokestack-dev/smokestack/checks"
 )
 
 // TestComponentIntegration: the full pipeline end to end, error handling integrated (envelope, metrics, /resilience), observability integrated (request and trace ids, request and stage metrics).
-func TestComponentIntegration(t *testing.T) { checks.RunGroup(t, stack, checks.ComponentIntegration) }
+func TestComponentIntegration(t *testing.T) { run(t) }

@@ -4,9 +4,7 @@ package staging
 
 import (
 	"testing"
-
-	"github.com/smokestack-dev/smokestack/checks"
 )
 
 // TestErrorHandling: error categorization, circuit breaker trips and recovers (drill on the LLM planner), graceful degradation to the heuristic planner, retries of transient upstream errors.
-func TestErrorHandling(t *testing.T) { checks.RunGroup(t, stack, checks.ErrorHandling) }
+func TestErrorHandling(t *testing.T) { run(t) }

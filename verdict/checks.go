@@ -19,7 +19,7 @@ func FromVerdicts(pkg string, cs []checks.Check, vs map[string]checks.Verdict) R
 		switch v.Outcome {
 		case checks.Pass:
 			res.Outcome = Passed
-		case checks.Skipped:
+		case checks.NotApplicable, checks.NotJudged:
 			res.Outcome = Skipped
 		default: // a failure, or a defect of the check: not a pass either way
 			res.Outcome = Failed

@@ -71,7 +71,7 @@ func line(c checks.Check, v checks.Verdict) string {
 	switch v.Outcome {
 	case checks.Pass:
 		return "ok   " + c.Name
-	case checks.Skipped:
+	case checks.NotApplicable, checks.NotJudged:
 		return "SKIP " + c.Name + ": " + strings.TrimPrefix(errText(v.Err), "skipped: ")
 	}
 	return "FAIL " + c.Name + ": " + harness.RedactText(errText(v.Err))

@@ -4,4 +4,4 @@ package smoke
 
 import "github.com/smokestack-dev/smokestack/checks"
 
-func init() { basicOrchestrationNormal = checks.BasicOrchestration }
+func init() { level = max(level, checks.Normal) }

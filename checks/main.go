@@ -1,0 +1,198 @@
+package checks
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/smokestack-dev/smokestack/harness"
+)
+
+// Main runs a suite's test binary: it opens the stack (harness.MainFunc),
+// states the plan — what this run expects to judge, from the registry, the
+// build level, the profile, the required components and -run/-skip — runs
+// the tests, and ends with a summary of the four outcomes. It exits
+// non-zero when a check it expected to judge was not judged: missing
+// evidence is never a green run. Use it from TestMain:
+//
+//	func TestMain(m *testing.M) { os.Exit(checks.Main(m, &stack, checks.Smoke, level)) }
+func Main(m *testing.M, stack **harness.Stack, suite Suite, level Tag) int {
+	return harness.MainFunc(m, stack, func(s *harness.Stack) int {
+		sel := Selector{Run: flagValue("test.run"), Skip: flagValue("test.skip")}
+		plan, err := NewPlan(s, suite, level, sel)
+		if err != nil {
+			fmt.Printf("%s%v\n", harness.ErrorPrefix, err)
+			return 2
+		}
+		// The machine-readable plan goes to go test -json streams (the
+		// binary runs with -test.v=test2json there); people get one line.
+		if flagValue("test.v") == "test2json" {
+			for _, l := range plan.Lines() {
+				fmt.Println(l)
+			}
+		} else if testing.Verbose() {
+			fmt.Println("smokestack: " + plan.Describe())
+		}
+		resetRecord()
+		start := time.Now()
+		code := m.Run()
+		sum := Summarize(plan, recorded(), time.Since(start))
+		out := summaryWriter(code == 0 && sum.OK())
+		sum.Write(out)
+		if code == 0 && !sum.OK() {
+			code = 1
+		}
+		return code
+	})
+}
+
+// summaryWriter is where the end-of-run summary goes. go test shows a
+// passing package's output only with -v or -json; a plain passing run on a
+// terminal still gets its summary, on the terminal itself.
+func summaryWriter(passing bool) io.Writer {
+	if passing && !testing.Verbose() {
+		if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
+			return tty
+		}
+	}
+	return os.Stdout
+}
+
+func flagValue(name string) string {
+	if f := flag.Lookup(name); f != nil {
+		return f.Value.String()
+	}
+	return ""
+}
+
+// RunTest runs, as subtests of t, every check of the registry whose test
+// function is t's and whose build level is at most level: the body of every
+// suite test function.
+func RunTest(t *testing.T, s *harness.Stack, suite Suite, level Tag) {
+	t.Helper()
+	var group []Check
+	for _, c := range SuiteChecks(suite, level) {
+		if c.Group == t.Name() {
+			group = append(group, c)
+		}
+	}
+	if len(group) == 0 {
+		t.Fatalf("%s: no checks of suite %s at level %s are registered for this test", t.Name(), suite, level)
+	}
+	RunGroup(t, s, group)
+}
+
+var (
+	recordMu sync.Mutex
+	records  map[string]Verdict
+)
+
+func resetRecord() {
+	recordMu.Lock()
+	defer recordMu.Unlock()
+	records = map[string]Verdict{}
+}
+
+// record keeps a verdict for the end-of-run summary.
+func record(v Verdict) {
+	recordMu.Lock()
+	defer recordMu.Unlock()
+	if records != nil {
+		records[v.Check.ID()] = v
+	}
+}
+
+func recorded() map[string]Verdict {
+	recordMu.Lock()
+	defer recordMu.Unlock()
+	out := make(map[string]Verdict, len(records))
+	for k, v := range records {
+		out[k] = v
+	}
+	return out
+}
+
+// Summary is a run's end: each planned check with its outcome, and what
+// keeps the run from being green.
+type Summary struct {
+	Plan     Plan
+	Outcomes map[string]Verdict
+	Missing  []string // planned checks that never reported
+	Unjudged []string // checks planned to be judged that ended NOT JUDGED
+	Elapsed  time.Duration
+}
+
+// Summarize compares what ran with the plan.
+func Summarize(p Plan, got map[string]Verdict, elapsed time.Duration) Summary {
+	s := Summary{Plan: p, Outcomes: got, Elapsed: elapsed}
+	for _, c := range p.Checks {
+		v, ok := got[c.ID]
+		switch {
+		case !ok:
+			s.Missing = append(s.Missing, c.ID)
+		case c.Plan == PlanJudge && v.Outcome == NotJudged:
+			s.Unjudged = append(s.Unjudged, c.ID)
+		}
+	}
+	return s
+}
+
+// OK reports whether every check the plan expected to judge was judged.
+func (s Summary) OK() bool { return len(s.Missing) == 0 && len(s.Unjudged) == 0 }
+
+// Write prints the summary: counts, then names and reasons per outcome,
+// one screen for a person on call.
+func (s Summary) Write(w io.Writer) {
+	by := map[Outcome][]string{}
+	for _, c := range s.Plan.Checks {
+		v, ok := s.Outcomes[c.ID]
+		if !ok {
+			continue
+		}
+		o := v.Outcome
+		if o == Defect {
+			o = Fail
+		}
+		entry := c.ID
+		if o != Pass {
+			entry += ": " + harness.RedactText(Reason(v.Err))
+		}
+		by[o] = append(by[o], entry)
+	}
+	fmt.Fprintf(w, "\nsmokestack summary (%s suite, profile %s, %s): %d PASS, %d FAIL, %d NOT APPLICABLE, %d NOT JUDGED, %d missing of %d planned\n",
+		s.Plan.Begin.Suite, s.Plan.Begin.Profile, s.Elapsed.Round(time.Millisecond),
+		len(by[Pass]), len(by[Fail]), len(by[NotApplicable]), len(by[NotJudged]), len(s.Missing), len(s.Plan.Checks))
+	for _, o := range []Outcome{Fail, NotJudged, NotApplicable} {
+		list := by[o]
+		sort.Strings(list)
+		for _, e := range list {
+			fmt.Fprintf(w, "  %-14s %s\n", o, clip(e, 240))
+		}
+	}
+	for _, id := range s.Missing {
+		fmt.Fprintf(w, "  %-14s %s: planned but never reported (not selected by go test, or the run stopped)\n", "MISSING", id)
+	}
+	switch {
+	case len(s.Missing) > 0 || len(s.Unjudged) > 0:
+		fmt.Fprintf(w, "smokestack: NOT GREEN: %d expected checks not judged (%s): the deployment's health is unknown, do not ship on this run\n",
+			len(s.Missing)+len(s.Unjudged), strings.Join(append(append([]string{}, s.Unjudged...), s.Missing...), ", "))
+	case len(by[Fail]) > 0:
+		fmt.Fprintf(w, "smokestack: %d checks FAILED\n", len(by[Fail]))
+	default:
+		fmt.Fprintf(w, "smokestack: every expected check judged and passed (%d); not applicable: %d, not judged by configuration: %d\n",
+			len(by[Pass]), len(by[NotApplicable]), len(by[NotJudged]))
+	}
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
