@@ -45,6 +45,8 @@ func imitateGenesis(t *testing.T, g http.Handler, env map[string]string) *harnes
 		switch k {
 		case harness.Env.Target:
 			return "live", true
+		case harness.Env.Require:
+			return "genesis", true
 		case harness.Env.A2AURL:
 			return srv.URL, true
 		case harness.Env.HTTPTimeout:
@@ -77,7 +79,7 @@ func TestSmokeChecksPassOnAContractImitation(t *testing.T) {
 		t.Run(c.ID(), func(t *testing.T) {
 			v := Evaluate(context.Background(), s, c)
 			if reason, ok := skipsHere[c.ID()]; ok {
-				require.Equal(t, Skipped, v.Outcome, "%v", v.Err)
+				require.Contains(t, []Outcome{NotApplicable, NotJudged}, v.Outcome, "%v", v.Err)
 				assert.Contains(t, v.Err.Error(), reason, "the skip says how to enable the check")
 				return
 			}
@@ -95,7 +97,7 @@ func TestOrchestrationRunIsAMutation(t *testing.T) {
 	g.routes["POST /orchestrate/run"] = func(w http.ResponseWriter, r *http.Request) { ran = true; run(w, r) }
 	s := imitateGenesis(t, g, nil)
 	v := Evaluate(context.Background(), s, check(t, "TestBasicOrchestration/orchestration_run"))
-	require.Equal(t, Skipped, v.Outcome, "%v", v.Err)
+	require.Contains(t, []Outcome{NotApplicable, NotJudged}, v.Outcome, "%v", v.Err)
 	assert.Contains(t, v.Err.Error(), "SMOKE_ALLOW_MUTATION=1")
 	v = Evaluate(context.Background(), s, check(t, "TestBasicOrchestration/simple_orchestration_flow"))
 	require.Equal(t, Pass, v.Outcome, "%v", v.Err)
@@ -250,38 +252,44 @@ func TestSmokeChecksAreBoundedOnASlowService(t *testing.T) {
 	}
 }
 
-// TestPartCRoutesSkipWhereNotServed: a deployment serving only parts A and
-// B (the real Genesis) gets skips with the reason for part C checks, and
-// the flow judges decomposition and routing alone.
-func TestPartCRoutesSkipWhereNotServed(t *testing.T) {
+// TestProfileDecidesNotA404: the same deployment serving only parts A and
+// B is judged by its declared profile. Declared orchestration, the part C
+// checks are NOT APPLICABLE naming the profile and the flow judges
+// decomposition and routing; declared (or discovered) full, the same 404s
+// fail naming the missing route — a route lost from a full deployment is
+// never read as "not served".
+func TestProfileDecidesNotA404(t *testing.T) {
 	g := newGenesisImitation()
 	for _, r := range []string{"POST /orchestrate/validate", "POST /orchestrate/run", "GET /flags", "GET /resilience", "POST /security/validate-code"} {
 		delete(g.routes, r)
 	}
 	g.routes["GET /health"] = body(200, "application/json", `{"status":"healthy","agents_registered":15,"agents_loaded":0,"lazy_loading":true,"timestamp":"2026-11-27T01:00:00Z"}`)
-	s := imitateGenesis(t, g, mutable)
-	want := map[string]Outcome{
-		"TestBasicOrchestration/simple_orchestration_flow": Pass,
-		"TestBasicOrchestration/plan_validation":           Skipped,
-		"TestBasicOrchestration/orchestration_run":         Skipped,
-		"TestComponentInitialization/aop":                  Skipped,
-		"TestComponentInitialization/feature_flags":        Skipped,
-		"TestComponentInitialization/error_handler":        Pass,
-		"TestComponentInitialization/htdag":                Pass,
-		"TestSecuritySmoke/dangerous_code_rejected":        Skipped,
-		"TestSecuritySmoke/cycle_rejected":                 Skipped,
+	full := imitateGenesis(t, g, mutable)
+	partC := []string{"TestBasicOrchestration/plan_validation", "TestBasicOrchestration/orchestration_run",
+		"TestComponentInitialization/aop", "TestComponentInitialization/feature_flags",
+		"TestSecuritySmoke/dangerous_code_rejected", "TestSecuritySmoke/cycle_rejected"}
+	orch := full.WithProfile(harness.ProfileOrchestration, "SMOKE_PROFILE=orchestration")
+	for _, id := range partC {
+		v := Evaluate(context.Background(), orch, check(t, id))
+		require.Equal(t, NotApplicable, v.Outcome, "%s: %v", id, v.Err)
+		assert.Contains(t, v.Err.Error(), "profile orchestration", id)
+		assert.Contains(t, v.Err.Error(), "part C", id)
 	}
-	for id, outcome := range want {
-		v := Evaluate(context.Background(), s, check(t, id))
-		require.Equal(t, outcome, v.Outcome, "%s: %v", id, v.Err)
-		if outcome == Skipped {
-			assert.Contains(t, v.Err.Error(), "answers 404", id)
-			assert.Contains(t, v.Err.Error(), "part C", id)
-		}
+	for _, id := range []string{"TestBasicOrchestration/simple_orchestration_flow", "TestComponentInitialization/error_handler", "TestComponentInitialization/htdag"} {
+		v := Evaluate(context.Background(), orch, check(t, id))
+		require.Equal(t, Pass, v.Outcome, "%s: %v", id, v.Err)
 	}
-	// Part B missing is a failure, not a skip.
+	fullView := full.WithProfile(harness.ProfileFull, "SMOKE_PROFILE=full")
+	for _, id := range append(partC, "TestComponentInitialization/error_handler", "TestComponentInitialization/htdag", "TestBasicOrchestration/simple_orchestration_flow") {
+		v := Evaluate(context.Background(), fullView, check(t, id))
+		require.Equal(t, Fail, v.Outcome, "%s: %v", id, v.Err)
+	}
+	v := Evaluate(context.Background(), fullView, check(t, "TestBasicOrchestration/plan_validation"))
+	assert.Contains(t, v.Err.Error(), "status 404 (route missing)")
+	assert.Contains(t, v.Err.Error(), "/orchestrate/validate")
+	// Part B missing fails wherever the profile serves B.
 	delete(g.routes, "POST /orchestrate/decompose")
-	v := Evaluate(context.Background(), s, check(t, "TestBasicOrchestration/simple_orchestration_flow"))
+	v = Evaluate(context.Background(), orch, check(t, "TestBasicOrchestration/simple_orchestration_flow"))
 	require.Equal(t, Fail, v.Outcome, "%v", v.Err)
 	assert.Contains(t, v.Err.Error(), "status 404")
 }

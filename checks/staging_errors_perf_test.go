@@ -159,7 +159,7 @@ func TestStagingGroupsRegistered(t *testing.T) {
 		"TestPerformanceBaseline/system_resources", "TestComponentIntegration/full_pipeline",
 		"TestComponentIntegration/error_handling_integrated", "TestComponentIntegration/observability_integrated"} {
 		c := check(t, id)
-		assert.Equal(t, strings.HasPrefix(id, "TestErrorHandling/") && id != "TestErrorHandling/error_categorization", c.Mutates, id)
+		assert.Equal(t, (strings.HasPrefix(id, "TestErrorHandling/") && id != "TestErrorHandling/error_categorization") || id == "TestComponentIntegration/full_pipeline", c.Mutates, id)
 	}
 }
 
@@ -195,11 +195,11 @@ func TestErrorCategorization(t *testing.T) {
 func TestDrillsSkipWithoutPlannerOrPermission(t *testing.T) {
 	for _, id := range []string{"TestErrorHandling/circuit_breaker", "TestErrorHandling/graceful_degradation", "TestErrorHandling/retry"} {
 		v := evalStaging(t, newStagingImitation(), id, nil)
-		require.Equal(t, Skipped, v.Outcome, "%s: %v", id, v.Err)
+		require.Contains(t, []Outcome{NotApplicable, NotJudged}, v.Outcome, "%s: %v", id, v.Err)
 		assert.Contains(t, v.Err.Error(), harness.Env.AllowMutation, id)
 
 		v = evalStaging(t, newStagingImitation(), id, mutable)
-		require.Equal(t, Skipped, v.Outcome, "%s: %v", id, v.Err)
+		require.Contains(t, []Outcome{NotApplicable, NotJudged}, v.Outcome, "%s: %v", id, v.Err)
 		assert.Contains(t, v.Err.Error(), "LLM planner", id)
 	}
 }
@@ -245,7 +245,7 @@ func TestBudgetChecks(t *testing.T) {
 	g = newStagingImitation()
 	g.noValidate = true
 	v = evalStaging(t, g, "TestPerformanceBaseline/aop_p95", nil)
-	require.Equal(t, Skipped, v.Outcome, "%v", v.Err)
+	require.Contains(t, []Outcome{NotApplicable, NotJudged}, v.Outcome, "%v", v.Err)
 
 	failing := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 500, apiErr("INTERNAL_ERROR", "boom", "unknown", nil))
@@ -456,7 +456,7 @@ func TestSystemResources(t *testing.T) {
 	// Without Prometheus it skips with the reason.
 	s := imitate(t, map[harness.Component]http.HandlerFunc{harness.Genesis: newStagingImitation().ServeHTTP})
 	v = Evaluate(context.Background(), s, check(t, id))
-	assert.Equal(t, Skipped, v.Outcome)
+	assert.Contains(t, []Outcome{NotApplicable, NotJudged}, v.Outcome)
 }
 
 // TestDiskQuerySelectsRealFilesystems: the disk expression leaves out what

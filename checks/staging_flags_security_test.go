@@ -171,7 +171,7 @@ func hostile(t *testing.T, id string, edit func(g *flagsSecurityImitation), want
 	}
 	v := Evaluate(context.Background(), imitateGenesis(t, g, env), check(t, id))
 	if want == "SKIP" {
-		require.Equal(t, Skipped, v.Outcome, "%v", v.Err)
+		require.Contains(t, []Outcome{NotApplicable, NotJudged}, v.Outcome, "%v", v.Err)
 		return g, v
 	}
 	require.Equal(t, Fail, v.Outcome, "%v", v.Err)

@@ -27,7 +27,7 @@ var PerformanceBaseline = []Check{
 	budgetCheck("htdag_p95", "htdag"),
 	budgetCheck("halo_p95", "halo"),
 	budgetCheck("aop_p95", "aop"),
-	{Group: "TestPerformanceBaseline", Name: "system_resources", Component: harness.Prometheus, Reads: []harness.Component{harness.NodeExporter}, Line: lineResources, Run: systemResources},
+	{Group: "TestPerformanceBaseline", Name: "system_resources", Component: harness.Prometheus, Line: lineResources, Run: systemResources},
 }
 
 // BudgetSampling bounds one budget's measurement: enough samples that the
