@@ -51,15 +51,17 @@ func componentCheck(component string, part harness.Part, roundTrip func(context.
 			if err != nil {
 				return err
 			}
+			// Both halves judge: a healthy entry never excuses a lost route.
+			// The round trip first, so a lost route is what a failure names.
+			if err := roundTrip(ctx, p); err != nil {
+				return err
+			}
 			// The /health components object is part C: judged wherever the
 			// profile serves C, and then it must be there.
 			if profile, _ := s.Profile(); profile.Serves(harness.PartC) {
-				if err := p.healthComponent(ctx, component, accepted); err != nil {
-					return err
-				}
+				return p.healthComponent(ctx, component, accepted)
 			}
-			// Both halves judge: a healthy entry never excuses a lost route.
-			return roundTrip(ctx, p)
+			return nil
 		}}
 }
 

@@ -17,6 +17,15 @@ func (s *Stack) LiveEnv() map[string]string {
 	for c, u := range s.urls {
 		env[c.URLVar()] = u
 	}
+	// What this stack runs is what a run against it requires: Grafana
+	// only when it was started, never by the live-mode default.
+	var req []string
+	for _, c := range Requirable {
+		if _, ok := s.urls[c]; ok || (c == Containers && len(s.names) > 0) {
+			req = append(req, string(c))
+		}
+	}
+	env[Env.Require] = strings.Join(req, ",")
 	var names []string
 	for c, n := range s.names {
 		names = append(names, string(c)+"="+n)

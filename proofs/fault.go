@@ -3,6 +3,7 @@ package proofs
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -39,6 +40,32 @@ type Fault struct {
 	// Settle bounds how long the expected failures may take to show
 	// (Prometheus notices a dead target only at its next scrape).
 	Settle time.Duration
+	// Profile, when set, judges the row as if the user had declared this
+	// profile (SMOKE_PROFILE): checks of contract parts outside it must be
+	// NOT APPLICABLE, naming the profile, and every other check keeps its
+	// verdict unless listed in Fails.
+	Profile harness.Profile
+}
+
+// Combined applies actions in order and restores them in reverse.
+func Combined(actions ...Action) Action {
+	return Action{
+		Apply: func(ctx context.Context, s *harness.Stack) error {
+			for _, a := range actions {
+				if err := a.Apply(ctx, s); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		Restore: func(ctx context.Context, s *harness.Stack) error {
+			var errs []error
+			for i := len(actions) - 1; i >= 0; i-- {
+				errs = append(errs, actions[i].Restore(ctx, s))
+			}
+			return errors.Join(errs...)
+		},
+	}
 }
 
 // Action breaks one thing and undoes it; both are bounded by ctx.

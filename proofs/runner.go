@@ -2,6 +2,7 @@ package proofs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -23,8 +24,10 @@ const (
 	Kept             Cell = "." // unaffected check kept its healthy verdict
 	PassedAsExpected Cell = "P" // a positive control passed
 	FalsePass        Cell = "X" // the fault was NOT caught: a broken deployment called healthy
-	WrongReason      Cell = "W" // the check failed, but its message does not name this fault's symptom
+	WrongReason      Cell = "W" // the check failed, but what it saw does not show this fault's symptom
 	FalseAlarm       Cell = "!" // a check failed that should not have
+	Declared         Cell = "n" // NOT APPLICABLE as the row's declared profile says
+	Unstated         Cell = "?" // caught, but the row states no symptom to judge the reason by
 	DefectCell       Cell = "D" // the check panicked or hung: a defect of the check
 )
 
@@ -58,7 +61,7 @@ func (r Result) Counts() map[Cell]int {
 func (r Result) Problems() []string {
 	var out []string
 	for id, v := range r.Baseline {
-		if v.Outcome == checks.Fail || v.Outcome == checks.Defect {
+		if v.Outcome == checks.Fail || v.Outcome == checks.Defect || v.Outcome == checks.NotJudged {
 			out = append(out, fmt.Sprintf("healthy stack: %s %s: %v", id, v.Outcome, v.Err))
 		}
 	}
@@ -75,7 +78,9 @@ func (r Result) Problems() []string {
 			case FalseAlarm:
 				out = append(out, fmt.Sprintf("FALSE ALARM: %s under fault %s: %s: %v", id, row.Fault.Name, v.Outcome, v.Err))
 			case WrongReason:
-				out = append(out, fmt.Sprintf("WRONG REASON: %s failed under fault %s without saying %q: %v", id, row.Fault.Name, row.Fault.Says[id], v.Err))
+				out = append(out, fmt.Sprintf("WRONG REASON: %s failed under fault %s without seeing %q: %v", id, row.Fault.Name, row.Fault.Says[id], v.Err))
+			case Unstated:
+				out = append(out, fmt.Sprintf("NO STATED REASON: %s failed under fault %s, and the row's Says names no symptom to judge it by; it said: %v", id, row.Fault.Name, v.Err))
 			case DefectCell:
 				out = append(out, fmt.Sprintf("DEFECT: %s under fault %s: %v", id, row.Fault.Name, v.Err))
 			}
@@ -102,8 +107,14 @@ func Run(ctx context.Context, s *harness.Stack, all []checks.Check, faults []Fau
 	return res
 }
 
-func runFault(ctx context.Context, s *harness.Stack, all []checks.Check, baseline map[string]checks.Verdict, f Fault) Row {
+func runFault(ctx context.Context, stack *harness.Stack, all []checks.Check, baseline map[string]checks.Verdict, f Fault) Row {
 	row := Row{Fault: f, Cells: map[string]Cell{}, Verdicts: map[string]checks.Verdict{}}
+	// The checks see the stack as the row's declared profile; the fault
+	// itself acts on the real stack.
+	s := stack
+	if f.Profile != "" {
+		s = stack.WithProfile(f.Profile, harness.Env.Profile+"="+string(f.Profile)+" (declared by fault row "+f.Name+")")
+	}
 	expectFail := map[string]bool{}
 	for _, id := range f.Fails {
 		expectFail[id] = true
@@ -112,9 +123,9 @@ func runFault(ctx context.Context, s *harness.Stack, all []checks.Check, baselin
 	if settle == 0 {
 		settle = 20 * time.Second
 	}
-	if err := f.Apply(ctx, s); err != nil {
+	if err := f.Apply(ctx, stack); err != nil {
 		row.Err = fmt.Errorf("apply: %w", err)
-		_ = f.Restore(ctx, s)
+		_ = f.Restore(ctx, stack)
 		return row
 	}
 	// Expected failures: poll until each has failed, within settle.
@@ -159,11 +170,23 @@ func runFault(ctx context.Context, s *harness.Stack, all []checks.Check, baselin
 	}
 	for _, c := range all {
 		id := c.ID()
-		row.Cells[id] = judge(expectFail[id], passes[id], baseline[id], row.Verdicts[id])
-		if want, ok := f.Says[id]; ok && row.Cells[id] == FailedAsExpected && !strings.Contains(row.Verdicts[id].Err.Error(), want) {
+		declaredNA := f.Profile != "" && !f.Profile.Serves(c.Part)
+		row.Cells[id] = judge(expectFail[id], passes[id], declaredNA, baseline[id], row.Verdicts[id])
+		if row.Cells[id] == Declared && !strings.Contains(row.Verdicts[id].Err.Error(), "profile "+string(f.Profile)) {
+			row.Cells[id] = WrongReason
+		}
+		if row.Cells[id] != FailedAsExpected {
+			continue
+		}
+		want, ok := f.Says[id]
+		switch {
+		case !ok:
+			row.Cells[id] = Unstated
+		case !strings.Contains(Seen(row.Verdicts[id].Err), want):
 			row.Cells[id] = WrongReason
 		}
 	}
+	s = stack
 	if err := f.Restore(ctx, s); err != nil {
 		row.Err = fmt.Errorf("restore: %w", err)
 		return row
@@ -207,11 +230,38 @@ func runFault(ctx context.Context, s *harness.Stack, all []checks.Check, baselin
 	return row
 }
 
-func judge(expectFail, expectPass bool, base, got checks.Verdict) Cell {
+// Seen is what a failure reports having seen — the answer, the value, the
+// evidence — without what the check wanted or the checklist line: a
+// fault's symptom must be found in what was observed, never in the check's
+// own words about what it expected.
+func Seen(err error) string {
+	var f *checks.Failure
+	if errors.As(err, &f) {
+		seen := f.URL + "\n" + f.Got
+		if f.Evidence != nil {
+			seen += "\n" + f.Evidence.Error()
+		}
+		return seen
+	}
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func judge(expectFail, expectPass, declaredNA bool, base, got checks.Verdict) Cell {
 	if got.Outcome == checks.Defect {
 		return DefectCell
 	}
 	switch {
+	case declaredNA:
+		if got.Outcome == checks.NotApplicable {
+			return Declared
+		}
+		if expectFail && got.Outcome == checks.Fail {
+			return FailedAsExpected
+		}
+		return FalseAlarm
 	case expectFail:
 		if got.Outcome == checks.Fail {
 			return FailedAsExpected
@@ -238,8 +288,8 @@ func summarize(row Row) string {
 		n[c]++
 	}
 	s := fmt.Sprintf("caught %d/%d", n[FailedAsExpected], n[FailedAsExpected]+n[FalsePass])
-	if n[FalsePass]+n[FalseAlarm]+n[DefectCell]+n[WrongReason] > 0 {
-		s += fmt.Sprintf(", FALSE PASS %d, WRONG REASON %d, FALSE ALARM %d, DEFECT %d", n[FalsePass], n[WrongReason], n[FalseAlarm], n[DefectCell])
+	if n[FalsePass]+n[FalseAlarm]+n[DefectCell]+n[WrongReason]+n[Unstated] > 0 {
+		s += fmt.Sprintf(", FALSE PASS %d, WRONG REASON %d, NO STATED REASON %d, FALSE ALARM %d, DEFECT %d", n[FalsePass], n[WrongReason], n[Unstated], n[FalseAlarm], n[DefectCell])
 	}
 	if row.Err != nil {
 		s += fmt.Sprintf(", ERROR %v", row.Err)
@@ -273,6 +323,6 @@ func (r Result) WriteTable(w io.Writer) {
 		fmt.Fprintf(w, "  %2d %-30s %s\n", i+1, row.Fault.Name, row.Fault.Does)
 	}
 	n := r.Counts()
-	fmt.Fprintf(w, "cells: F caught %d, X FALSE PASS %d, W WRONG REASON %d, ! FALSE ALARM %d, D DEFECT %d, P positive control %d, . kept %d\n",
-		n[FailedAsExpected], n[FalsePass], n[WrongReason], n[FalseAlarm], n[DefectCell], n[PassedAsExpected], n[Kept])
+	fmt.Fprintf(w, "cells: F caught %d, X FALSE PASS %d, W WRONG REASON %d, ? NO STATED REASON %d, ! FALSE ALARM %d, D DEFECT %d, P positive control %d, n not applicable as declared %d, . kept %d\n",
+		n[FailedAsExpected], n[FalsePass], n[WrongReason], n[Unstated], n[FalseAlarm], n[DefectCell], n[PassedAsExpected], n[Declared], n[Kept])
 }
