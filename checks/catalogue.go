@@ -221,8 +221,11 @@ func agentCardsComplete(ctx context.Context, s *harness.Stack) error {
 // cardGaps lists what an agent card lacks.
 func cardGaps(c *harness.AgentCard, name string) []string {
 	var out []string
-	if c.Name != name {
-		out = append(out, fmt.Sprintf("name %q", c.Name))
+	// The card's name is a display name ("Marketing Agent"), not the
+	// registry key (CONTRACT: measured on the real service); it must name
+	// the agent asked for.
+	if !strings.Contains(strings.ToLower(c.Name), strings.ToLower(name)) {
+		out = append(out, fmt.Sprintf("name %q does not name agent %s", c.Name, name))
 	}
 	if c.Version == "" {
 		out = append(out, "no version")

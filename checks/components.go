@@ -29,9 +29,9 @@ var ComponentInitialization = []Check{
 	// Feature flags: /flags lists the flags, the critical five among them.
 	componentCheck("feature_flags", harness.PartC, probeFlags, HealthComponentUp),
 	// OTEL: an orchestration answer carries a trace id, and (part C) the
-	// exporter reports its spans delivered. "disabled" — no exporter, so no
-	// trace reaches anything — is not initialised.
-	componentCheck("otel", harness.PartB, probeOTEL, HealthComponentUp),
+	// exporter reports its spans delivered: "disabled" (no exporter) and
+	// "degraded" (exports failing) both mean no trace reaches anything.
+	componentCheck("otel", harness.PartB, probeOTEL, []string{"ok", "healthy", "up"}),
 }
 
 // HealthComponentUp are the /health component statuses that mean

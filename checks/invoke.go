@@ -22,11 +22,12 @@ var AgentInvoke = []Check{
 const pathInvoke = "/a2a/invoke"
 
 // HarmlessInvoke is the call the invoke checks make: the infrastructure
-// tool that extracts an intent from text. It changes nothing and costs
-// nothing on any deployment.
+// tool that extracts an intent from a command (its argument is `command`,
+// as the real service defines it). It loads no agent, changes nothing and
+// costs nothing on any deployment.
 var HarmlessInvoke = harness.InvokeRequest{
 	Tool:      "extract_intent",
-	Arguments: map[string]any{"text": "Build a simple landing page with a signup form"},
+	Arguments: map[string]any{"command": "Build a simple landing page with a signup form"},
 }
 
 func harmlessInvoke(ctx context.Context, s *harness.Stack) error {
@@ -54,7 +55,9 @@ func unknownTool404(ctx context.Context, s *harness.Stack) error {
 		return err
 	}
 	want := "status 404 with a detail for an unknown tool"
-	for _, tool := range []string{"smokestack_no_such_tool", "marketing.smokestack_no_such_tool"} {
+	// A bare unknown tool name: "agent.unknown" would make a lazily loading
+	// service load that agent first, a change a read-only run must not make.
+	for _, tool := range []string{"smokestack_no_such_tool"} {
 		_, resp, err := p.g.InvokeE(ctx, harness.InvokeRequest{Tool: tool, Arguments: map[string]any{}})
 		if err != nil {
 			return p.requestFailed(pathInvoke, want, err)

@@ -18,6 +18,21 @@ import (
 // a time to make it hostile.
 type genesisImitation struct {
 	routes map[string]http.HandlerFunc // "METHOD /path" or "METHOD /prefix*"
+	// production is what the imitation declares in /health (GENESIS_ENV):
+	// like the contract's service it refuses a missing key (401) only in
+	// production, and a wrong key (403) in every environment.
+	production bool
+}
+
+// imitationAPIKey is the imitation's key. No test configures it, so any key
+// a check sends is a wrong one, as with the real service's generated key.
+const imitationAPIKey = "imitation-key-never-configured"
+
+// declareProduction makes the imitation say GENESIS_ENV=production in
+// /health, and enforce the missing-key rule that goes with it.
+func (g *genesisImitation) declareProduction() *genesisImitation {
+	g.production = true
+	return g
 }
 
 func newGenesisImitation() *genesisImitation {
@@ -27,8 +42,14 @@ func newGenesisImitation() *genesisImitation {
 	for _, c := range []string{"htdag", "halo", "aop", "error_handler", "security", "feature_flags", "otel"} {
 		components[c] = map[string]any{"status": "ok", "note": "extra fields are fine"}
 	}
-	g.routes["GET /health"] = jsonHandler(200, map[string]any{"status": "healthy", "agents_registered": 15, "agents_loaded": 2,
-		"lazy_loading": true, "timestamp": "2026-11-27T01:00:00.123456Z", "components": components, "environment": "staging", "uptime_s": 12})
+	g.routes["GET /health"] = func(w http.ResponseWriter, r *http.Request) {
+		env := "staging"
+		if g.production {
+			env = "production"
+		}
+		writeJSON(w, 200, map[string]any{"status": "healthy", "agents_registered": 15, "agents_loaded": 2,
+			"lazy_loading": true, "timestamp": "2026-11-27T01:00:00.123456Z", "components": components, "environment": env, "uptime_s": 12})
+	}
 	g.routes["GET /a2a/version"] = jsonHandler(200, map[string]any{"name": "genesis-a2a-full", "version": "2.1.0", "framework": "MAF",
 		"agents_registered": 15, "agents_loaded": 2, "lazy_loading": true, "status": "operational"})
 	g.routes["GET /a2a/agents"] = jsonHandler(200, map[string]any{"total_registered": 15, "total_loaded": 2,
@@ -53,6 +74,14 @@ func newGenesisImitation() *genesisImitation {
 			"defaultInputModes": []string{"text"}, "defaultOutputModes": []string{"text"}})
 	}
 	g.routes["POST /a2a/invoke"] = func(w http.ResponseWriter, r *http.Request) {
+		switch key := r.Header.Get("X-API-Key"); {
+		case key == "" && g.production:
+			writeJSON(w, 401, map[string]any{"detail": "Missing API key. Include X-API-Key header."})
+			return
+		case key != "" && key != imitationAPIKey:
+			writeJSON(w, 403, map[string]any{"detail": "Invalid API key"})
+			return
+		}
 		var req struct {
 			Tool      *string        `json:"tool"`
 			Arguments map[string]any `json:"arguments"`

@@ -217,7 +217,6 @@ func TestFeatureFlagsHostile(t *testing.T) {
 		{"no flags", crit, route("GET /flags", jsonHandler(200, map[string]any{})), "no flags"},
 		{"flags HTML", crit, route("GET /flags", body(200, "text/html", "<html>login</html>")), "JSON"},
 		{"flags 500", safe, route("GET /flags", jsonHandler(500, map[string]any{"detail": "boom"})), "status 500"},
-		{"flags not served", crit, route("GET /flags", jsonHandler(404, map[string]any{"detail": "Not Found"})), "SKIP"},
 		{"shutdown on", safe, setFlag("emergency_shutdown", "enabled", true), "emergency_shutdown ON"},
 		{"maintenance on", safe, setFlag("maintenance_mode", "enabled", true), "maintenance_mode ON"},
 		{"read-only missing", safe, setFlag("read_only_mode"), "read_only_mode missing"},
@@ -232,13 +231,66 @@ func TestFeatureFlagsHostile(t *testing.T) {
 		{"phase4 no current", p4, rollout(func(m map[string]any) { delete(m, "current_percentage") }), "no current_percentage"},
 		{"phase4 percentage a string", p4, rollout(func(m map[string]any) { m["current_percentage"] = "50%" }), "status 200"},
 		{"phase4 unknown flag", p4, setFlag(Phase4Flag), "does not know " + Phase4Flag},
-		{"phase4 not served", p4, func(g *flagsSecurityImitation) {
-			g.routes["GET /flags/*"] = jsonHandler(404, map[string]any{"detail": "Not Found"})
-			g.routes["GET /flags"] = jsonHandler(404, map[string]any{"detail": "Not Found"})
-		}, "SKIP"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { hostile(t, c.id, c.edit, c.want, nil) })
+	}
+}
+
+// TestPartCRouteMissing: the flag and security checks read contract part
+// C. On a target whose profile includes C (full), a 404 is a lost route: a
+// failure naming the route and "status 404 (route missing)", never a skip.
+// The same service viewed as orchestration (parts A+B) puts those checks
+// out of scope before any request: NOT APPLICABLE naming the profile.
+func TestPartCRouteMissing(t *testing.T) {
+	notFound := jsonHandler(404, map[string]any{"detail": "Not Found"})
+	cases := []struct {
+		name, id, route string
+		edit            func(*flagsSecurityImitation)
+	}{
+		{"flags not served", "TestFeatureFlags/critical_flags_enabled", "GET /flags", route("GET /flags", notFound)},
+		{"phase4 not served", "TestFeatureFlags/phase4_rollout", "GET /flags/" + Phase4Flag + "/rollout", func(g *flagsSecurityImitation) {
+			g.routes["GET /flags/*"] = notFound
+			g.routes["GET /flags"] = notFound
+		}},
+		{"validate not served", "TestSecurityControls/dag_cycle_detection", "POST /orchestrate/validate", route("POST /orchestrate/validate", notFound)},
+		{"code not served", "TestSecurityControls/code_validation", "POST /security/validate-code", route("POST /security/validate-code", notFound)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			require.Equal(t, harness.PartC, check(t, c.id).Part, "the check reads contract part C")
+			g := newFlagsSecurityImitation()
+			c.edit(g)
+			var mu sync.Mutex
+			var seen []string
+			counted := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				seen = append(seen, r.Method+" "+r.URL.Path)
+				mu.Unlock()
+				g.ServeHTTP(w, r)
+			})
+			s := imitateGenesis(t, counted, flagsSecurityEnv)
+
+			v := Evaluate(context.Background(), s.WithProfile(harness.ProfileFull, "SMOKE_PROFILE=full"), check(t, c.id))
+			require.Equal(t, Fail, v.Outcome, "%v", v.Err)
+			msg := v.Err.Error()
+			assert.Contains(t, msg, "status 404 (route missing)")
+			assert.Contains(t, msg, c.route, "the failure names the route")
+			assert.Contains(t, msg, "profile full", "the failure says which profile makes the route expected")
+			assert.Contains(t, msg, c.id, "the headline names the check")
+
+			mu.Lock()
+			seen = nil
+			mu.Unlock()
+			v = Evaluate(context.Background(), s.WithProfile(harness.ProfileOrchestration, "SMOKE_PROFILE=orchestration"), check(t, c.id))
+			require.Equal(t, NotApplicable, v.Outcome, "%v", v.Err)
+			assert.Contains(t, v.Err.Error(), "profile orchestration")
+			assert.Contains(t, v.Err.Error(), "SMOKE_PROFILE=orchestration", "the reason says where the profile comes from")
+			assert.Contains(t, v.Err.Error(), "part C")
+			mu.Lock()
+			assert.Empty(t, seen, "an out-of-scope check sends no request")
+			mu.Unlock()
+		})
 	}
 }
 
@@ -263,11 +315,16 @@ func TestJudgeRolloutPhases(t *testing.T) {
 func TestEmergencyShutdownDrillHostile(t *testing.T) {
 	const id = "TestFeatureFlags/emergency_shutdown_drill"
 	t.Run("mutation not allowed", func(t *testing.T) {
-		g, _ := hostile(t, id, func(*flagsSecurityImitation) {}, "SKIP", map[string]string{harness.Env.AdminKey: "adm"})
+		g, v := hostile(t, id, func(*flagsSecurityImitation) {}, "SKIP", map[string]string{harness.Env.AdminKey: "adm"})
+		require.Equal(t, NotJudged, v.Outcome, "%v", v.Err)
+		assert.Contains(t, v.Err.Error(), harness.Env.AllowMutation+"=1")
 		assert.Empty(t, g.writes)
 	})
 	t.Run("no admin key", func(t *testing.T) {
-		hostile(t, id, func(*flagsSecurityImitation) {}, "SKIP", map[string]string{harness.Env.AllowMutation: "1"})
+		g, v := hostile(t, id, func(*flagsSecurityImitation) {}, "SKIP", map[string]string{harness.Env.AllowMutation: "1"})
+		require.Equal(t, NotJudged, v.Outcome, "%v", v.Err)
+		assert.Contains(t, v.Err.Error(), harness.Env.AdminKey)
+		assert.Empty(t, g.writes)
 	})
 	t.Run("already shut down: untouched", func(t *testing.T) {
 		g, _ := hostile(t, id, setFlag(ShutdownFlag, "enabled", true), "already enabled", nil)
@@ -419,13 +476,11 @@ func TestSecurityControlsHostile(t *testing.T) {
 				inner(w, r)
 			}
 		}, "reported with issue"},
-		{"validate not served", cyc, route("POST /orchestrate/validate", jsonHandler(404, map[string]any{"detail": "Not Found"})), "SKIP"},
 		{"dangerous accepted", code, codeAnswer("import ctypes", map[string]any{"valid": true, "reason": "fine"}), "import ctypes"},
 		{"rejected without naming", code, codeAnswer("import socket", map[string]any{"valid": false, "reason": "no"}), "names none of [socket]"},
 		{"valid missing", code, codeAnswer("import sys", map[string]any{"reason": "no"}), "no valid field"},
 		{"valid a string", code, codeAnswer("import sys", map[string]any{"valid": "false", "reason": "no"}), "status 200"},
 		{"safe rejected", code, codeAnswer("Counter(words)", map[string]any{"valid": false, "reason": "Dangerous"}), "valid false"},
-		{"code not served", code, route("POST /security/validate-code", jsonHandler(404, map[string]any{"detail": "Not Found"})), "SKIP"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { hostile(t, c.id, c.edit, c.want, nil) })

@@ -128,9 +128,10 @@ type ResourceLimit struct {
 	// Empty explains what an empty answer means, for on-call.
 	Empty string
 	// Sustained, when set, is a long-run measure of the same quantity per
-	// instance: a reading over Max counts only if this is over Max too, so
-	// a transient (a deploy starting containers, the suite's own load)
-	// does not fail a host that has headroom.
+	// instance (CPU: the share of time busy since boot). It is evidence
+	// only: quoted beside a reading over Max so on-call can tell a burst
+	// from a host that is always busy, and never changes the verdict — a
+	// reading over Max fails whatever the long run says.
 	Sustained string
 }
 
@@ -147,12 +148,13 @@ var ResourceLimits = []ResourceLimit{
 	{Name: "memory", Max: 80,
 		Query: `100 * (1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes)`,
 		Empty: "no node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes series (node-exporter not scraped?)"},
-	// CPU: the contract's expression over the last minute, confirmed by
-	// the share of time busy since boot — what the checklist's
-	// `top -bn1 | grep "Cpu(s)"` prints. Right after a deploy (or on the
-	// machine that runs this suite) the last minute holds the start-up of
-	// the containers; only a host busy over the minute and in the long run
-	// lacks headroom.
+	// CPU: the contract's expression, the busy share over the last minute
+	// — what top shows now — is the judged value: 70 % or more fails. A
+	// 1-minute window is the contract's and the checklist's; on a stack
+	// started minutes ago a longer window would hold the same samples, so it
+	// would protect nothing. The share busy since boot is quoted beside a
+	// failing reading as evidence (a burst on an idle host, or a host that
+	// is always busy) and never excuses it.
 	{Name: "CPU", Max: 70, Rate: true,
 		Query:     `100 * (1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[1m])))`,
 		Sustained: `100 * (1 - sum by (instance) (node_cpu_seconds_total{mode="idle"}) / sum by (instance) (node_cpu_seconds_total))`,
@@ -199,6 +201,7 @@ func systemResources(ctx context.Context, s *harness.Stack) error {
 			return fail(name, harness.Prometheus, url, want, "no data: "+lim.Empty, lineResources, nil)
 		}
 		var sustained map[model.LabelValue]float64
+		var sustainedErr error
 		for _, smp := range vec {
 			v := float64(smp.Value)
 			where := describeSeries(smp.Metric)
@@ -209,18 +212,18 @@ func systemResources(ctx context.Context, s *harness.Stack) error {
 				continue
 			}
 			reading := fmt.Sprintf("%s %.1f%% >= %g%% on %s", lim.Name, v, lim.Max, where)
+			if lim.Rate {
+				reading = fmt.Sprintf("%s %.1f%% >= %g%% over the last minute on %s", lim.Name, v, lim.Max, where)
+			}
 			if lim.Sustained != "" {
-				if sustained == nil {
-					var err error
-					if sustained, err = instanceValues(ctx, prom, lim.Sustained); err != nil {
-						return requestFailed(name, harness.Prometheus, s.URL(harness.Prometheus)+"/api/v1/query?query="+lim.Sustained, want, lineResources, err)
-					}
+				// Evidence only: the verdict is already FAIL.
+				if sustained == nil && sustainedErr == nil {
+					sustained, sustainedErr = instanceValues(ctx, prom, lim.Sustained)
 				}
-				long, ok := sustained[smp.Metric["instance"]]
-				if ok && long < lim.Max {
-					continue // a transient: the host has headroom in the long run
-				}
-				if ok {
+				switch long, ok := sustained[smp.Metric["instance"]]; {
+				case sustainedErr != nil:
+					reading += fmt.Sprintf(" (since-boot share unavailable: %v)", sustainedErr)
+				case ok:
 					reading += fmt.Sprintf(" (%.1f%% since boot)", long)
 				}
 			}

@@ -189,6 +189,9 @@ func (s *Stack) containerSpecs(o startOptions, genesisImage string) ([]container
 		"GENESIS_ADMIN_KEY":   cfg.AdminKey.Value(),
 		"GENESIS_FAULTS":      o.genesisFaults,
 		"GENESIS_LLM_URL":     "http://" + string(LLMPlanner) + ":8090",
+		// The planner container also accepts OTLP/HTTP trace exports, so
+		// the exporter delivers somewhere real (components.otel "ok").
+		"OTEL_EXPORTER_OTLP_ENDPOINT": "http://" + string(LLMPlanner) + ":8090",
 
 		"GENESIS_BREAKER_OPEN_TIMEOUT": "3s",
 	}
