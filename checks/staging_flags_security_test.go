@@ -141,13 +141,19 @@ var flagsSecurityEnv = map[string]string{harness.Env.AllowMutation: "1", harness
 func flagsSecurityChecks() []Check { return append(slices.Clone(FeatureFlags), SecurityControls...) }
 
 // TestFlagsSecurityPassOnAContractImitation: a healthy service written
-// from the contract passes every check (the log part of the redaction
-// check is not judged on a live target).
+// from the contract passes every check, except credential redaction: its
+// line is "no credential in any response or log line", and a live target's
+// log cannot be read, so clean responses leave it NOT JUDGED, saying why.
 func TestFlagsSecurityPassOnAContractImitation(t *testing.T) {
 	g := newFlagsSecurityImitation()
 	s := imitateGenesis(t, g, flagsSecurityEnv)
 	for _, c := range flagsSecurityChecks() {
 		v := Evaluate(context.Background(), s, c)
+		if c.ID() == "TestSecurityControls/credential_redaction" {
+			require.Equal(t, NotJudged, v.Outcome, "%v", v.Err)
+			assert.Contains(t, v.Err.Error(), "were clean")
+			continue
+		}
 		assert.Equal(t, Pass, v.Outcome, "%s: %v", c.ID(), v.Err)
 	}
 	assert.Equal(t, []string{"emergency_shutdown=true", "emergency_shutdown=false"}, g.writes)
@@ -553,6 +559,27 @@ func TestCredentialRedactionCatchesAndNeverRepeatsALeak(t *testing.T) {
 	t.Run("request refused", func(t *testing.T) {
 		hostile(t, id, route("POST /orchestrate/decompose", jsonHandler(500, apiErr("INTERNAL_ERROR", "boom", "unknown", nil))), "refused: status 500", nil)
 	})
+}
+
+// TestCredentialRedactionWithoutLogs: the check's line covers responses and
+// logs. On a live target the log cannot be read, so clean responses are
+// half the judgement: NOT JUDGED, naming why the log cannot be read and
+// that the responses were clean — never a PASS. A leak in a response is a
+// FAIL all the same (TestCredentialRedactionCatchesAndNeverRepeatsALeak
+// runs on the same live imitation).
+func TestCredentialRedactionWithoutLogs(t *testing.T) {
+	const id = "TestSecurityControls/credential_redaction"
+	g := newFlagsSecurityImitation()
+	v := Evaluate(context.Background(), imitateGenesis(t, g, flagsSecurityEnv), check(t, id))
+	require.Equal(t, NotJudged, v.Outcome, "%v", v.Err)
+	msg := v.Err.Error()
+	assert.Contains(t, msg, "the service's log cannot be read")
+	assert.Contains(t, msg, "log cannot be read on a live target", "the reason says why the log half is missing")
+	assert.Contains(t, msg, fmt.Sprintf("the responses to the %d requests carrying fake credentials", len(probes.CredentialClasses)))
+	assert.Contains(t, msg, "were clean")
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	assert.Len(t, g.received, len(probes.CredentialClasses), "every credential was sent before the verdict")
 }
 
 func TestCyclePathProblem(t *testing.T) {

@@ -154,8 +154,11 @@ func credentialRedaction(ctx context.Context, s *harness.Stack) error {
 }
 
 // logsFreeOf reads the service's log, once it shows the last request
-// (its correlation id), and fails on any line holding a probe secret.
-// A stack whose log cannot be read (live) is judged on responses alone.
+// (its correlation id), and fails on any line holding a probe secret. It
+// runs after the responses were judged clean: a stack whose log cannot be
+// read (a live target) leaves the check NOT JUDGED, saying why and that the
+// responses were clean — half of "no credential in any response or log
+// line" is not a pass.
 func (p probe) logsFreeOf(ctx context.Context, began time.Time, creds []probes.Credential, nonce, lastMarker, want string) error {
 	var log []byte
 	err := harness.EventuallyE(ctx, "the "+harness.Genesis.Title()+" log shows correlation id "+lastMarker, logCatchUpWait, 200*time.Millisecond,
@@ -174,7 +177,8 @@ func (p probe) logsFreeOf(ctx context.Context, began time.Time, creds []probes.C
 	var unavailable *harness.LogsUnavailableError
 	switch {
 	case errors.As(err, &unavailable):
-		return nil // responses judged above; this stack's log is not ours to read
+		return CannotJudge("the service's log cannot be read, so no log line could be judged: %s; the responses to the %d requests carrying fake credentials (%s) were clean",
+			unavailable.Reason, len(creds), strings.Join(probes.CredentialClasses, ", "))
 	case err != nil && log == nil:
 		return p.fail("", want+" (log read through the container engine)", "the log could not be read", err)
 	}
