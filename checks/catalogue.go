@@ -20,6 +20,8 @@ var AgentCatalogue = []Check{
 	{Group: "TestAgentCatalogue", Name: "a2a_card", Component: harness.Genesis, Part: harness.PartA, Line: lineCatalogue, Run: a2aCard},
 	{Group: "TestAgentCatalogue", Name: "agent_cards_complete", Component: harness.Genesis, Part: harness.PartA, Line: lineCatalogue, Run: agentCardsComplete},
 	{Group: "TestAgentCatalogue", Name: "unknown_agent_404", Component: harness.Genesis, Part: harness.PartA, Line: lineCatalogue, Run: unknownAgent404},
+	checkCatalogueConsistent,
+	checkAgentsLoadable,
 }
 
 // ServiceName is the name /a2a/version reports (CONTRACT.md A).
