@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -35,10 +36,42 @@ type stagingImitation struct {
 	breakerState string        // /resilience reports the llm breaker in this state
 	noTraceID    bool
 	noValidate   bool
+	// latency feeds the latency histograms: measured handler times
+	// (seconds) per path, or random numbers when randomLatency is set (the
+	// seed repository's defect), or nothing new when frozenLatencySum is.
+	latency          map[string][]float64
+	randomLatency    bool
+	frozenLatencySum bool
+}
+
+// latencyBounds are the imitation's histogram buckets (seconds).
+var latencyBounds = []float64{.0005, .001, .0025, .005, .01, .025, .05, .075, .1, .15, .2, .3, .5, 1, 2.5, 5, 10}
+
+// histogram writes one histogram series of the observations.
+func histogram(exp *strings.Builder, name, labels string, obs []float64) {
+	sep := ""
+	if labels != "" {
+		sep = ","
+	}
+	sum := 0.0
+	for _, o := range obs {
+		sum += o
+	}
+	for _, le := range latencyBounds {
+		n := 0
+		for _, o := range obs {
+			if o <= le {
+				n++
+			}
+		}
+		fmt.Fprintf(exp, "%s_bucket{%s%sle=\"%g\"} %d\n", name, labels, sep, le, n)
+	}
+	fmt.Fprintf(exp, "%s_bucket{%s%sle=\"+Inf\"} %d\n", name, labels, sep, len(obs))
+	fmt.Fprintf(exp, "%s_sum{%s} %g\n%s_count{%s} %d\n", name, labels, sum, name, labels, len(obs))
 }
 
 func newStagingImitation() *stagingImitation {
-	return &stagingImitation{errors: map[string]int{}, requests: map[string]int{}, breakerState: "CLOSED"}
+	return &stagingImitation{errors: map[string]int{}, requests: map[string]int{}, latency: map[string][]float64{}, breakerState: "CLOSED"}
 }
 
 func (g *stagingImitation) fail(w http.ResponseWriter, status int, code, category string, details map[string]any) {
@@ -63,10 +96,25 @@ func (g *stagingImitation) ok(w http.ResponseWriter, r *http.Request, data any) 
 }
 
 func (g *stagingImitation) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
 	b, _ := io.ReadAll(r.Body)
 	g.mu.Lock()
 	g.requests[r.URL.Path]++
 	g.mu.Unlock()
+	if r.URL.Path != "/metrics" {
+		defer func() {
+			took := time.Since(start).Seconds()
+			g.mu.Lock()
+			defer g.mu.Unlock()
+			switch {
+			case g.randomLatency:
+				took = 0.05 + rand.Float64()*2.45
+			case g.frozenLatencySum:
+				took = 0
+			}
+			g.latency[r.URL.Path] = append(g.latency[r.URL.Path], took)
+		}()
+	}
 	switch r.Method + " " + r.URL.Path {
 	case "POST /orchestrate/decompose":
 		var req struct {
@@ -128,14 +176,13 @@ func (g *stagingImitation) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprintf(&exp, "genesis_http_requests_total{route=%q,code=\"200\"} %d\n", p, n)
 		}
 		exp.WriteString("# TYPE genesis_http_request_duration_seconds histogram\n")
-		for p, n := range g.requests {
-			fmt.Fprintf(&exp, "genesis_http_request_duration_seconds_bucket{route=%q,le=\"+Inf\"} %d\n", p, n)
-			fmt.Fprintf(&exp, "genesis_http_request_duration_seconds_sum{route=%q} 0.1\n", p)
-			fmt.Fprintf(&exp, "genesis_http_request_duration_seconds_count{route=%q} %d\n", p, n)
+		for p, obs := range g.latency {
+			histogram(&exp, "genesis_http_request_duration_seconds", fmt.Sprintf("route=%q", p), obs)
 		}
 		for fam, p := range map[string]string{"genesis_htdag_decomposition_duration_seconds": "/orchestrate/decompose",
 			"genesis_halo_routing_duration_seconds": "/orchestrate/route", "genesis_aop_validation_duration_seconds": "/orchestrate/validate"} {
-			fmt.Fprintf(&exp, "# TYPE %s histogram\n%s_bucket{le=\"+Inf\"} %d\n%s_sum 0.01\n%s_count %d\n", fam, fam, g.requests[p], fam, fam, g.requests[p])
+			fmt.Fprintf(&exp, "# TYPE %s histogram\n", fam)
+			histogram(&exp, fam, "", g.latency[p]) // the stage took the request's time, at most
 		}
 		exp.WriteString("# TYPE genesis_circuit_breaker_state gauge\ngenesis_circuit_breaker_state{breaker=\"llm\"} 0\n")
 		exp.WriteString("# TYPE genesis_circuit_breaker_trips_total counter\ngenesis_circuit_breaker_trips_total{breaker=\"llm\"} 1\n")
@@ -347,6 +394,24 @@ func TestObservabilityIntegrated(t *testing.T) {
 	v = evalStaging(t, frozen, id, nil)
 	require.Equal(t, Fail, v.Outcome)
 	assert.Contains(t, v.Err.Error(), "genesis_http_requests_total")
+
+	// Latency histograms fed random numbers (the seed repository's
+	// monitoring): the count grows with every request, the values are not
+	// what the requests took on the suite's clock.
+	g = newStagingImitation()
+	g.randomLatency = true
+	v = evalStaging(t, g, id, nil)
+	require.Equal(t, Fail, v.Outcome, "%v", v.Err)
+	assert.Contains(t, v.Err.Error(), "genesis_http_request_duration_seconds")
+	assert.Contains(t, v.Err.Error(), "moving with the latency of")
+	assert.Contains(t, v.Err.Error(), "client's clock")
+
+	// A histogram counted but never summed.
+	g = newStagingImitation()
+	g.frozenLatencySum = true
+	v = evalStaging(t, g, id, nil)
+	require.Equal(t, Fail, v.Outcome, "%v", v.Err)
+	assert.Contains(t, v.Err.Error(), "sum did not grow")
 }
 
 func TestJudgeRun(t *testing.T) {

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strings"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 
@@ -297,7 +299,8 @@ func observabilityIntegrated(ctx context.Context, s *harness.Stack) error {
 	if !rr.OK() {
 		return p.failBody(pathRoute, "status 200 with a routing", fmt.Sprintf("status %d%s", rr.Resp.Status, errorCode(rr.Error)), rr.Resp)
 	}
-	vr, err := p.g.ValidatePlanE(ctx, harness.ValidateRequest{DAG: plan, RoutingPlan: harness.Field(rr.RawData(), "routing_plan")})
+	validation := harness.ValidateRequest{DAG: plan, RoutingPlan: harness.Field(rr.RawData(), "routing_plan")}
+	vr, err := p.g.ValidatePlanE(ctx, validation)
 	if err != nil {
 		return p.requestFailed(pathValidate, "status 200 with a validation", err)
 	}
@@ -374,7 +377,137 @@ func observabilityIntegrated(ctx context.Context, s *harness.Stack) error {
 			return err
 		}
 	}
-	return nil
+	return p.latencyTracksRequests(ctx, route, validation, validated)
+}
+
+// latencyRequests is how many requests of each kind latencyTracksRequests
+// times; latencyAttempts how many windows it tries for one in which the
+// histograms observed its requests alone.
+const (
+	latencyRequests = 3
+	latencyAttempts = 3
+)
+
+// latencyHistogram is a latency histogram a timed request feeds.
+type latencyHistogram struct {
+	name  string
+	match map[string]string
+}
+
+// latencyTracksRequests judges that the latency histograms measure latency:
+// a histogram's count grows when it is fed random numbers too. It times
+// latencyRequests decompositions, routings and (part C served) validations
+// on the suite's clock between two scrapes, and judges the request and stage
+// histograms each feeds with harness.JudgeLatencyHistogram: counts grow by
+// the requests, sums grow, and no histogram holds more time than the client
+// waited (by bucket always; by sum when the window held the timed requests
+// alone). Other traffic in the window only weakens the sum rule, so the
+// check tries up to latencyAttempts windows for an isolated one, and
+// otherwise rests on the bucket rule, which other traffic cannot break.
+func (p probe) latencyTracksRequests(ctx context.Context, route harness.RouteRequest, validation harness.ValidateRequest, validated bool) error {
+	type kind struct {
+		path  string
+		send  func(ctx context.Context) (*harness.Response, error)
+		hists []latencyHistogram
+	}
+	ok := func(path string, resp *harness.Response, apiErr *harness.APIError, reqErr error) (*harness.Response, error) {
+		want := "status 200 for a timed request"
+		if reqErr != nil {
+			return nil, p.requestFailed(path, want, reqErr)
+		}
+		if resp.Status != http.StatusOK {
+			return nil, p.failBody(path, want, fmt.Sprintf("status %d%s", resp.Status, errorCode(apiErr)), resp)
+		}
+		return resp, nil
+	}
+	kinds := []kind{
+		{pathDecompose, func(ctx context.Context) (*harness.Response, error) {
+			rep, err := p.g.DecomposeE(ctx, harness.DecomposeRequest{UserRequest: simpleRequest})
+			if err != nil {
+				return ok(pathDecompose, nil, nil, err)
+			}
+			return ok(pathDecompose, rep.Resp, rep.Error, nil)
+		}, []latencyHistogram{{metricHTTPDuration, map[string]string{"route": pathDecompose}}, {"genesis_htdag_decomposition_duration_seconds", nil}}},
+		{pathRoute, func(ctx context.Context) (*harness.Response, error) {
+			rep, err := p.g.RouteE(ctx, route)
+			if err != nil {
+				return ok(pathRoute, nil, nil, err)
+			}
+			return ok(pathRoute, rep.Resp, rep.Error, nil)
+		}, []latencyHistogram{{metricHTTPDuration, map[string]string{"route": pathRoute}}, {"genesis_halo_routing_duration_seconds", nil}}},
+	}
+	if validated {
+		kinds = append(kinds, kind{pathValidate, func(ctx context.Context) (*harness.Response, error) {
+			rep, err := p.g.ValidatePlanE(ctx, validation)
+			if err != nil {
+				return ok(pathValidate, nil, nil, err)
+			}
+			return ok(pathValidate, rep.Resp, rep.Error, nil)
+		}, []latencyHistogram{{metricHTTPDuration, map[string]string{"route": pathValidate}}, {"genesis_aop_validation_duration_seconds", nil}}})
+	}
+	for attempt := 1; ; attempt++ {
+		before, err := p.scrape(ctx, "the latency histograms before the timed requests")
+		if err != nil {
+			return err
+		}
+		timed := map[string][]time.Duration{}
+		for _, k := range kinds {
+			for range latencyRequests {
+				resp, err := k.send(ctx)
+				if err != nil {
+					return err
+				}
+				timed[k.path] = append(timed[k.path], resp.Elapsed)
+			}
+		}
+		after, err := p.scrape(ctx, "the latency histograms after the timed requests")
+		if err != nil {
+			return err
+		}
+		isolated := true
+		for _, k := range kinds {
+			for _, h := range k.hists {
+				series := harness.Series(h.name, h.match)
+				want := fmt.Sprintf("%s moving with the latency of %d %s requests timed on the suite's clock (%s)",
+					series, latencyRequests, k.path, durationsText(timed[k.path]))
+				a, found, err := harness.HistogramValue(after, h.name, h.match)
+				switch {
+				case err != nil:
+					return p.fail(pathMetrics, want, err.Error(), nil)
+				case !found:
+					return p.fail(pathMetrics, want, "no "+series+" series", nil)
+				}
+				b, found, err := harness.HistogramValue(before, h.name, h.match)
+				if err != nil {
+					return p.fail(pathMetrics, want, err.Error(), nil)
+				}
+				if !found {
+					// The series starts at its first observation: zero before.
+					b = harness.Histogram{Buckets: map[float64]float64{}}
+					for le := range a.Buckets {
+						b.Buckets[le] = 0
+					}
+				}
+				problems, alone := harness.JudgeLatencyHistogram(b, a, timed[k.path])
+				if len(problems) > 0 {
+					return p.fail(pathMetrics, want, series+": "+problemsText(problems), nil)
+				}
+				isolated = isolated && alone
+			}
+		}
+		if isolated || attempt == latencyAttempts {
+			return nil
+		}
+	}
+}
+
+// durationsText lists durations in milliseconds: "3.1, 2.4, 2.9 ms".
+func durationsText(ds []time.Duration) string {
+	parts := make([]string, len(ds))
+	for i, d := range ds {
+		parts[i] = fmt.Sprintf("%.1f", float64(d.Microseconds())/1000)
+	}
+	return strings.Join(parts, ", ") + " ms"
 }
 
 // tinyPlan is a fixed two-task plan (design, then implement) as a DAG for
