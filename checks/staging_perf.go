@@ -216,15 +216,24 @@ func systemResources(ctx context.Context, s *harness.Stack) error {
 				reading = fmt.Sprintf("%s %.1f%% >= %g%% over the last minute on %s", lim.Name, v, lim.Max, where)
 			}
 			if lim.Sustained != "" {
-				// Evidence only: the verdict is already FAIL.
+				// Evidence on a live target: the verdict is already FAIL.
 				if sustained == nil && sustainedErr == nil {
 					sustained, sustainedErr = instanceValues(ctx, prom, lim.Sustained)
 				}
-				switch long, ok := sustained[smp.Metric["instance"]]; {
+				long, ok := sustained[smp.Metric["instance"]]
+				switch {
 				case sustainedErr != nil:
 					reading += fmt.Sprintf(" (since-boot share unavailable: %v)", sustainedErr)
 				case ok:
 					reading += fmt.Sprintf(" (%.1f%% since boot)", long)
+				}
+				// On an ephemeral stack the host node-exporter reports is
+				// the machine running this suite, and its last minute is
+				// the suite's own compiling and container start-up: there
+				// the since-boot share must be over the limit too. A live
+				// target's host gets no such allowance.
+				if s.Mode() == harness.Ephemeral && sustainedErr == nil && ok && long < lim.Max {
+					continue
 				}
 			}
 			over = append(over, reading)

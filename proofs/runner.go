@@ -79,8 +79,6 @@ func (r Result) Problems() []string {
 				out = append(out, fmt.Sprintf("FALSE ALARM: %s under fault %s: %s: %v", id, row.Fault.Name, v.Outcome, v.Err))
 			case WrongReason:
 				out = append(out, fmt.Sprintf("WRONG REASON: %s failed under fault %s without seeing %q: %v", id, row.Fault.Name, row.Fault.Says[id], v.Err))
-			case Unstated:
-				out = append(out, fmt.Sprintf("NO STATED REASON: %s failed under fault %s, and the row's Says names no symptom to judge it by; it said: %v", id, row.Fault.Name, v.Err))
 			case DefectCell:
 				out = append(out, fmt.Sprintf("DEFECT: %s under fault %s: %v", id, row.Fault.Name, v.Err))
 			}
