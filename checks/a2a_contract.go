@@ -39,6 +39,9 @@ const (
 // "Agent 'wizard' not found. Available agents: marketing, builder, ...".
 var availableRE = regexp.MustCompile(`(?is)available(?:\s+agents)?\s*:\s*(.*)$`)
 
+// agentNameRE is what a listed agent name looks like (a registry key).
+var agentNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
+
 // availableAgents parses the names listed after "Available agents:" (comma
 // or space separated, optionally bracketed or quoted); ok is false when the
 // detail lists none.
@@ -47,11 +50,12 @@ func availableAgents(detail string) (names []string, ok bool) {
 	if m == nil {
 		return nil, false
 	}
-	for _, f := range strings.FieldsFunc(m[1], func(r rune) bool {
+	list, _, _ := strings.Cut(m[1], "\n") // the list ends the line (a leaked traceback may follow)
+	for _, f := range strings.FieldsFunc(list, func(r rune) bool {
 		return r == ',' || r == ' ' || r == '\n' || r == '\t' || r == '[' || r == ']' || r == '(' || r == ')'
 	}) {
 		f = strings.Trim(f, `'".;`)
-		if f != "" && f != "..." && !slices.Contains(names, f) {
+		if agentNameRE.MatchString(f) && !slices.Contains(names, f) {
 			names = append(names, f)
 		}
 	}

@@ -244,9 +244,11 @@ func TestAgentsLoadableTimesOut(t *testing.T) {
 
 func TestAvailableAgents(t *testing.T) {
 	for detail, want := range map[string][]string{
-		"Agent 'wizard' not found. Available agents: marketing, builder, qa": {"marketing", "builder", "qa"},
-		"Agent 'x' not found. Available: [marketing builder]":                {"marketing", "builder"},
-		`Agent x not found. Available agents: ['marketing', 'se_darwin'].`:   {"marketing", "se_darwin"},
+		"Agent 'wizard' not found. Available agents: marketing, builder, qa":                                                   {"marketing", "builder", "qa"},
+		"Agent 'x' not found. Available: [marketing builder]":                                                                  {"marketing", "builder"},
+		`Agent x not found. Available agents: ['marketing', 'se_darwin'].`:                                                     {"marketing", "se_darwin"},
+		"Agent x not found. Available agents: marketing, qa\nTraceback (most recent call last):\n  File \"/app/a.py\", line 4": {"marketing", "qa"},
+		"Available agents: marketing, builder, ...":                                                                            {"marketing", "builder"},
 	} {
 		got, ok := availableAgents(detail)
 		assert.True(t, ok, detail)
