@@ -30,7 +30,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 
 func TestLoadConfigLive(t *testing.T) {
 	cfg, err := LoadConfig(lookup(map[string]string{
-		"SMOKE_TARGET": "live", "SMOKE_A2A_URL": "http://127.0.0.1:8080/", "SMOKE_PROMETHEUS_URL": "http://127.0.0.1:9090",
+		"SMOKE_TARGET": "live", "SMOKE_REQUIRE": "genesis,prometheus", "SMOKE_A2A_URL": "http://127.0.0.1:8080/", "SMOKE_PROMETHEUS_URL": "http://127.0.0.1:9090",
 		"SMOKE_CONTAINERS": "prometheus,grafana=mon-grafana-1", "SMOKE_EXPECT_AGENTS": "12", "SMOKE_HTTP_TIMEOUT": "2s",
 	}))
 	require.NoError(t, err)
@@ -72,7 +72,7 @@ func TestLoadConfigRejectsBadInput(t *testing.T) {
 
 func TestConfigFileAndEnvPrecedence(t *testing.T) {
 	f := filepath.Join(t.TempDir(), "stack.env")
-	require.NoError(t, os.WriteFile(f, []byte("# comment\nexport SMOKE_TARGET=live\nSMOKE_A2A_URL=\"http://127.0.0.1:1\"\nSMOKE_API_KEY=from-file\n"), 0o600))
+	require.NoError(t, os.WriteFile(f, []byte("# comment\nexport SMOKE_TARGET=live\nSMOKE_REQUIRE=genesis\nSMOKE_A2A_URL=\"http://127.0.0.1:1\"\nSMOKE_API_KEY=from-file\n"), 0o600))
 	cfg, err := LoadConfig(lookup(map[string]string{"SMOKE_CONFIG": f, "SMOKE_A2A_URL": "http://127.0.0.1:2"}))
 	require.NoError(t, err)
 	assert.Equal(t, Live, cfg.Mode)
@@ -88,7 +88,7 @@ func TestConfigFileAndEnvPrecedence(t *testing.T) {
 func TestSecretsNeverPrinted(t *testing.T) {
 	const key, pass = "sk-live-0123456789abcdef", "hunter2-grafana"
 	cfg, err := LoadConfig(lookup(map[string]string{
-		"SMOKE_TARGET": "live", "SMOKE_A2A_URL": "http://user:" + pass + "@127.0.0.1:8080",
+		"SMOKE_TARGET": "live", "SMOKE_REQUIRE": "genesis", "SMOKE_A2A_URL": "http://user:" + pass + "@127.0.0.1:8080",
 		"SMOKE_API_KEY": key, "SMOKE_GRAFANA_PASSWORD": pass, "SMOKE_GRAFANA_TOKEN": key,
 	}))
 	require.NoError(t, err)
@@ -122,7 +122,7 @@ func TestConfigFileRelativeToModuleRoot(t *testing.T) {
 	dir := filepath.Join("..", ".smokestack")
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	f := filepath.Join(dir, "config-test.env")
-	require.NoError(t, os.WriteFile(f, []byte("SMOKE_TARGET=live\nSMOKE_A2A_URL=http://127.0.0.1:1\n"), 0o600))
+	require.NoError(t, os.WriteFile(f, []byte("SMOKE_TARGET=live\nSMOKE_REQUIRE=genesis\nSMOKE_A2A_URL=http://127.0.0.1:1\n"), 0o600))
 	t.Cleanup(func() { os.Remove(f) })
 	cfg, err := LoadConfig(lookup(map[string]string{"SMOKE_CONFIG": ".smokestack/config-test.env"}))
 	require.NoError(t, err, "a path from the checkout's top works from a package directory")

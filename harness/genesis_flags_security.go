@@ -118,12 +118,16 @@ func (s *Stack) LogsE(ctx context.Context, c Component) ([]byte, error) {
 // (the zero time: all of them), so that a check reads what its own
 // requests caused, not a whole run's log.
 func (s *Stack) LogsSinceE(ctx context.Context, c Component, since time.Time) ([]byte, error) {
-	if s.Mode() != Ephemeral {
-		return nil, &LogsUnavailableError{Reason: fmt.Sprintf("the %s log cannot be read on a %s target (smokestack reads container logs of the stacks it starts only)", c.Title(), s.Mode())}
-	}
-	ct, ok := s.Container(c)
-	if !ok {
-		return nil, &LogsUnavailableError{Reason: fmt.Sprintf("%s has no container in this stack", c.Title())}
+	// The container: one this run started, or (live) the one
+	// SMOKE_CONTAINERS names for the component, on DOCKER_HOST's engine.
+	var id string
+	if ct, ok := s.Container(c); ok {
+		id = ct.GetContainerID()
+	} else if n := s.ContainerNames()[c]; n != "" {
+		id = n
+	} else {
+		return nil, &LogsUnavailableError{Reason: fmt.Sprintf("the %s log cannot be read: no container of it is known on this %s target (set %s=%s=CONTAINER with DOCKER_HOST at its engine)",
+			c.Title(), s.Mode(), Env.Containers, c)}
 	}
 	cli, err := s.Docker()
 	if err != nil {
@@ -133,7 +137,7 @@ func (s *Stack) LogsSinceE(ctx context.Context, c Component, since time.Time) ([
 	if !since.IsZero() {
 		opts.Since = fmt.Sprintf("%d.%09d", since.Unix(), since.Nanosecond())
 	}
-	rc, err := cli.ContainerLogs(ctx, ct.GetContainerID(), opts)
+	rc, err := cli.ContainerLogs(ctx, id, opts)
 	if err != nil {
 		return nil, fmt.Errorf("read the %s container log: %w", c.Title(), err)
 	}

@@ -25,14 +25,15 @@ func TestReadTailKeepsTheEnd(t *testing.T) {
 }
 
 func TestLogsOfALiveStackAreUnavailable(t *testing.T) {
-	s, err := Attach(Config{Mode: Live, URLs: map[Component]string{Genesis: "http://127.0.0.1:1"}, Timeouts: DefaultTimeouts})
+	s, err := Attach(Config{Mode: Live, URLs: map[Component]string{Genesis: "http://127.0.0.1:1"}, Timeouts: DefaultTimeouts,
+		Require: []Component{Genesis}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = s.LogsE(context.Background(), Genesis)
 	var un *LogsUnavailableError
-	if !errors.As(err, &un) || !strings.Contains(un.Reason, "live") {
-		t.Errorf("LogsE on a live stack: %v, want a LogsUnavailableError naming live mode", err)
+	if !errors.As(err, &un) || !strings.Contains(un.Reason, Env.Containers) {
+		t.Errorf("LogsE on a live stack without container names: %v, want a LogsUnavailableError naming %s", err, Env.Containers)
 	}
 }
 

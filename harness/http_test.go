@@ -142,7 +142,7 @@ func TestGrafanaCredentialsSentNeverShown(t *testing.T) {
 		_, _ = w.Write([]byte(`{"database":"failing","version":"12.2.0","echo":"password=` + pass + `"}`))
 	}))
 	t.Cleanup(srv.Close)
-	cfg, err := LoadConfig(lookup(map[string]string{"SMOKE_TARGET": "live", "SMOKE_GRAFANA_URL": srv.URL,
+	cfg, err := LoadConfig(lookup(map[string]string{"SMOKE_TARGET": "live", "SMOKE_REQUIRE": "grafana", "SMOKE_GRAFANA_URL": srv.URL,
 		"SMOKE_GRAFANA_USER": "admin", "SMOKE_GRAFANA_PASSWORD": pass}))
 	require.NoError(t, err)
 	s, err := Attach(cfg)
