@@ -1,211 +1,270 @@
 package verdict
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
-	"io"
-	"regexp"
-	"sort"
+	"path"
 	"strings"
+
+	"github.com/smokestack-dev/smokestack/checks"
+	"github.com/smokestack-dev/smokestack/harness"
 )
 
-// Event is one line of `go test -json` (test2json).
-type Event struct {
-	Action  string
-	Package string
-	Test    string
-	Output  string
-	Elapsed float64
-}
-
-// Outcome of one test or package.
-type Outcome string
-
-// Outcomes as test2json reports them.
-const (
-	Passed  Outcome = "pass"
-	Failed  Outcome = "fail"
-	Skipped Outcome = "skip"
-)
-
-// Result is one leaf test (a check): subtests are what the checklist
-// counts; a parent test passes only if all its children do.
-type Result struct {
-	Package string
-	Test    string
-	Outcome Outcome
-	// Headline is the first line the test printed when it failed or
-	// skipped: the check's "want X, got Y", or its skip reason.
-	Headline string
-}
-
-// Run is everything one `go test -json` stream said.
-type Run struct {
-	Results []Result
-	// Broken lists packages that failed outside any test: a build error,
-	// or a TestMain that could not get its stack.
-	Broken map[string]string
-}
-
-// Parse reads a `go test -json` stream. Lines that are not JSON (a build
-// tool's chatter) are ignored.
-func Parse(r io.Reader) (Run, error) {
-	type key struct{ pkg, test string }
-	final := map[key]Outcome{}
-	output := map[key][]string{}
-	pkgOut := map[string][]string{}
-	pkgFail := map[string]bool{}
-	var order []key
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	for sc.Scan() {
-		line := sc.Bytes()
-		if len(line) == 0 || line[0] != '{' {
-			continue
-		}
-		var e Event
-		if err := json.Unmarshal(line, &e); err != nil {
-			continue
-		}
-		k := key{e.Package, e.Test}
-		switch e.Action {
-		case "output":
-			if e.Test == "" {
-				pkgOut[e.Package] = append(pkgOut[e.Package], e.Output)
-			} else {
-				output[k] = append(output[k], e.Output)
-			}
-		case "pass", "fail", "skip":
-			if e.Test == "" {
-				if e.Action == "fail" {
-					pkgFail[e.Package] = true
-				}
-				continue
-			}
-			if _, seen := final[k]; !seen {
-				order = append(order, k)
-			}
-			final[k] = Outcome(e.Action)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return Run{}, fmt.Errorf("read go test -json: %w", err)
-	}
-	run := Run{Broken: map[string]string{}}
-	parents := map[key]bool{}
-	for k := range final {
-		if i := strings.LastIndex(k.test, "/"); i > 0 {
-			parents[key{k.pkg, k.test[:i]}] = true
-		}
-	}
-	failedInTest := map[string]bool{}
-	for _, k := range order {
-		if parents[k] {
-			continue
-		}
-		res := Result{Package: k.pkg, Test: k.test, Outcome: final[k]}
-		if res.Outcome != Passed {
-			res.Headline = headline(output[k])
-		}
-		if res.Outcome == Failed {
-			failedInTest[k.pkg] = true
-		}
-		run.Results = append(run.Results, res)
-	}
-	for pkg := range pkgFail {
-		if !failedInTest[pkg] {
-			run.Broken[pkg] = headline(pkgOut[pkg])
-		}
-	}
-	return run, nil
-}
-
-// sourcePrefix is the "check.go:165: " testing puts before a test's output.
-var sourcePrefix = regexp.MustCompile(`^\S+\.go:\d+: `)
-
-// headline picks the first line a test printed that is not go test's own
-// bookkeeping (=== RUN, --- FAIL, ...).
-func headline(lines []string) string {
-	for _, l := range lines {
-		t := strings.TrimSpace(l)
-		if t == "" || strings.HasPrefix(t, "=== ") || strings.HasPrefix(t, "--- ") || t == "PASS" || t == "FAIL" ||
-			strings.HasPrefix(t, "FAIL\t") || strings.HasPrefix(t, "ok ") {
-			continue
-		}
-		return sourcePrefix.ReplaceAllString(t, "")
-	}
-	return ""
-}
-
-// Gate is the pass-rate rule.
+// Gate is the rule a run's checks must meet: the pass rate, every check
+// (RequireAll), every critical check, and complete evidence.
 type Gate struct {
 	MinPassRate float64 // 0.95: the checklist's ">95 % pass rate (21+/25)"
 	RequireAll  bool    // every check must pass (the critical suite's rule)
-	// Critical tells the checks that must pass whatever the rate (the
-	// checklist's critical tests: "all tests pass"). Nil: none.
+	// Critical tells the checks that must pass whatever the rate, besides
+	// those the plan marks critical (checks.IsCritical). Nil: only the
+	// plan's.
 	Critical func(test string) bool
 }
 
-// GateResult is the gate's judgement.
+// GateDecision is the gate's answer.
+type GateDecision string
+
+// Gate decisions. HOLD: the evidence is incomplete (a cut or killed run, a
+// package that could not run, a check that must be judged and was not);
+// it is never a pass.
+const (
+	GatePass GateDecision = "PASS"
+	GateFail GateDecision = "FAIL"
+	GateHold GateDecision = "HOLD"
+)
+
+// GateResult is the gate's judgement with its evidence.
 type GateResult struct {
-	Passed, Failed, Skipped int
-	Rate                    float64 // passed / (passed + failed)
-	OK                      bool
-	Reasons                 []string
-	Failures                []Result
+	Decision GateDecision
+	// OK is Decision == GatePass.
+	OK bool
+	// Counts over every package's checks. Rate is Passed / (Passed +
+	// Failed), the judged checks.
+	Passed, Failed, NotApplicable, NotJudged, Missing int
+	Rate                                              float64
+	// Listed is every check that did not pass, in the order the report
+	// lists them: FAIL, MISSING, NOT JUDGED, NOT APPLICABLE.
+	Listed []Result
+	// Failures are the failed checks (also in Listed).
+	Failures []Result
+	// Reasons say why the decision is not PASS: the failure reasons first,
+	// then what is missing.
+	Reasons []string
+	// Narrowed says which packages were narrowed by -run/-skip and to how
+	// many of the suite's checks: "narrowed by -run 'X': 3 of 36 checks".
+	Narrowed []string
 }
 
-// Judge applies the gate. Skipped checks are reported but do not count
-// either way (an absent component is not a failed one); no judged checks,
-// or a package that broke outside its tests, fails the gate.
+// Judge applies the gate to a run.
+//
+// FAIL: a critical check failed (the plan's critical flag, or
+// Gate.Critical); with RequireAll, any check failed; or the pass rate
+// cannot reach MinPassRate even if every missing check passed.
+//
+// Otherwise HOLD when evidence is missing: a package with tests but no
+// plan, a plan cut before its end, a planned check that never ended, a
+// check the plan expected to judge that ended NOT JUDGED, a critical check
+// NOT JUDGED, a package that failed outside its checks (the reason quotes
+// its error line), a package whose result the stream does not contain, or
+// nothing judged at all.
+//
+// Otherwise PASS. NOT APPLICABLE checks and non-critical checks NOT JUDGED
+// by configuration (the plan said so before they ran) do not block it; all
+// of them are listed with their reasons.
 func (g Gate) Judge(run Run) GateResult {
 	var r GateResult
-	for _, res := range run.Results {
-		switch res.Outcome {
-		case Passed:
-			r.Passed++
-		case Failed:
-			r.Failed++
-			r.Failures = append(r.Failures, res)
-		case Skipped:
-			r.Skipped++
+	var fail, hold []string
+	byOutcome := map[Outcome][]Result{}
+	names := displayNames(run.Packages)
+	for _, p := range run.Packages {
+		name := names[p.Name]
+		if !p.Begun && p.Tests == 0 && p.Status != "fail" && p.Status != "" {
+			continue // no test files, no tests: not part of the verdict
 		}
+		var missing, unjudged []string
+		plannedUnjudged := false
+		for _, c := range p.Checks {
+			c.Critical = c.Critical || (g.Critical != nil && g.Critical(c.Test))
+			byOutcome[c.Outcome] = append(byOutcome[c.Outcome], c)
+			switch c.Outcome {
+			case Fail:
+				if c.Critical {
+					fail = append(fail, fmt.Sprintf("critical check %s failed", c.Test))
+				}
+			case Missing:
+				missing = append(missing, c.Test)
+			case NotJudged:
+				// The binary fails its run for a check it planned to
+				// judge and did not: that explains a failed package.
+				plannedUnjudged = plannedUnjudged || c.Planned == checks.PlanJudge
+				switch {
+				case c.Critical:
+					hold = append(hold, fmt.Sprintf("critical check %s NOT JUDGED: %s", c.Test, c.Headline))
+				case c.Planned == checks.PlanJudge:
+					unjudged = append(unjudged, c.Test)
+				}
+			}
+		}
+		explained := len(missing) > 0 || plannedUnjudged || len(p.Stray) > 0
+		for _, c := range p.Checks {
+			if c.Outcome == Fail {
+				explained = true
+			}
+		}
+		switch {
+		case !p.Begun && p.Tests > 0:
+			hold = append(hold, fmt.Sprintf("package %s stated no plan: not a smokestack suite, or the stream was cut before it", name))
+		case p.Begun && !p.PlanEnded:
+			hold = append(hold, fmt.Sprintf("package %s: plan cut: its begin line has no end line (%d of %d check lines seen)", name, len(p.Plan.Checks), p.Plan.Begin.Checks))
+		}
+		for _, e := range p.PlanErrors {
+			hold = append(hold, fmt.Sprintf("package %s: plan inconsistent: %s", name, e))
+		}
+		if len(missing) > 0 {
+			why := "truncated or killed run"
+			if p.Panic != "" {
+				why += "; " + p.Panic
+			}
+			hold = append(hold, fmt.Sprintf("%d planned checks never ended (%s): %s", len(missing), why, strings.Join(missing, ", ")))
+		}
+		if len(unjudged) > 0 {
+			hold = append(hold, fmt.Sprintf("%d checks the plan expected to judge ended NOT JUDGED: %s", len(unjudged), strings.Join(unjudged, ", ")))
+		}
+		for _, s := range p.Stray {
+			hold = append(hold, fmt.Sprintf("package %s: test %s", name, s))
+		}
+		switch {
+		case p.Status == "":
+			hold = append(hold, fmt.Sprintf("package %s: the stream ends before its result (cut or killed run)", name))
+		case p.Status == "fail" && !explained:
+			hold = append(hold, fmt.Sprintf("package %s failed outside its tests: %s", name, orDefault(p.Error, "no error line in its output")))
+		}
+		if b := p.Plan.Begin; p.Begun && (b.Run != "" || b.Skip != "") && b.Checks < b.SuiteChecks {
+			sel := ""
+			if b.Run != "" {
+				sel += fmt.Sprintf(" -run '%s'", b.Run)
+			}
+			if b.Skip != "" {
+				sel += fmt.Sprintf(" -skip '%s'", b.Skip)
+			}
+			n := fmt.Sprintf("narrowed by%s: %d of %d checks", sel, b.Checks, b.SuiteChecks)
+			if len(run.Packages) > 1 {
+				n = name + " " + n
+			}
+			r.Narrowed = append(r.Narrowed, n)
+		}
+	}
+	r.Passed, r.Failed = len(byOutcome[Pass]), len(byOutcome[Fail])
+	r.NotApplicable, r.NotJudged, r.Missing = len(byOutcome[NotApplicable]), len(byOutcome[NotJudged]), len(byOutcome[Missing])
+	r.Failures = byOutcome[Fail]
+	for _, o := range []Outcome{Fail, Missing, NotJudged, NotApplicable} {
+		r.Listed = append(r.Listed, byOutcome[o]...)
 	}
 	judged := r.Passed + r.Failed
 	if judged > 0 {
 		r.Rate = float64(r.Passed) / float64(judged)
 	}
-	pkgs := make([]string, 0, len(run.Broken))
-	for p := range run.Broken {
-		pkgs = append(pkgs, p)
+	if g.RequireAll && r.Failed > 0 {
+		fail = append(fail, fmt.Sprintf("%d of %d checks failed; -all: every check must pass", r.Failed, judged))
 	}
-	sort.Strings(pkgs)
-	for _, p := range pkgs {
-		r.Reasons = append(r.Reasons, fmt.Sprintf("package %s failed outside its tests: %s", p, run.Broken[p]))
-	}
-	for _, f := range r.Failures {
-		if g.Critical != nil && g.Critical(f.Test) {
-			r.Reasons = append(r.Reasons, fmt.Sprintf("critical check %s failed", f.Test))
+	if best := r.Passed + r.Failed + r.Missing; best > 0 {
+		atBest := float64(r.Passed+r.Missing) / float64(best)
+		switch {
+		case atBest >= g.MinPassRate:
+		case r.Missing == 0:
+			fail = append(fail, fmt.Sprintf("pass rate %.1f%% (%d/%d) is below %.1f%%", 100*r.Rate, r.Passed, judged, 100*g.MinPassRate))
+		default:
+			fail = append(fail, fmt.Sprintf("pass rate cannot reach %.1f%% even if the %d missing checks passed: at best %d/%d (%.1f%%)",
+				100*g.MinPassRate, r.Missing, r.Passed+r.Missing, best, 100*atBest))
 		}
 	}
-	switch {
-	case judged == 0:
-		r.Reasons = append(r.Reasons, "no check passed or failed: nothing was judged")
-	case g.RequireAll && r.Failed > 0:
-		r.Reasons = append(r.Reasons, fmt.Sprintf("%d of %d checks failed; every check must pass", r.Failed, judged))
-	case r.Rate < g.MinPassRate:
-		r.Reasons = append(r.Reasons, fmt.Sprintf("pass rate %.1f%% (%d/%d) is below %.1f%%", 100*r.Rate, r.Passed, judged, 100*g.MinPassRate))
+	if judged == 0 {
+		hold = append(hold, "no check passed or failed: nothing was judged")
 	}
-	r.OK = len(r.Reasons) == 0
+	r.Reasons = append(fail, hold...)
+	switch {
+	case len(fail) > 0:
+		r.Decision = GateFail
+	case len(hold) > 0:
+		r.Decision = GateHold
+	default:
+		r.Decision = GatePass
+	}
+	r.OK = r.Decision == GatePass
 	return r
 }
 
-// Summary is the gate's one-line verdict.
-func (r GateResult) Summary() string {
-	verdict := "PASS"
-	if !r.OK {
-		verdict = "FAIL"
+// displayNames names packages by their last path element, or in full when
+// two share it.
+func displayNames(pkgs []Package) map[string]string {
+	count := map[string]int{}
+	for _, p := range pkgs {
+		count[path.Base(p.Name)]++
 	}
-	return fmt.Sprintf("GATE %s: %d/%d checks passed (%.1f%%), %d skipped", verdict, r.Passed, r.Passed+r.Failed, 100*r.Rate, r.Skipped)
+	out := map[string]string{}
+	for _, p := range pkgs {
+		out[p.Name] = p.Name
+		if count[path.Base(p.Name)] == 1 {
+			out[p.Name] = path.Base(p.Name)
+		}
+	}
+	return out
 }
+
+// Summary is the gate's first line:
+//
+//	GATE PASS: 12/12 checks passed (100.0%), 0 failed, 24 not applicable, 0 not judged, 0 missing
+func (r GateResult) Summary() string {
+	rate := "-"
+	if r.Passed+r.Failed > 0 {
+		rate = fmt.Sprintf("%.1f%%", 100*r.Rate)
+	}
+	s := fmt.Sprintf("GATE %s: %d/%d checks passed (%s), %d failed, %d not applicable, %d not judged, %d missing",
+		r.Decision, r.Passed, r.Passed+r.Failed, rate, r.Failed, r.NotApplicable, r.NotJudged, r.Missing)
+	if len(r.Narrowed) > 0 {
+		s += "; " + strings.Join(r.Narrowed, "; ")
+	}
+	return s
+}
+
+// CheckLines are the report's lines for the checks that did not pass, each
+// with its reason, redacted and clipped.
+func (r GateResult) CheckLines() []string {
+	out := make([]string, 0, len(r.Listed))
+	for _, c := range r.Listed {
+		// A failure's headline starts with the check's ID: said once.
+		why := strings.TrimPrefix(c.Headline, c.Test+" ")
+		out = append(out, clip(fmt.Sprintf("%-14s %s: %s", c.Outcome, c.Test, harness.RedactText(why))))
+	}
+	return out
+}
+
+// String is the gate's report: the summary, a line per check that did not
+// pass, and the reasons for the decision ("because ...").
+func (r GateResult) String() string {
+	var b strings.Builder
+	b.WriteString(r.Summary() + "\n")
+	for _, l := range r.CheckLines() {
+		b.WriteString("  " + l + "\n")
+	}
+	for _, reason := range r.Reasons {
+		b.WriteString("  because " + clip(harness.RedactText(reason)) + "\n")
+	}
+	return b.String()
+}
+
+// maxReason bounds one reason in a report: on-call reads a screen, not a log.
+const maxReason = 200
+
+func clip(s string) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	if len(s) <= maxReason {
+		return s
+	}
+	cut := maxReason
+	for cut > 0 && !utf8Start(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
+}
+
+func utf8Start(b byte) bool { return b&0xC0 != 0x80 }

@@ -2,6 +2,7 @@ package verdict
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -11,25 +12,39 @@ import (
 )
 
 // MonitorRound is one round of the checklist's monitoring script against a
-// live stack: service health, the smoke checks (read-only ones: a monitor
-// never changes the deployment), host resources when that check is
-// registered, and the rollback triggers. It returns the report and the
-// decision.
+// live stack: service health, the smoke checks, host resources when that
+// check is registered, and the rollback triggers. It returns the report and
+// the decision.
+//
+// A monitor never changes the deployment. Checks that mutate the target are
+// never run; they stay in the round's plan as NOT JUDGED by configuration
+// (or NOT APPLICABLE when out of the target's profile), so the report names
+// them and says why, and the gate treats them as it treats any check a
+// read-only live run cannot judge: listed, not blocking unless critical.
 func MonitorRound(ctx context.Context, s *harness.Stack, window string, gate Gate) (string, Decision) {
-	var run []checks.Check
+	var smoke, run []checks.Check
 	for _, g := range checks.SmokeGroups {
 		for _, c := range g {
+			smoke = append(smoke, c)
 			if !c.Mutates {
 				run = append(run, c)
 			}
 		}
 	}
-	smoke := run
 	resources, hasResources := checks.ByID("TestPerformanceBaseline/system_resources")
-	if hasResources {
-		run = append(append([]checks.Check{}, run...), resources)
+	if hasResources && !resources.Mutates {
+		run = append(run, resources)
+	} else {
+		hasResources = false
 	}
+	scope := monitorScope(s)
 	vs := checks.EvaluateAll(ctx, s, run)
+	for _, c := range smoke {
+		if c.Mutates {
+			err := scope(c)
+			vs[c.ID()] = checks.Verdict{Check: c, Err: err, Outcome: scopeOutcome(err)}
+		}
+	}
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "==================== PRODUCTION HEALTH CHECK ====================\n")
@@ -37,10 +52,10 @@ func MonitorRound(ctx context.Context, s *harness.Stack, window string, gate Gat
 	for _, c := range checks.Infrastructure {
 		fmt.Fprintf(&b, "   %s\n", line(c, vs[c.ID()]))
 	}
-	g := gate.Judge(FromVerdicts("monitor", smoke, vs))
+	g := gate.Judge(FromVerdicts("monitor", s, scope, smoke, vs))
 	fmt.Fprintf(&b, "\n2. Smoke checks: %s\n", g.Summary())
-	for _, f := range g.Failures {
-		fmt.Fprintf(&b, "   FAIL %s: %s\n", f.Test, harness.RedactText(f.Headline))
+	for _, l := range g.CheckLines() {
+		fmt.Fprintf(&b, "   %s\n", l)
 	}
 	fmt.Fprintf(&b, "\n3. Host resources:\n")
 	if hasResources {
@@ -53,7 +68,7 @@ func MonitorRound(ctx context.Context, s *harness.Stack, window string, gate Gat
 		triggers = ReadTriggersE(ctx, s.Prometheus(), Triggers(window))
 	}
 	d := Decide(g, triggers)
-	if hasResources && vs[resources.ID()].Outcome == checks.Fail && d.Decision != Rollback {
+	if o := vs[resources.ID()].Outcome; hasResources && (o == checks.Fail || o == checks.Defect) && d.Decision != Rollback {
 		d.Decision = Hold
 		d.Reasons = append(d.Reasons, "host resources over their limits: "+errText(vs[resources.ID()].Err))
 	}
@@ -61,20 +76,52 @@ func MonitorRound(ctx context.Context, s *harness.Stack, window string, gate Gat
 		d.Decision = Hold
 		d.Reasons = append(d.Reasons, "no Prometheus configured: the rollback triggers cannot be read ("+harness.Env.PrometheusURL+")")
 	}
-	fmt.Fprintf(&b, "\n4. %s", d)
+	fmt.Fprintf(&b, "\n4. %s", d.format(false))
 	fmt.Fprintf(&b, "==============================================================\n\n")
 	return b.String(), d.Decision
 }
 
-// line is one check's line in the report: ok, FAIL or SKIP with the headline.
+// monitorScope is checks.Scope for a monitor: whatever the stack allows, a
+// check that changes the target is not judged (unless it is out of scope
+// anyway: then it is not applicable, with the profile's reason).
+func monitorScope(s *harness.Stack) func(checks.Check) error {
+	return func(c checks.Check) error {
+		err := checks.Scope(s, c)
+		if !c.Mutates {
+			return err
+		}
+		var na *checks.NotApplicableError
+		if errors.As(err, &na) {
+			return err
+		}
+		return checks.CannotJudge("smokestack monitor only reads: it never runs a check that changes the target")
+	}
+}
+
+// scopeOutcome is the outcome a scope error states.
+func scopeOutcome(err error) checks.Outcome {
+	var na *checks.NotApplicableError
+	switch {
+	case err == nil:
+		return checks.Pass
+	case errors.As(err, &na):
+		return checks.NotApplicable
+	}
+	return checks.NotJudged
+}
+
+// line is one check's line in the report: ok, FAIL, NOT APPLICABLE or NOT
+// JUDGED with the reason.
 func line(c checks.Check, v checks.Verdict) string {
 	switch v.Outcome {
 	case checks.Pass:
 		return "ok   " + c.Name
 	case checks.NotApplicable, checks.NotJudged:
-		return "SKIP " + c.Name + ": " + strings.TrimPrefix(errText(v.Err), "skipped: ")
+		return string(v.Outcome) + " " + c.Name + ": " + clip(harness.RedactText(checks.Reason(v.Err)))
+	case "":
+		return "MISSING " + c.Name + ": not evaluated"
 	}
-	return "FAIL " + c.Name + ": " + harness.RedactText(errText(v.Err))
+	return "FAIL " + c.Name + ": " + clip(harness.RedactText(errText(v.Err)))
 }
 
 func errText(err error) string {

@@ -101,14 +101,19 @@ func scalar(v model.Value) (float64, error) {
 	return f, nil
 }
 
-// Decide combines the gate and the triggers: any fired trigger or a failed
-// gate rolls back; otherwise any unreadable evidence holds.
+// Decide combines the gate and the triggers: a failed gate or any fired
+// trigger rolls back; otherwise a gate on HOLD or any unreadable trigger
+// holds; otherwise ship.
 func Decide(g GateResult, ts []TriggerResult) Report {
 	r := Report{Gate: g, Triggers: ts, Decision: Ship}
-	if !g.OK {
+	switch g.Decision {
+	case GateFail:
 		r.Decision = Rollback
-		r.Reasons = append(r.Reasons, g.Reasons...)
+	case GatePass:
+	default: // HOLD, or a gate result nobody judged
+		r.Decision = Hold
 	}
+	r.Reasons = append(r.Reasons, g.Reasons...)
 	var unknown []string
 	for _, t := range ts {
 		switch {
@@ -126,6 +131,48 @@ func Decide(g GateResult, ts []TriggerResult) Report {
 	return r
 }
 
+// severity orders decisions: ROLLBACK is worst, then HOLD, then SHIP. A
+// decision that is none of them counts as HOLD: it is not evidence to ship.
+func (d Decision) severity() int {
+	switch d {
+	case Ship:
+		return 0
+	case Rollback:
+		return 2
+	}
+	return 1
+}
+
+// Worst is the worst of the decisions (ROLLBACK > HOLD > SHIP): what a
+// monitoring run of several rounds decides. No decision at all is HOLD.
+func Worst(ds ...Decision) Decision {
+	if len(ds) == 0 {
+		return Hold
+	}
+	worst := Ship
+	for _, d := range ds {
+		if d.severity() > worst.severity() {
+			worst = d
+		}
+	}
+	if worst != Ship && worst != Rollback {
+		worst = Hold
+	}
+	return worst
+}
+
+// ExitCode is the process exit code for a decision: 0 SHIP, 1 ROLLBACK,
+// 3 HOLD.
+func (d Decision) ExitCode() int {
+	switch d {
+	case Ship:
+		return 0
+	case Rollback:
+		return 1
+	}
+	return 3
+}
+
 func format(v float64, unit string) string {
 	if unit == "ratio" {
 		return fmt.Sprintf("%.2f%%", 100*v)
@@ -133,8 +180,11 @@ func format(v float64, unit string) string {
 	return fmt.Sprintf("%.0fms", 1000*v)
 }
 
-// String is the report for a person: the decision first, then why.
-func (r Report) String() string {
+// String is the report for a person: the decision first, the gate's
+// summary, the triggers, each check that did not pass, then why.
+func (r Report) String() string { return r.format(true) }
+
+func (r Report) format(withChecks bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "VERDICT: %s\n  %s\n", r.Decision, r.Gate.Summary())
 	for _, t := range r.Triggers {
@@ -151,11 +201,13 @@ func (r Report) String() string {
 		}
 		fmt.Fprintf(&b, "  trigger %-22s %-7s observed %s\n", t.Trigger.Name, state, val)
 	}
-	for _, f := range r.Gate.Failures {
-		fmt.Fprintf(&b, "  failed %s: %s\n", f.Test, harness.RedactText(f.Headline))
+	if withChecks {
+		for _, l := range r.Gate.CheckLines() {
+			fmt.Fprintf(&b, "  %s\n", l)
+		}
 	}
 	for _, reason := range r.Reasons {
-		fmt.Fprintf(&b, "  because %s\n", harness.RedactText(reason))
+		fmt.Fprintf(&b, "  because %s\n", clip(harness.RedactText(reason)))
 	}
 	return b.String()
 }

@@ -1,21 +1,23 @@
 // Command smokestack runs what go test cannot: it starts a stack that
-// outlives one test binary so several packages share it (up, down).
+// outlives one test binary so several packages share it (up, down), and
+// turns runs into the decision on-call acts on (gate, verdict, monitor).
 //
 //	smokestack up   [-env FILE]   start an ephemeral stack, write its live-mode config to FILE
 //	smokestack down [-env FILE]   remove the stack FILE describes
 //	smokestack image              build the reference Genesis image, print its tag
-//	smokestack gate    [FILE]     judge a go test -json stream: pass rate >= 95 %
+//	smokestack gate    [FILE]     judge a go test -json stream by the plan it states: PASS, FAIL or HOLD
 //	smokestack verdict [FILE]     SHIP, ROLLBACK or HOLD: the gate plus the rollback triggers
 //	smokestack monitor            the checklist's monitoring script: a report per round, appended to a log
 //
-// Exit codes: 0 pass/SHIP, 1 fail/ROLLBACK, 2 usage or unreadable input,
-// 3 HOLD (evidence missing: do not ship).
+// Exit codes: 0 PASS/SHIP, 1 FAIL/ROLLBACK, 2 usage or unreadable input
+// (no go test -json events), 3 HOLD (evidence missing: do not ship).
 package main
 
 import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,13 +66,25 @@ func usage() {
   smokestack down [-env FILE]  remove the stack FILE describes
   smokestack image             build the reference Genesis image (what ephemeral runs use), print its tag
   smokestack gate [-min-pass-rate 0.95] [-all] [FILE]
-                               judge a go test -json stream (FILE or stdin); exit 0 pass, 1 fail
-  smokestack verdict [-min-pass-rate 0.95] [-window 5m] [FILE]
-                               the gate plus the rollback triggers read from Prometheus
-                               (SMOKE_PROMETHEUS_URL or SMOKE_CONFIG); exit 0 SHIP, 1 ROLLBACK, 3 HOLD
-  smokestack monitor [-log FILE] [-every 8h] [-times 1] [-window 5m]
-                               service health, smoke checks, rollback triggers and host resources of a
-                               live deployment, one report per round, appended to FILE; read-only`)
+                               judge a go test -json stream (FILE or stdin: go test -json ./smoke | smokestack gate).
+                               The expectation comes from the stream: every suite states its plan (which checks
+                               it will judge, which are not applicable or not judged by configuration, which are
+                               critical) before it runs, so no flag repeats how go test ran.
+                               PASS: every planned check ended, no critical check failed or went unjudged, the
+                               pass rate holds. FAIL: a critical check failed, -all and any check failed, or the
+                               rate cannot be reached. HOLD: the evidence is incomplete (cut or killed run, no
+                               plan, a package that could not run, a check that had to be judged and was not).
+  smokestack verdict [-min-pass-rate 0.95] [-all] [-window 5m] [FILE]
+                               the gate plus the rollback triggers read from Prometheus (SMOKE_PROMETHEUS_URL
+                               or SMOKE_CONFIG; nothing else is needed): ROLLBACK if the gate fails or a trigger
+                               fires, HOLD if the gate holds or a trigger cannot be read, else SHIP
+  smokestack monitor [-log FILE] [-every 8h] [-times 1] [-window 5m] [-stop-on-rollback]
+                               service health, smoke checks, rollback triggers and host resources of a live
+                               deployment, one report per round, appended to FILE; read-only. The worst round
+                               decides the exit code (ROLLBACK, then HOLD, then SHIP); -stop-on-rollback ends
+                               the run at the first ROLLBACK round; Ctrl-C ends it (HOLD at best)
+exit codes:
+  0 PASS / SHIP   1 FAIL / ROLLBACK   2 usage, or unreadable input (no go test -json events)   3 HOLD: do not ship`)
 	os.Exit(2)
 }
 
@@ -163,8 +177,9 @@ func image() error {
 	return nil
 }
 
-func readRun(path string) (verdict.Run, error) {
-	in := os.Stdin
+// readRun reads a go test -json stream from path ("" or "-": stdin).
+func readRun(path string, stdin io.Reader) (verdict.Run, error) {
+	in := stdin
 	if path != "" && path != "-" {
 		f, err := os.Open(path)
 		if err != nil {
@@ -176,65 +191,103 @@ func readRun(path string) (verdict.Run, error) {
 	return verdict.Parse(in)
 }
 
-func gate(args []string) int {
-	fs := flag.NewFlagSet("gate", flag.ExitOnError)
+// gateExit is the exit code of a gate decision: 0 PASS, 1 FAIL, 3 HOLD.
+func gateExit(d verdict.GateDecision) int {
+	switch d {
+	case verdict.GatePass:
+		return 0
+	case verdict.GateFail:
+		return 1
+	}
+	return 3
+}
+
+func gate(args []string) int { return runGate(args, os.Stdin, os.Stdout, os.Stderr) }
+
+// runGate is smokestack gate: it judges the stream by the plan the stream
+// itself states (what each package expected to judge), so it needs no
+// flags repeating how go test ran.
+func runGate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("gate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	rate := fs.Float64("min-pass-rate", 0.95, "the smallest share of judged checks that must pass")
 	all := fs.Bool("all", false, "every check must pass (the critical suite's rule)")
-	_ = fs.Parse(args)
-	run, err := readRun(fs.Arg(0))
+	if err := fs.Parse(args); err != nil || fs.NArg() > 1 || *rate < 0 || *rate > 1 {
+		fmt.Fprintln(stderr, "usage: smokestack gate [-min-pass-rate 0.95] [-all] [FILE]  (0 <= rate <= 1)")
+		return 2
+	}
+	run, err := readRun(fs.Arg(0), stdin)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "smokestack gate: %v\n", err)
+		fmt.Fprintf(stderr, "smokestack gate: %v\n", err)
 		return 2
 	}
 	r := verdict.Gate{MinPassRate: *rate, RequireAll: *all, Critical: checks.IsCritical}.Judge(run)
-	fmt.Println(r.Summary())
-	for _, f := range r.Failures {
-		fmt.Printf("  failed %s: %s\n", f.Test, harness.RedactText(f.Headline))
+	fmt.Fprint(stdout, r.String())
+	return gateExit(r.Decision)
+}
+
+// verdictConfig is the configuration smokestack verdict needs: only
+// Prometheus, read live. The mode and the required components are forced
+// before the configuration is validated, so that SMOKE_TARGET=live with
+// only SMOKE_PROMETHEUS_URL set is enough; unknown SMOKE_* variables are
+// still refused, as ConfigFromEnv refuses them.
+func verdictConfig() (harness.Config, error) {
+	var names []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		names = append(names, k)
 	}
-	for _, reason := range r.Reasons {
-		fmt.Printf("  because %s\n", harness.RedactText(reason))
+	if err := harness.UnknownVarsE(names, ""); err != nil {
+		return harness.Config{}, err
 	}
-	if !r.OK {
-		return 1
-	}
-	return 0
+	cfg, err := harness.LoadConfig(func(k string) (string, bool) {
+		switch k {
+		case harness.Env.Target:
+			return string(harness.Live), true
+		case harness.Env.Require:
+			return string(harness.Prometheus), true
+		}
+		return os.LookupEnv(k)
+	})
+	cfg.Mode = harness.Live
+	cfg.Require = []harness.Component{harness.Prometheus}
+	return cfg, err
 }
 
 func decide(args []string) int {
-	fs := flag.NewFlagSet("verdict", flag.ExitOnError)
+	fs := flag.NewFlagSet("verdict", flag.ContinueOnError)
 	rate := fs.Float64("min-pass-rate", 0.95, "the smallest share of judged checks that must pass")
+	all := fs.Bool("all", false, "every check must pass (the critical suite's rule)")
 	window := fs.String("window", "5m", "PromQL range over which latency and error rate are read")
-	_ = fs.Parse(args)
+	if err := fs.Parse(args); err != nil || fs.NArg() > 1 || *rate < 0 || *rate > 1 {
+		fmt.Fprintln(os.Stderr, "usage: smokestack verdict [-min-pass-rate 0.95] [-all] [-window 5m] [FILE]")
+		return 2
+	}
 	if _, err := time.ParseDuration(*window); err != nil {
 		fmt.Fprintf(os.Stderr, "smokestack verdict: -window %q: %v\n", *window, err)
 		return 2
 	}
-	run, err := readRun(fs.Arg(0))
+	// The input first: an unreadable stream is a usage error, whatever
+	// Prometheus would say.
+	run, err := readRun(fs.Arg(0), os.Stdin)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "smokestack verdict: %v\n", err)
 		return 2
 	}
-	cfg, err := harness.ConfigFromEnv()
+	cfg, err := verdictConfig()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "smokestack verdict: %v\n", err)
 		return 2
 	}
-	cfg.Mode = harness.Live
 	s, err := harness.Attach(cfg)
 	if err != nil || !s.Has(harness.Prometheus) {
-		fmt.Fprintf(os.Stderr, "smokestack verdict: the rollback triggers are read from Prometheus: set %s\n", harness.Env.PrometheusURL)
+		fmt.Fprintf(os.Stderr, "smokestack verdict: the rollback triggers are read from Prometheus: set %s (or %s)\n", harness.Env.PrometheusURL, harness.Env.ConfigFile)
 		return 2
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.Timeouts.Check)
 	defer cancel()
-	g := verdict.Gate{MinPassRate: *rate, Critical: checks.IsCritical}.Judge(run)
+	g := verdict.Gate{MinPassRate: *rate, RequireAll: *all, Critical: checks.IsCritical}.Judge(run)
 	r := verdict.Decide(g, verdict.ReadTriggersE(ctx, s.Prometheus(), verdict.Triggers(*window)))
 	fmt.Print(r.String())
-	switch r.Decision {
-	case verdict.Ship:
-		return 0
-	case verdict.Rollback:
-		return 1
-	}
-	return 3
+	return r.Decision.ExitCode()
 }
