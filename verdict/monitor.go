@@ -121,7 +121,7 @@ func line(c checks.Check, v checks.Verdict) string {
 	case "":
 		return "MISSING " + c.Name + ": not evaluated"
 	}
-	return "FAIL " + c.Name + ": " + clip(harness.RedactText(errText(v.Err)))
+	return "FAIL " + c.Name + ": " + clip(harness.RedactText(strings.TrimPrefix(errText(v.Err), c.ID()+" ")))
 }
 
 func errText(err error) string {
