@@ -251,43 +251,56 @@ func verdictConfig() (harness.Config, error) {
 	})
 	cfg.Mode = harness.Live
 	cfg.Require = []harness.Component{harness.Prometheus}
+	// Read, but no Prometheus URL: that is what is missing (live mode's
+	// "names no component" would say less). A malformed URL, or a
+	// configuration file that cannot be read, keeps its own error.
+	if cfg.URLs != nil && cfg.URLs[harness.Prometheus] == "" && (err == nil || !strings.Contains(err.Error(), harness.Env.PrometheusURL+"=")) {
+		err = errNoPrometheus
+	}
 	return cfg, err
 }
 
-func decide(args []string) int {
+var errNoPrometheus = fmt.Errorf("the rollback triggers are read from Prometheus: set %s (or %s)", harness.Env.PrometheusURL, harness.Env.ConfigFile)
+
+func decide(args []string) int { return runVerdict(args, os.Stdin, os.Stdout, os.Stderr) }
+
+// runVerdict is smokestack verdict: the gate over the stream, then the
+// rollback triggers read from Prometheus.
+func runVerdict(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("verdict", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	rate := fs.Float64("min-pass-rate", 0.95, "the smallest share of judged checks that must pass")
 	all := fs.Bool("all", false, "every check must pass (the critical suite's rule)")
 	window := fs.String("window", "5m", "PromQL range over which latency and error rate are read")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 1 || *rate < 0 || *rate > 1 {
-		fmt.Fprintln(os.Stderr, "usage: smokestack verdict [-min-pass-rate 0.95] [-all] [-window 5m] [FILE]")
+		fmt.Fprintln(stderr, "usage: smokestack verdict [-min-pass-rate 0.95] [-all] [-window 5m] [FILE]  (0 <= rate <= 1)")
 		return 2
 	}
 	if _, err := time.ParseDuration(*window); err != nil {
-		fmt.Fprintf(os.Stderr, "smokestack verdict: -window %q: %v\n", *window, err)
+		fmt.Fprintf(stderr, "smokestack verdict: -window %q: %v\n", *window, err)
 		return 2
 	}
 	// The input first: an unreadable stream is a usage error, whatever
 	// Prometheus would say.
-	run, err := readRun(fs.Arg(0), os.Stdin)
+	run, err := readRun(fs.Arg(0), stdin)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "smokestack verdict: %v\n", err)
+		fmt.Fprintf(stderr, "smokestack verdict: %v\n", err)
 		return 2
 	}
 	cfg, err := verdictConfig()
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "smokestack verdict: %v\n", err)
+		fmt.Fprintf(stderr, "smokestack verdict: %v\n", err)
 		return 2
 	}
 	s, err := harness.Attach(cfg)
 	if err != nil || !s.Has(harness.Prometheus) {
-		fmt.Fprintf(os.Stderr, "smokestack verdict: the rollback triggers are read from Prometheus: set %s (or %s)\n", harness.Env.PrometheusURL, harness.Env.ConfigFile)
+		fmt.Fprintf(stderr, "smokestack verdict: %v\n", errNoPrometheus)
 		return 2
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.Timeouts.Check)
 	defer cancel()
 	g := verdict.Gate{MinPassRate: *rate, RequireAll: *all, Critical: checks.IsCritical}.Judge(run)
 	r := verdict.Decide(g, verdict.ReadTriggersE(ctx, s.Prometheus(), verdict.Triggers(*window)))
-	fmt.Print(r.String())
+	fmt.Fprint(stdout, r.String())
 	return r.Decision.ExitCode()
 }

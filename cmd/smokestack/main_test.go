@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smokestack-dev/smokestack/checks"
+	"github.com/smokestack-dev/smokestack/harness"
 	"github.com/smokestack-dev/smokestack/verdict"
 )
 
@@ -210,4 +214,88 @@ func TestSleep(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	assert.Error(t, sleep(ctx, time.Hour))
+}
+
+// fakePrometheus answers every query with one sample.
+func fakePrometheus(t *testing.T, value string) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1700000000,"%s"]}]}}`, value)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func verdictRun(t *testing.T, in string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := runVerdict(args, strings.NewReader(in), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// smokestack verdict needs Prometheus only, even when SMOKE_TARGET=live
+// would otherwise require the whole stack's URLs.
+func TestVerdictNeedsOnlyPrometheus(t *testing.T) {
+	t.Setenv("SMOKE_TARGET", "live")
+	t.Setenv("SMOKE_PROMETHEUS_URL", fakePrometheus(t, "0.001"))
+	critical := map[string]bool{"TestInfrastructure/a2a_health": true}
+	healthy := map[string]string{"TestInfrastructure/a2a_health": "pass", "TestAgentCatalogue/a2a_card": "pass"}
+	code, out, errOut := verdictRun(t, stream(healthy, critical, "pass"))
+	assert.Equal(t, 0, code, out+errOut)
+	assert.True(t, strings.HasPrefix(out, "VERDICT: SHIP\n  GATE PASS: 2/2"), out)
+
+	failing := map[string]string{"TestInfrastructure/a2a_health": "fail", "TestAgentCatalogue/a2a_card": "pass"}
+	code, out, _ = verdictRun(t, stream(failing, critical, "fail"))
+	assert.Equal(t, 1, code, out)
+	assert.Contains(t, out, "VERDICT: ROLLBACK")
+
+	killed := map[string]string{"TestInfrastructure/a2a_health": "pass", "TestAgentCatalogue/a2a_card": "killed"}
+	code, out, _ = verdictRun(t, stream(killed, critical, ""))
+	assert.Equal(t, 3, code, out)
+	assert.Contains(t, out, "VERDICT: HOLD")
+
+	broken := `{"Action":"output","Package":"example.com/smoke","Output":"smokestack: TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1\n"}
+{"Action":"output","Package":"example.com/smoke","Output":"smokestack: error: cannot get the live stack: required components without a URL\n"}
+{"Action":"fail","Package":"example.com/smoke"}
+`
+	code, out, _ = verdictRun(t, broken)
+	assert.Equal(t, 3, code, out)
+	assert.Contains(t, out, "because package smoke failed outside its tests: smokestack: error: cannot get the live stack: required components without a URL\n")
+	assert.NotContains(t, out, "TESTCONTAINERS_HOST_OVERRIDE")
+
+	t.Setenv("SMOKE_PROMETHEUS_URL", fakePrometheus(t, "0.9"))
+	code, out, _ = verdictRun(t, stream(healthy, critical, "pass"))
+	assert.Equal(t, 1, code, "a fired trigger rolls back: %s", out)
+}
+
+// The input is read before Prometheus is asked: no -json is exit 2 with
+// the hint even where no Prometheus is configured.
+func TestVerdictReadsTheInputFirst(t *testing.T) {
+	t.Setenv("SMOKE_PROMETHEUS_URL", "")
+	code, out, errOut := verdictRun(t, "ok  \tsmoke\t0.1s\n")
+	assert.Equal(t, 2, code)
+	assert.Empty(t, out)
+	assert.Contains(t, errOut, "did you forget -json? (go test -json ./smoke | smokestack gate)")
+
+	critical := map[string]bool{}
+	code, _, errOut = verdictRun(t, stream(map[string]string{"TestA/b": "pass"}, critical, "pass"))
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "the rollback triggers are read from Prometheus: set SMOKE_PROMETHEUS_URL")
+}
+
+func TestVerdictConfig(t *testing.T) {
+	t.Setenv("SMOKE_TARGET", "live")
+	t.Setenv("SMOKE_PROMETHEUS_URL", "http://127.0.0.1:9090")
+	cfg, err := verdictConfig()
+	require.NoError(t, err, "live mode with Prometheus alone is enough")
+	assert.Equal(t, []harness.Component{harness.Prometheus}, cfg.Require)
+
+	t.Setenv("SMOKE_PROMETHEUS_URL", "not a url")
+	_, err = verdictConfig()
+	assert.ErrorContains(t, err, "SMOKE_PROMETHEUS_URL=")
+
+	t.Setenv("SMOKE_PROMETHEUS_URL", "")
+	t.Setenv("SMOKE_CONFIG", "/no/such/file.env")
+	_, err = verdictConfig()
+	assert.ErrorContains(t, err, "/no/such/file.env", "an unreadable configuration file says so")
 }
