@@ -252,6 +252,9 @@ func containersUp(ctx context.Context, s *harness.Stack) error {
 			continue // not part of this target (declared: SMOKE_REQUIRE, or Grafana off)
 		}
 		n, ok := names[c]
+		if !ok && s.Mode() == harness.Ephemeral {
+			continue // not a container of this run (a proof's imitation)
+		}
 		if !ok {
 			bad = append(bad, fmt.Sprintf("%s: no container named for it (set %s=%s=CONTAINER)", c, harness.Env.Containers, c))
 			continue
