@@ -437,7 +437,7 @@ func skipOutcome(first string) (Outcome, string) {
 }
 
 // sourcePrefix is the "check.go:165: " testing puts before a test's output.
-var sourcePrefix = regexp.MustCompile(`^\S+\.go:\d+: `)
+var sourcePrefix = regexp.MustCompile(`^\S+\.go:\d+:(\s+|$)`)
 
 // bookkeeping reports whether a line is go test's own (=== RUN, --- FAIL,
 // the package's ok/FAIL line).
@@ -455,7 +455,9 @@ func headline(lines []string) string {
 		if bookkeeping(t) {
 			continue
 		}
-		return sourcePrefix.ReplaceAllString(t, "")
+		if h := strings.TrimSpace(sourcePrefix.ReplaceAllString(t, "")); h != "" {
+			return h
+		}
 	}
 	return ""
 }

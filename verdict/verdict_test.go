@@ -556,3 +556,12 @@ func TestMonitorRoundOnADeadTarget(t *testing.T) {
 	}
 	assert.Contains(t, text, "NOT APPLICABLE TestInfrastructure/grafana_health: ")
 }
+
+// The headline skips an empty "file.go:NN:" line (testify's layout).
+func TestHeadline(t *testing.T) {
+	assert.Equal(t, "Error Trace: x", headline([]string{"=== RUN   TestA/b", "    check.go:12: ", "        \tError Trace: x"}))
+	assert.Equal(t, "want 200, got 503", headline([]string{"    check.go:273: want 200, got 503", "--- FAIL: TestA/b"}))
+	o, why := skipOutcome("NOT APPLICABLE: profile a2a")
+	assert.Equal(t, NotApplicable, o)
+	assert.Equal(t, "profile a2a", why)
+}
