@@ -100,6 +100,14 @@ func a2aHealth(ctx context.Context, s *harness.Stack) error {
 	if _, err := parseISO(h.Timestamp); err != nil {
 		return fail(name, harness.Genesis, url, "an ISO-8601 timestamp", fmt.Sprintf("%q", h.Timestamp), lineServiceHealth, err)
 	}
+	// Judged last, so a wrong answer is named before a slow one.
+	if budget := s.Config().Timeouts.Health; resp.Elapsed > budget {
+		return fail(name, harness.Genesis, url,
+			fmt.Sprintf("an answer within %s (%s)", budget, harness.Env.HealthBudget),
+			fmt.Sprintf("a healthy answer after %s", resp.Elapsed.Round(time.Millisecond)), lineServiceHealth,
+			fmt.Errorf("body: %s; a /health that blocks (an agent loading, a busy event loop) fails load-balancer probes: look in the service's log for what ran at that time",
+				resp.Excerpt()))
+	}
 	return nil
 }
 

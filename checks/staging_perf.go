@@ -21,13 +21,15 @@ const (
 )
 
 // PerformanceBaseline is TestPerformanceBaseline (staging): the three stage
-// budgets, measured from outside over a bounded sample, and the host's
-// resources from node-exporter through Prometheus.
+// budgets, measured from outside over a bounded sample, the host's
+// resources from node-exporter through Prometheus, and /health while agents
+// load.
 var PerformanceBaseline = []Check{
 	budgetCheck("htdag_p95", "htdag"),
 	budgetCheck("halo_p95", "halo"),
 	budgetCheck("aop_p95", "aop"),
 	{Group: "TestPerformanceBaseline", Name: "system_resources", Component: harness.Prometheus, Line: lineResources, Run: systemResources},
+	checkHealthP95,
 }
 
 // BudgetSampling bounds one budget's measurement: enough samples that the

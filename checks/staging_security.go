@@ -25,12 +25,14 @@ const (
 
 // SecurityControls is TestSecurityControls: the checklist's four security
 // tests, each over a probe corpus (package fixtures/probes) and in both
-// directions — what must be refused is refused, what must pass passes.
+// directions — what must be refused is refused, what must pass passes — and
+// logs_clean, the service's own keys kept out of its log.
 var SecurityControls = []Check{
 	{Group: securityGroup, Name: "prompt_injection", Component: harness.Genesis, Part: harness.PartB, Line: lineInjection, Run: promptInjectionCorpus},
 	{Group: securityGroup, Name: "credential_redaction", Component: harness.Genesis, Part: harness.PartB, Line: lineRedaction, Run: credentialRedaction},
 	{Group: securityGroup, Name: "dag_cycle_detection", Component: harness.Genesis, Part: harness.PartC, Line: lineCycles, Run: dagCycleDetection},
 	{Group: securityGroup, Name: "code_validation", Component: harness.Genesis, Part: harness.PartC, Line: lineCodeGuard, Run: codeValidationCorpus},
+	checkLogsClean,
 }
 
 // ---- prompt injection ------------------------------------------------------------

@@ -57,7 +57,7 @@ var Env = struct {
 	ExpectAgents, ExpectAgentNames, ExpectProduction                    string
 	GenesisImage, PrometheusImage, AlertmanagerImage                    string
 	NodeExporterImage, GrafanaImage, GenesisFaults                      string
-	HTTPTimeout, CheckTimeout, StartTimeout                             string
+	HTTPTimeout, CheckTimeout, StartTimeout, HealthBudget               string
 	Profile, Require, GenesisSurface                                    string
 }{
 	Target: "SMOKE_TARGET", ConfigFile: "SMOKE_CONFIG", AllowMutation: "SMOKE_ALLOW_MUTATION",
@@ -69,7 +69,8 @@ var Env = struct {
 	GenesisImage: "SMOKE_GENESIS_IMAGE", PrometheusImage: "SMOKE_PROMETHEUS_IMAGE", AlertmanagerImage: "SMOKE_ALERTMANAGER_IMAGE",
 	NodeExporterImage: "SMOKE_NODE_EXPORTER_IMAGE", GrafanaImage: "SMOKE_GRAFANA_IMAGE", GenesisFaults: "SMOKE_GENESIS_FAULTS",
 	HTTPTimeout: "SMOKE_HTTP_TIMEOUT", CheckTimeout: "SMOKE_CHECK_TIMEOUT", StartTimeout: "SMOKE_START_TIMEOUT",
-	Profile: "SMOKE_PROFILE", Require: "SMOKE_REQUIRE", GenesisSurface: "SMOKE_GENESIS_SURFACE",
+	HealthBudget: "SMOKE_HEALTH_BUDGET",
+	Profile:      "SMOKE_PROFILE", Require: "SMOKE_REQUIRE", GenesisSurface: "SMOKE_GENESIS_SURFACE",
 }
 
 // stackRunVar is what `smokestack up` writes beside the live settings so
@@ -155,10 +156,15 @@ type Timeouts struct {
 	HTTP  time.Duration // one request, connect to last byte
 	Check time.Duration // one check, all its requests and waits
 	Start time.Duration // ephemeral stack start, images to all targets scraped
+	// Health is the budget of one GET /health (SMOKE_HEALTH_BUDGET): far
+	// under HTTP, because a load balancer's probe gives up long before the
+	// suite would, and a /health that blocks while agents load is a defect
+	// the real service has.
+	Health time.Duration
 }
 
 // DefaultTimeouts are sized for a 2-core machine running the whole stack.
-var DefaultTimeouts = Timeouts{HTTP: 5 * time.Second, Check: 30 * time.Second, Start: 3 * time.Minute}
+var DefaultTimeouts = Timeouts{HTTP: 5 * time.Second, Check: 30 * time.Second, Start: 3 * time.Minute, Health: time.Second}
 
 // Images names the container image of each component in ephemeral mode.
 // An empty Genesis image means "build the reference service from source".
@@ -325,9 +331,10 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 			Production: boolean(Env.ExpectProduction),
 		},
 		Timeouts: Timeouts{
-			HTTP:  dur(Env.HTTPTimeout, DefaultTimeouts.HTTP),
-			Check: dur(Env.CheckTimeout, DefaultTimeouts.Check),
-			Start: dur(Env.StartTimeout, DefaultTimeouts.Start),
+			HTTP:   dur(Env.HTTPTimeout, DefaultTimeouts.HTTP),
+			Check:  dur(Env.CheckTimeout, DefaultTimeouts.Check),
+			Start:  dur(Env.StartTimeout, DefaultTimeouts.Start),
+			Health: dur(Env.HealthBudget, DefaultTimeouts.Health),
 		},
 		Images: Images{
 			Genesis:      str(Env.GenesisImage, ""),

@@ -87,7 +87,7 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Stack, error) {
 		s.cfg.APIKey = Secret("smk-" + randomHex(16))
 	}
 	if s.cfg.AdminKey == "" {
-		s.cfg.AdminKey = Secret("smk-admin-" + randomHex(16))
+		s.cfg.AdminKey = Secret("adm-" + randomHex(16))
 	}
 
 	nw, err := tcnetwork.New(ctx, tcnetwork.WithLabels(labels))

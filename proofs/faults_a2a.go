@@ -6,6 +6,8 @@ const (
 	a2aLoadable    = "TestAgentCatalogue/agents_loadable"
 	a2aAuthKeyed   = "TestAgentInvoke/auth_enforced_when_keyed"
 	a2aCleanErrors = "TestAgentInvoke/error_bodies_clean"
+	healthP95      = "TestPerformanceBaseline/health_p95"
+	logsClean      = "TestSecurityControls/logs_clean"
 )
 
 func init() {
@@ -17,6 +19,9 @@ func init() {
 		// The proxy strips X-API-Key from every invoke: the load probes are
 		// refused (401) and cannot load the agents.
 		"card_incomplete": {a2aConsistent},
+		// Every /health sample fails: 503, or no answer in time.
+		"genesis_unhealthy":    {healthP95},
+		"genesis_health_hangs": {healthP95},
 	} {
 		alsoFails[row] = append(alsoFails[row], ids...)
 	}
@@ -36,5 +41,11 @@ func a2aContractFaults() []Fault {
 			Action: Knob("error_traces"), Fails: []string{a2aCleanErrors}, Says: says("Traceback", a2aCleanErrors)},
 		{Name: "a2a_agent_load_fails", Does: "knob agent_load_fails=builder: the builder agent cannot load (500 Failed to load agent builder) while /health stays healthy, as on the real service",
 			Action: Knob("agent_load_fails=builder"), Fails: []string{a2aLoadable}, Says: says("builder", a2aLoadable)},
+		// The proofs run with SMOKE_HEALTH_BUDGET=300ms (TestMain).
+		{Name: "a2a_health_slow", Does: "knob health_slow=500ms: /health answers healthy, after 500 ms (the proofs' health budget is 300 ms)",
+			Action: Knob("health_slow=500ms"), Fails: []string{a2aHealth, healthP95},
+			Says: map[string]string{a2aHealth: "a healthy answer after 5", healthP95: "is over the budget 300ms"}},
+		{Name: "a2a_agent_load_time", Does: "knob agent_load_time=500ms: every agent unloaded; each load takes 500 ms and /health waits for it, as on the real service",
+			Action: Knob("agent_load_time=500ms"), Fails: []string{healthP95}, Says: says("is over the budget 300ms", healthP95)},
 	}
 }

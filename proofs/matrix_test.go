@@ -3,6 +3,7 @@ package proofs
 import (
 	"context"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,7 +16,9 @@ var stack *harness.Stack
 func TestMain(m *testing.M) {
 	// Shorter deadlines than a real run: faults that hang a component would
 	// otherwise cost the default 5 s per request, many times over.
-	for k, v := range map[string]string{harness.Env.HTTPTimeout: "2s", harness.Env.CheckTimeout: "10s"} {
+	// A health budget far under the HTTP deadline, so the health rows'
+	// slow answers are slow, not lost.
+	for k, v := range map[string]string{harness.Env.HTTPTimeout: "2s", harness.Env.CheckTimeout: "10s", harness.Env.HealthBudget: "300ms"} {
 		if os.Getenv(k) == "" {
 			os.Setenv(k, v)
 		}
@@ -55,6 +58,16 @@ func TestEveryCheckHasAFault(t *testing.T) {
 			if _, ok := checks.ByID(id); !ok {
 				t.Errorf("fault %s names unknown check %q", f.Name, id)
 			}
+			proven[id] = true
+		}
+	}
+	for _, f := range StartupFaults() {
+		for _, id := range slices.Concat(f.Fails, f.Passes) {
+			if _, ok := checks.ByID(id); !ok {
+				t.Errorf("start-up fault %s names unknown check %q", f.Name, id)
+			}
+		}
+		for _, id := range f.Fails {
 			proven[id] = true
 		}
 	}

@@ -1,0 +1,98 @@
+package checks
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/smokestack-dev/smokestack/harness"
+)
+
+// lineLogsClean is the checklist's redaction line, for the service's own
+// secrets: the real service logs the first 8 characters of its API key and
+// of every key a client sends.
+const lineLogsClean = "Security Validation: credential redaction working — no configured key, nor a prefix of one (8 characters or more), in the service's log"
+
+// keyPrefixLen is the shortest key prefix that counts as a leak: the real
+// service prints 8 characters, and fewer are as likely to be chance.
+const keyPrefixLen = 8
+
+// logsCleanWait bounds how long the check waits for the log to show what
+// its own request may have printed.
+const logsCleanWait = 2 * time.Second
+
+var checkLogsClean = Check{Group: securityGroup, Name: "logs_clean", Component: harness.Genesis, Part: harness.PartA,
+	Line: lineLogsClean, Run: logsClean}
+
+// logKey is one key the service's log must not show, even in part.
+type logKey struct{ what, value string }
+
+// prefix is the part of the key whose presence is a leak.
+func (k logKey) prefix() string { return k.value[:min(keyPrefixLen, len(k.value))] }
+
+// logsClean reads the whole service log (from the container: a live target
+// needs SMOKE_CONTAINERS) for the configured keys and for a random wrong
+// key it sends once itself, to a bare unknown tool (refused or unknown:
+// nothing loads or runs). A key shorter than 8 characters is looked for
+// whole. Grafana's credentials are not the service's, so not looked for.
+func logsClean(ctx context.Context, s *harness.Stack) error {
+	p, err := newProbe(s)
+	if err != nil {
+		return err
+	}
+	cfg := s.Config()
+	sent := strings.ReplaceAll(harness.NewIdempotencyKey(), "-", "")
+	keys := []logKey{{"the wrong key this check sent", sent}}
+	for _, k := range []logKey{{"the API key (" + harness.Env.APIKey + ")", cfg.APIKey.Value()}, {"the admin key (" + harness.Env.AdminKey + ")", cfg.AdminKey.Value()}} {
+		if k.value != "" {
+			keys = append(keys, k)
+		}
+	}
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = k.what
+	}
+	want := fmt.Sprintf("no line of the %s log holding %s, nor their first %d characters", harness.Genesis.Title(), strings.Join(names, ", "), keyPrefixLen)
+
+	// The answer does not matter (403, 401 or 404): only what the log says.
+	_, _, _ = p.g.WithAPIKey(sent).InvokeE(ctx, harness.InvokeRequest{Tool: authProbeTool, Arguments: map[string]any{}})
+
+	scrubKeys := func(text string) string {
+		for _, k := range keys {
+			text = strings.ReplaceAll(text, k.value, "[LEAK: "+k.what+"]")
+			text = strings.ReplaceAll(text, k.prefix(), fmt.Sprintf("[LEAK: first %d characters of %s]", len(k.prefix()), k.what))
+		}
+		return harness.RedactText(text)
+	}
+	deadline := time.Now().Add(logsCleanWait)
+	for {
+		log, err := s.LogsSinceE(ctx, harness.Genesis, time.Time{})
+		var unavailable *harness.LogsUnavailableError
+		switch {
+		case errors.As(err, &unavailable):
+			return CannotJudge("the service's log cannot be read, so no key could be looked for in it: %s", unavailable.Reason)
+		case err != nil:
+			return CannotJudge("the service's log could not be read (%v)", err)
+		}
+		for _, line := range bytes.Split(log, []byte("\n")) {
+			for _, k := range keys {
+				if bytes.Contains(line, []byte(k.prefix())) {
+					return p.fail("", want, fmt.Sprintf("a log line holding the first %d characters of %s", len(k.prefix()), k.what),
+						fmt.Errorf("log line: %s; next: find where the service logs keys (auth middleware, start-up banner) and drop the key from the message",
+							excerptAround(scrubKeys(string(line)), "[LEAK")))
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return CannotJudge("the check's deadline ended while reading the service's log: %v", ctx.Err())
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}

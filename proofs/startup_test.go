@@ -1,0 +1,67 @@
+package proofs
+
+import (
+	"context"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/smokestack-dev/smokestack/checks"
+	"github.com/smokestack-dev/smokestack/harness"
+)
+
+// TestStartupFaults starts one reference service per start-up fault and
+// judges the checks the row names: each listed failure fails for its stated
+// reason (judged on what was seen), each control passes.
+func TestStartupFaults(t *testing.T) {
+	if stack.Mode() != harness.Ephemeral {
+		t.Skip("start-up faults start stacks of their own: ephemeral mode only (SMOKE_TARGET unset)")
+	}
+	for _, f := range StartupFaults() {
+		t.Run(f.Name, func(t *testing.T) {
+			cfg, err := harness.LoadConfig(os.LookupEnv)
+			require.NoError(t, err)
+			cfg.Expect.Production = f.Production
+			opts := []harness.Option{harness.WithGenesisFaults(f.Faults), harness.WithLogf(t.Logf)}
+			for k, v := range f.Env {
+				opts = append(opts, harness.WithGenesisEnv(k, v))
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), cfg.Timeouts.Start+time.Minute)
+			defer cancel()
+			s, err := harness.Open(ctx, cfg, opts...)
+			if s != nil {
+				t.Cleanup(func() { _ = s.Close(context.Background()) })
+			}
+			require.NoError(t, err)
+			var cs []checks.Check
+			for _, id := range slices.Concat(f.Fails, f.Passes) {
+				c, ok := checks.ByID(id)
+				require.True(t, ok, id)
+				cs = append(cs, c)
+			}
+			vs := checks.EvaluateAll(ctx, s, cs)
+			for _, id := range f.Passes {
+				v := vs[id]
+				assert.Equal(t, checks.Pass, v.Outcome, "%s under %s: %v", id, f.Name, v.Err)
+			}
+			for _, id := range f.Fails {
+				v := vs[id]
+				if !assert.Equal(t, checks.Fail, v.Outcome, "%s under %s: %v", id, f.Name, v.Err) {
+					continue
+				}
+				want, ok := f.Says[id]
+				if assert.True(t, ok, "%s under %s states no reason; it said: %s", id, f.Name, Seen(v.Err)) {
+					assert.Contains(t, Seen(v.Err), want, "%s under %s fails for another reason", id, f.Name)
+				}
+				key := s.Config().APIKey.Value()
+				assert.NotContains(t, v.Err.Error(), key[:min(8, len(key))], "no key, nor its prefix, in a failure")
+				t.Logf("%s: %s", id, strings.ReplaceAll(Seen(v.Err), "\n", " | "))
+			}
+		})
+	}
+}
