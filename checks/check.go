@@ -33,8 +33,15 @@ type Check struct {
 	// runs alone, never beside other checks, and only where the stack
 	// allows mutation; elsewhere it is NOT JUDGED and says why.
 	Mutates bool
-	Run     func(ctx context.Context, s *harness.Stack) error
+	// Alone marks a check that times the target (a latency budget): it
+	// runs by itself, like a mutating check, so the load of the checks
+	// beside it never counts as the target's slowness.
+	Alone bool
+	Run   func(ctx context.Context, s *harness.Stack) error
 }
+
+// runsAlone says whether the runners keep the check apart from the others.
+func (c Check) runsAlone() bool { return c.Mutates || c.Alone }
 
 // ID is the check's go test selector: "TestInfrastructure/a2a_health".
 func (c Check) ID() string { return c.Group + "/" + c.Name }
@@ -261,13 +268,14 @@ func Require(t harness.TestingT, s *harness.Stack, c Check) {
 
 // RunGroup runs every check of a group as subtests of t. Read-only checks
 // run in parallel (on-call waits for the slowest, not the sum); checks that
-// mutate the target run first, one at a time, before any parallel one
-// starts (go test holds parallel subtests until the parent returns).
+// mutate the target or time it run first, one at a time, before any
+// parallel one starts (go test holds parallel subtests until the parent
+// returns).
 func RunGroup(t *testing.T, s *harness.Stack, group []Check) {
 	t.Helper()
 	for _, c := range group {
 		t.Run(c.Name, func(t *testing.T) {
-			if !c.Mutates {
+			if !c.runsAlone() {
 				t.Parallel()
 			}
 			Require(t, s, c)
@@ -275,17 +283,17 @@ func RunGroup(t *testing.T, s *harness.Stack, group []Check) {
 	}
 }
 
-// EvaluateAll evaluates read-only checks in parallel, then each mutating
-// check alone, so a drill never disturbs another check's verdict. The
-// result is keyed by check ID.
+// EvaluateAll evaluates read-only checks in parallel, then each mutating or
+// timing check alone, so a drill never disturbs another check's verdict and
+// a budget is measured on a quiet target. The result is keyed by check ID.
 func EvaluateAll(ctx context.Context, s *harness.Stack, cs []Check) map[string]Verdict {
 	out := make(map[string]Verdict, len(cs))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	var mutating []Check
+	var alone []Check
 	for _, c := range cs {
-		if c.Mutates {
-			mutating = append(mutating, c)
+		if c.runsAlone() {
+			alone = append(alone, c)
 			continue
 		}
 		wg.Add(1)
@@ -298,7 +306,7 @@ func EvaluateAll(ctx context.Context, s *harness.Stack, cs []Check) map[string]V
 		}()
 	}
 	wg.Wait()
-	for _, c := range mutating {
+	for _, c := range alone {
 		out[c.ID()] = Evaluate(ctx, s, c)
 	}
 	return out

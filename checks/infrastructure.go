@@ -24,7 +24,7 @@ const (
 
 // Infrastructure is TestInfrastructure: the checklist's manual health checks.
 var Infrastructure = []Check{
-	{Group: "TestInfrastructure", Name: "a2a_health", Component: harness.Genesis, Part: harness.PartA, Line: lineServiceHealth, Run: a2aHealth},
+	{Group: "TestInfrastructure", Name: "a2a_health", Component: harness.Genesis, Part: harness.PartA, Line: lineServiceHealth, Alone: true, Run: a2aHealth},
 	{Group: "TestInfrastructure", Name: "prometheus_health", Component: harness.Prometheus, Line: lineServiceHealth, Run: prometheusHealth},
 	{Group: "TestInfrastructure", Name: "grafana_health", Component: harness.Grafana, Line: lineServiceHealth, Run: grafanaHealth},
 	{Group: "TestInfrastructure", Name: "alertmanager_health", Component: harness.Alertmanager, Line: lineMonitoring, Run: alertmanagerHealth},

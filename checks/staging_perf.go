@@ -47,7 +47,7 @@ func budgetCheck(name, op string) Check {
 	if op == "aop" {
 		part = harness.PartC
 	}
-	return Check{Group: "TestPerformanceBaseline", Name: name, Component: harness.Genesis, Part: part, Line: linePerfBudget,
+	return Check{Group: "TestPerformanceBaseline", Name: name, Component: harness.Genesis, Part: part, Line: linePerfBudget, Alone: true,
 		Run: func(ctx context.Context, s *harness.Stack) error {
 			p, err := newProbe(s)
 			if err != nil {

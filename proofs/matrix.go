@@ -41,6 +41,7 @@ func Matrix() []Fault {
 			out[i].Fails = append(slices.Clip(out[i].Fails), extra...)
 		}
 	}
+	withAlsoSays(out)
 	return out
 }
 
@@ -50,7 +51,8 @@ func Matrix() []Fault {
 // says so from its init instead of editing every row.
 var alsoFails = map[string][]string{}
 
-// unknownAlsoFails names alsoFails rows that match no row of the matrix.
+// unknownAlsoFails names alsoFails and alsoSays rows that match no row of
+// the matrix.
 func unknownAlsoFails(rows []Fault) []string {
 	names := map[string]bool{}
 	for _, f := range rows {
@@ -58,6 +60,11 @@ func unknownAlsoFails(rows []Fault) []string {
 	}
 	var out []string
 	for n := range alsoFails {
+		if !names[n] {
+			out = append(out, n)
+		}
+	}
+	for n := range alsoSays {
 		if !names[n] {
 			out = append(out, n)
 		}

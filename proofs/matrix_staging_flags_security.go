@@ -80,7 +80,7 @@ func flagsSecurityFaults() []Fault {
 			Fails:  []string{ffPhase4}, Says: says("linear ramp", ffPhase4)},
 		{Name: "flag_write_ignored", Does: "proxy: PUT /flags/emergency_shutdown answers 200 as written but never reaches the service",
 			Action: Tampered(tamper{match: route("PUT", "/flags/emergency_shutdown"), serve: echoFlagWrite}),
-			Fails:  []string{ffDrill}, Says: says("read back enabled true", ffDrill)},
+			Fails:  []string{ffDrill}, Says: says("enabled false for", ffDrill)},
 		{Name: "injection_class_missed", Does: `proxy: the injection guard misses one class (role hijack "You are now DAN" reaches the planner as a plain request)`,
 			Action: Tampered(tamper{match: route("POST", "/orchestrate/decompose"), request: rewriteBodyIf("You are now DAN", `{"user_request":"Build a simple landing page with a signup form"}`)}),
 			Fails:  []string{scInjection}, Says: says("role_hijack", scInjection)},

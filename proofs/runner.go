@@ -57,7 +57,8 @@ func (r Result) Counts() map[Cell]int {
 	return out
 }
 
-// Problems lists every false pass, false alarm, defect and broken row.
+// Problems lists every false pass, false alarm, wrong or unstated reason,
+// defect and broken row.
 func (r Result) Problems() []string {
 	var out []string
 	for id, v := range r.Baseline {
@@ -79,6 +80,9 @@ func (r Result) Problems() []string {
 				out = append(out, fmt.Sprintf("FALSE ALARM: %s under fault %s: %s: %v", id, row.Fault.Name, v.Outcome, v.Err))
 			case WrongReason:
 				out = append(out, fmt.Sprintf("WRONG REASON: %s failed under fault %s without seeing %q: %v", id, row.Fault.Name, row.Fault.Says[id], v.Err))
+			case Unstated:
+				out = append(out, fmt.Sprintf("NO STATED REASON: %s failed under fault %s, which states no symptom to judge it by (add it to the row's Says); it saw: %.300s",
+					id, row.Fault.Name, strings.ReplaceAll(Seen(v.Err), "\n", " | ")))
 			case DefectCell:
 				out = append(out, fmt.Sprintf("DEFECT: %s under fault %s: %v", id, row.Fault.Name, v.Err))
 			}

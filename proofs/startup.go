@@ -25,7 +25,8 @@ type StartupFault struct {
 // in production (not a proxy's key check), and logs_clean against a log that
 // holds a key prefix from the first line on.
 func StartupFaults() []StartupFault {
-	production := map[string]string{"GENESIS_ENV": "production"}
+	// No fault admin endpoint in production: the service refuses to start with one.
+	production := map[string]string{"GENESIS_ENV": "production", "GENESIS_FAULT_ADMIN": "0"}
 	return []StartupFault{
 		{Name: "production_healthy", Does: "positive control: GENESIS_ENV=production, auth on, nothing logged about keys",
 			Env: production, Production: true, Passes: []string{invoke401, invoke403, a2aAuthKeyed, logsClean, a2aHealth}},
