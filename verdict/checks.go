@@ -45,6 +45,11 @@ func FromVerdicts(pkg string, s *harness.Stack, scope func(checks.Check) error, 
 			res.Started = true
 			res.Outcome = FromCheck(v.Outcome)
 			res.Headline = checks.Reason(v.Err)
+			if v.Err != nil && res.Outcome != Pass {
+				res.Message = v.Err.Error()
+			}
+			// A verdict the scope decided never ran: it has no duration.
+			res.Elapsed, res.Timed = v.Elapsed, v.Elapsed > 0
 			if res.Outcome == Fail && res.Headline == "" {
 				res.Headline = "failed without a message"
 			}

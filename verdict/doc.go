@@ -5,7 +5,9 @@
 // configuration, which are critical); Gate.Judge compares what ran with
 // that plan and applies the checklist's rules: PASS, FAIL or HOLD. Decide
 // adds the rollback triggers (P95 > 500 ms, error rate > 1 %) read from
-// Prometheus: SHIP, ROLLBACK or HOLD.
+// Prometheus: SHIP, ROLLBACK or HOLD. Every report of a decision, for a
+// person or for CI (text, JSON, JUnit XML), is rendered from one Record,
+// so they cannot disagree, and every writer redacts what it quotes.
 //
 // Missing evidence never passes: a cut or killed stream, a package that
 // stated no plan or could not run (its error line is quoted), a planned

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/smokestack-dev/smokestack/checks"
-	"github.com/smokestack-dev/smokestack/harness"
 )
 
 // Gate is the rule a run's checks must meet: the pass rate, every check
@@ -52,6 +52,27 @@ type GateResult struct {
 	// Narrowed says which packages were narrowed by -run/-skip and to how
 	// many of the suite's checks: "narrowed by -run 'X': 3 of 36 checks".
 	Narrowed []string
+	// Checks is every check judged, passed ones too, in stream order with
+	// Critical as the gate saw it: a report for CI lists them all, not
+	// only those Listed.
+	Checks []Result
+	// Packages are the packages the gate judged (not those without test
+	// files), so a report can show a package that failed outside its
+	// checks.
+	Packages []PackageResult
+	// MinPassRate and RequireAll are the rule that was applied, kept so a
+	// report read later says what it was judged against.
+	MinPassRate float64
+	RequireAll  bool
+}
+
+// PackageResult is how one judged package ended.
+type PackageResult struct {
+	Name    string // the import path
+	Suite   string // the suite its plan names ("smoke"); "" without a plan
+	Status  string // "pass", "fail", or "" when the stream ends before it
+	Error   string // why it failed (Package.Error), when it did
+	Elapsed time.Duration
 }
 
 // Judge applies the gate to a run.
@@ -71,7 +92,7 @@ type GateResult struct {
 // by configuration (the plan said so before they ran) do not block it; all
 // of them are listed with their reasons.
 func (g Gate) Judge(run Run) GateResult {
-	var r GateResult
+	r := GateResult{MinPassRate: g.MinPassRate, RequireAll: g.RequireAll}
 	var fail, hold []string
 	byOutcome := map[Outcome][]Result{}
 	names := displayNames(run.Packages)
@@ -80,10 +101,16 @@ func (g Gate) Judge(run Run) GateResult {
 		if !p.Begun && p.Tests == 0 && p.Status != "fail" && p.Status != "" {
 			continue // no test files, no tests: not part of the verdict
 		}
+		pr := PackageResult{Name: p.Name, Suite: p.Plan.Begin.Suite, Status: p.Status, Elapsed: p.Elapsed}
+		if p.Status != "pass" {
+			pr.Error = p.Error
+		}
+		r.Packages = append(r.Packages, pr)
 		var missing, unjudged []string
 		plannedUnjudged := false
 		for _, c := range p.Checks {
 			c.Critical = c.Critical || (g.Critical != nil && g.Critical(c.Test))
+			r.Checks = append(r.Checks, c)
 			byOutcome[c.Outcome] = append(byOutcome[c.Outcome], c)
 			switch c.Outcome {
 			case Fail:
@@ -208,48 +235,6 @@ func displayNames(pkgs []Package) map[string]string {
 		}
 	}
 	return out
-}
-
-// Summary is the gate's first line:
-//
-//	GATE PASS: 12/12 checks passed (100.0%), 0 failed, 24 not applicable, 0 not judged, 0 missing
-func (r GateResult) Summary() string {
-	rate := "-"
-	if r.Passed+r.Failed > 0 {
-		rate = fmt.Sprintf("%.1f%%", 100*r.Rate)
-	}
-	s := fmt.Sprintf("GATE %s: %d/%d checks passed (%s), %d failed, %d not applicable, %d not judged, %d missing",
-		r.Decision, r.Passed, r.Passed+r.Failed, rate, r.Failed, r.NotApplicable, r.NotJudged, r.Missing)
-	if len(r.Narrowed) > 0 {
-		s += "; " + strings.Join(r.Narrowed, "; ")
-	}
-	return s
-}
-
-// CheckLines are the report's lines for the checks that did not pass, each
-// with its reason, redacted and clipped.
-func (r GateResult) CheckLines() []string {
-	out := make([]string, 0, len(r.Listed))
-	for _, c := range r.Listed {
-		// A failure's headline starts with the check's ID: said once.
-		why := strings.TrimPrefix(c.Headline, c.Test+" ")
-		out = append(out, clip(fmt.Sprintf("%-14s %s: %s", c.Outcome, c.Test, harness.RedactText(why))))
-	}
-	return out
-}
-
-// String is the gate's report: the summary, a line per check that did not
-// pass, and the reasons for the decision ("because ...").
-func (r GateResult) String() string {
-	var b strings.Builder
-	b.WriteString(r.Summary() + "\n")
-	for _, l := range r.CheckLines() {
-		b.WriteString("  " + l + "\n")
-	}
-	for _, reason := range r.Reasons {
-		b.WriteString("  because " + clip(harness.RedactText(reason)) + "\n")
-	}
-	return b.String()
 }
 
 // maxReason bounds one reason in a report: on-call reads a screen, not a log.

@@ -14,14 +14,22 @@ import (
 // MonitorRound is one round of the checklist's monitoring script against a
 // live stack: service health, the smoke checks, host resources when that
 // check is registered, and the rollback triggers. It returns the report and
-// the decision.
+// the decision; MonitorRoundReport also returns the evidence, for the
+// machine-readable reports.
+func MonitorRound(ctx context.Context, s *harness.Stack, window string, gate Gate) (string, Decision) {
+	text, r := MonitorRoundReport(ctx, s, window, gate)
+	return text, r.Decision
+}
+
+// MonitorRoundReport is MonitorRound with the round's verdict and its
+// evidence (the gate's checks, the triggers) instead of the decision alone.
 //
 // A monitor never changes the deployment. Checks that mutate the target are
 // never run; they stay in the round's plan as NOT JUDGED by configuration
 // (or NOT APPLICABLE when out of the target's profile), so the report names
 // them and says why, and the gate treats them as it treats any check a
 // read-only live run cannot judge: listed, not blocking unless critical.
-func MonitorRound(ctx context.Context, s *harness.Stack, window string, gate Gate) (string, Decision) {
+func MonitorRoundReport(ctx context.Context, s *harness.Stack, window string, gate Gate) (string, Report) {
 	var smoke, run []checks.Check
 	for _, g := range checks.SmokeGroups {
 		for _, c := range g {
@@ -78,7 +86,7 @@ func MonitorRound(ctx context.Context, s *harness.Stack, window string, gate Gat
 	}
 	fmt.Fprintf(&b, "\n4. %s", d.format(false))
 	fmt.Fprintf(&b, "==============================================================\n\n")
-	return b.String(), d.Decision
+	return b.String(), d
 }
 
 // monitorScope is checks.Scope for a monitor: whatever the stack allows, a

@@ -8,6 +8,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/smokestack-dev/smokestack/checks"
 	"github.com/smokestack-dev/smokestack/harness"
@@ -71,6 +72,15 @@ type Result struct {
 	// got Y"), the reason of a NOT APPLICABLE or NOT JUDGED, or why a
 	// check is missing.
 	Headline string
+	// Message is what the check printed, whole, without go test's own
+	// lines: a report for CI keeps the evidence that Headline shortens to
+	// one line. Empty for a check that passed: its log proves nothing.
+	Message string
+	// Elapsed is how long the check ran, as go test or the in-process
+	// runner measured it; Timed says it was measured at all (a check that
+	// never ended has no duration, which is not a duration of 0).
+	Elapsed time.Duration
+	Timed   bool
 }
 
 // Package is everything the stream said about one test package: its plan,
@@ -104,6 +114,9 @@ type Package struct {
 	Panic string
 	// Tests counts the tests the stream reported for this package.
 	Tests int
+	// Elapsed is the package's run time from its result event (0 without
+	// one).
+	Elapsed time.Duration
 }
 
 // Run is everything one `go test -json` stream said, package by package in
@@ -126,8 +139,10 @@ type pkgState struct {
 	testOut   map[string]*strings.Builder
 	started   map[string]bool
 	ended     map[string]string // test -> pass, fail, skip
-	order     []string          // tests in first-seen order
+	elapsed   map[string]float64
+	order     []string // tests in first-seen order
 	status    string
+	pkgTime   float64
 	buildPath string // FailedBuild
 }
 
@@ -145,7 +160,7 @@ func Parse(r io.Reader) (Run, error) {
 	pkg := func(name string) *pkgState {
 		p, ok := pkgs[name]
 		if !ok {
-			p = &pkgState{name: name, testOut: map[string]*strings.Builder{}, started: map[string]bool{}, ended: map[string]string{}}
+			p = &pkgState{name: name, testOut: map[string]*strings.Builder{}, started: map[string]bool{}, ended: map[string]string{}, elapsed: map[string]float64{}}
 			pkgs[name] = p
 			order = append(order, name)
 		}
@@ -195,9 +210,10 @@ func Parse(r io.Reader) (Run, error) {
 		case "pass", "fail", "skip":
 			if e.Test != "" {
 				p.ended[e.Test] = e.Action
+				p.elapsed[e.Test] = e.Elapsed
 				return
 			}
-			p.status = e.Action
+			p.status, p.pkgTime = e.Action, e.Elapsed
 			if e.FailedBuild != "" {
 				p.buildPath = e.FailedBuild
 			}
@@ -270,7 +286,7 @@ func completeLines(s string) []string {
 
 // model turns the collected events into the package's model.
 func (p *pkgState) model(buildText string) Package {
-	m := Package{Name: p.name, Status: p.status, Tests: len(p.order)}
+	m := Package{Name: p.name, Status: p.status, Tests: len(p.order), Elapsed: seconds(p.pkgTime)}
 	// The plan: package-level lines, reassembled across output events.
 	pkgLines := completeLines(p.out.String())
 	for _, l := range pkgLines {
@@ -326,6 +342,12 @@ func (p *pkgState) model(buildText string) Package {
 	result := func(id string) Result {
 		r := Result{Package: p.name, Test: id, Started: p.started[id]}
 		lines := completeLines(p.testOut[id].String() + "\n")
+		if p.ended[id] != "" {
+			r.Elapsed, r.Timed = seconds(p.elapsed[id]), true
+		}
+		if p.ended[id] != "pass" {
+			r.Message = message(lines)
+		}
 		switch p.ended[id] {
 		case "pass":
 			r.Outcome = Pass
@@ -404,6 +426,31 @@ func (p *pkgState) model(buildText string) Package {
 		m.Error = lastNonBookkeeping(pkgLines)
 	}
 	return m
+}
+
+func seconds(s float64) time.Duration {
+	return time.Duration(s * float64(time.Second)).Round(time.Microsecond)
+}
+
+// message is a test's output without go test's "=== RUN" and "--- FAIL"
+// lines and without the indentation testing adds to every logged line;
+// blank lines at either end are dropped, the rest is kept as printed.
+func message(lines []string) string {
+	var kept []string
+	for _, l := range lines {
+		t := strings.TrimSpace(l)
+		if strings.HasPrefix(t, "=== ") || strings.HasPrefix(t, "--- ") {
+			continue
+		}
+		kept = append(kept, strings.TrimRight(strings.TrimPrefix(l, "    "), " \t\r"))
+	}
+	for len(kept) > 0 && kept[0] == "" {
+		kept = kept[1:]
+	}
+	for len(kept) > 0 && kept[len(kept)-1] == "" {
+		kept = kept[:len(kept)-1]
+	}
+	return strings.Join(kept, "\n")
 }
 
 func nextSlash(s string, i int) int {

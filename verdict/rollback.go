@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"strings"
 
 	"github.com/prometheus/common/model"
 
@@ -178,36 +177,4 @@ func format(v float64, unit string) string {
 		return fmt.Sprintf("%.2f%%", 100*v)
 	}
 	return fmt.Sprintf("%.0fms", 1000*v)
-}
-
-// String is the report for a person: the decision first, the gate's
-// summary, the triggers, each check that did not pass, then why.
-func (r Report) String() string { return r.format(true) }
-
-func (r Report) format(withChecks bool) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "VERDICT: %s\n  %s\n", r.Decision, r.Gate.Summary())
-	for _, t := range r.Triggers {
-		state := "ok"
-		switch {
-		case t.Err != nil:
-			state = "UNKNOWN"
-		case t.Fired:
-			state = "FIRED"
-		}
-		val := "-"
-		if t.Err == nil {
-			val = format(t.Value, t.Trigger.Unit)
-		}
-		fmt.Fprintf(&b, "  trigger %-22s %-7s observed %s\n", t.Trigger.Name, state, val)
-	}
-	if withChecks {
-		for _, l := range r.Gate.CheckLines() {
-			fmt.Fprintf(&b, "  %s\n", l)
-		}
-	}
-	for _, reason := range r.Reasons {
-		fmt.Fprintf(&b, "  because %s\n", clip(harness.RedactText(reason)))
-	}
-	return b.String()
 }
