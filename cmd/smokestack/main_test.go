@@ -4,9 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -298,4 +303,384 @@ func TestVerdictConfig(t *testing.T) {
 	t.Setenv("SMOKE_CONFIG", "/no/such/file.env")
 	_, err = verdictConfig()
 	assert.ErrorContains(t, err, "/no/such/file.env", "an unreadable configuration file says so")
+}
+
+// cli runs the command line as main does, with its streams captured.
+func cli(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(args, stdio{strings.NewReader(stdin), &out, &errOut})
+	return code, out.String(), errOut.String()
+}
+
+var subcommands = []string{"up", "down", "image", "gate", "verdict", "monitor", "version"}
+
+// Help that was asked for is not an error: exit 0, on stdout, listing the
+// commands.
+func TestHelpExitsZero(t *testing.T) {
+	for _, h := range []string{"-h", "-help", "--help", "help"} {
+		code, out, errOut := cli(t, "", h)
+		assert.Equal(t, 0, code, h)
+		assert.Empty(t, errOut, h)
+		for _, sub := range subcommands {
+			assert.Contains(t, out, "\n  "+sub+" ", "%s lists %s", h, sub)
+		}
+		assert.Contains(t, out, "3 HOLD")
+	}
+	code, out, errOut := cli(t, "")
+	assert.Equal(t, 2, code, "no command is a usage error")
+	assert.Empty(t, out)
+	assert.Contains(t, errOut, "commands:")
+	code, _, errOut = cli(t, "", "gates")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, `unknown command "gates"`)
+	code, _, errOut = cli(t, "", "help", "gates")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, `unknown command "gates"`)
+}
+
+// Every subcommand's -h says what it does, its exit codes and an example,
+// and exits 0 without doing anything: image -h builds nothing, down -h
+// removes nothing, monitor -h watches nothing.
+func TestSubcommandHelp(t *testing.T) {
+	for _, sub := range subcommands {
+		for _, args := range [][]string{{sub, "-h"}, {sub, "--help"}, {sub, "-help"}, {"help", sub}} {
+			code, out, errOut := cli(t, "", args...)
+			assert.Equal(t, 0, code, args)
+			assert.Empty(t, errOut, "%v: help is not an error and does no work", args)
+			assert.True(t, strings.HasPrefix(out, "usage: smokestack "+sub), "%v: %s", args, out)
+			assert.Contains(t, out, "exit codes: 0", args)
+			assert.Contains(t, out, "\nexample:\n  ", args)
+		}
+	}
+	_, out, _ := cli(t, "", "gate", "-h")
+	for _, want := range []string{"-min-pass-rate", "-all", "-json FILE", "-junit FILE", "0 PASS", "1 FAIL", "2 usage", "3 HOLD", "smokestack gate -all -junit smoke.xml -json smoke.json"} {
+		assert.Contains(t, out, want)
+	}
+	_, out, _ = cli(t, "", "verdict", "-h")
+	for _, want := range []string{"-window", "-json FILE", "0 SHIP", "1 ROLLBACK", "3 HOLD"} {
+		assert.Contains(t, out, want)
+	}
+	_, out, _ = cli(t, "", "monitor", "-h")
+	for _, want := range []string{"-log FILE", "-every", "-times", "-stop-on-rollback", "-json FILE", "-junit FILE", "0 SHIP", "3 HOLD"} {
+		assert.Contains(t, out, want)
+	}
+	// -h after other flags or the file is still help.
+	code, out, _ := cli(t, "", "gate", "run.json", "-all", "-h")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, out, "usage: smokestack gate")
+}
+
+// A wrong flag is a usage error naming it, for every command.
+func TestBadFlagIsAUsageError(t *testing.T) {
+	for _, sub := range subcommands {
+		code, out, errOut := cli(t, "", sub, "-no-such-flag")
+		assert.Equal(t, 2, code, sub)
+		assert.Empty(t, out, sub)
+		assert.Contains(t, errOut, "-no-such-flag", sub)
+		assert.Contains(t, errOut, "smokestack "+sub+" -h for help", sub)
+	}
+	for _, sub := range []string{"up", "down", "image", "monitor", "version"} {
+		code, _, errOut := cli(t, "", sub, "extra")
+		assert.Equal(t, 2, code, sub)
+		assert.Contains(t, errOut, `extra argument "extra"`, sub)
+	}
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
+	return path
+}
+
+// nonCritical fails one non-critical check of 32: within 95 %, but not
+// with -all.
+func nonCritical() map[string]string {
+	m := map[string]string{"TestInfrastructure/a2a_health": "pass", "TestAgentCatalogue/a2a_card": "fail"}
+	for i := 0; i < 30; i++ {
+		m["TestAgentInvoke/c"+string(rune('a'+i%26))+string(rune('a'+i/26))] = "pass"
+	}
+	return m
+}
+
+// Flags parse wherever they stand: `gate run.json -all` is -all, not a
+// second file.
+func TestFlagsAfterTheFile(t *testing.T) {
+	critical := map[string]bool{"TestInfrastructure/a2a_health": true}
+	file := writeFile(t, "run.json", stream(nonCritical(), critical, "fail"))
+	code, _, errOut := cli(t, "", "gate", file)
+	assert.Equal(t, 0, code, errOut)
+	for _, args := range [][]string{{"gate", file, "-all"}, {"gate", "-all", file}, {"gate", file, "-all", "-min-pass-rate", "0.5"}, {"gate", file, "-all=true"}} {
+		code, out, errOut := cli(t, "", args...)
+		assert.Equal(t, 1, code, "%v: %s%s", args, out, errOut)
+		assert.Contains(t, out, "-all: every check must pass", args)
+	}
+	// "-" is stdin, and flags may follow it too.
+	code, _, errOut = cli(t, stream(nonCritical(), critical, "fail"), "gate", "-", "-all")
+	assert.Equal(t, 1, code, errOut)
+	// After "--", a name that looks like a flag is a file.
+	code, _, errOut = cli(t, "", "gate", "--", "-all")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "-all: no such file")
+}
+
+// More than one input is a usage error naming the extra argument: a gate
+// that silently judged only the first file would pass what it never read.
+func TestTwoInputsIsAUsageError(t *testing.T) {
+	critical := map[string]bool{}
+	a := writeFile(t, "a.json", stream(map[string]string{"TestA/b": "pass"}, critical, "pass"))
+	for _, sub := range []string{"gate", "verdict"} {
+		code, out, errOut := cli(t, "", sub, a, "b.json")
+		assert.Equal(t, 2, code, sub)
+		assert.Empty(t, out, sub)
+		assert.Contains(t, errOut, `extra argument "b.json"`, sub)
+		code, _, errOut = cli(t, "", sub, a, "-all", "c.json")
+		assert.Equal(t, 2, code, sub)
+		assert.Contains(t, errOut, `extra argument "c.json"`, sub)
+	}
+}
+
+// A pass rate is a share: 95 is refused with a message saying 0.95, for
+// every command that takes one; the bounds are accepted.
+func TestPassRateRange(t *testing.T) {
+	for _, sub := range []string{"gate", "verdict", "monitor"} {
+		for _, bad := range []string{"95", "-0.1", "1.01", "NaN"} {
+			code, out, errOut := cli(t, "", sub, "-min-pass-rate", bad)
+			assert.Equal(t, 2, code, "%s -min-pass-rate %s", sub, bad)
+			assert.Empty(t, out)
+			assert.Contains(t, errOut, "out of range: a share of the judged checks between 0 and 1 (0.95 for 95 %)", sub)
+		}
+	}
+	critical := map[string]bool{}
+	in := stream(map[string]string{"TestA/b": "pass"}, critical, "pass")
+	for _, ok := range []string{"0", "1", "0.95"} {
+		code, _, errOut := cli(t, in, "gate", "-min-pass-rate", ok)
+		assert.Equal(t, 0, code, "%s: %s", ok, errOut)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"version"}, {"--version"}, {"-version"}} {
+		code, out, errOut := cli(t, "", args...)
+		assert.Equal(t, 0, code, args)
+		assert.Empty(t, errOut)
+		assert.True(t, strings.HasPrefix(out, "smokestack "), out)
+		assert.Contains(t, out, runtime.Version(), "the Go version")
+	}
+	assert.Equal(t, "smokestack github.com/smokestack-dev/smokestack (devel) "+runtime.Version()+" "+runtime.GOOS+"/"+runtime.GOARCH+"\n",
+		versionText(nil, false), "no build information: (devel)")
+	info := &debug.BuildInfo{Main: debug.Module{Path: "github.com/smokestack-dev/smokestack", Version: "v1.4.0"},
+		Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "8a6047b"}, {Key: "vcs.modified", Value: "true"}}}
+	out := versionText(info, true)
+	assert.Contains(t, out, "smokestack github.com/smokestack-dev/smokestack v1.4.0 "+runtime.Version())
+	assert.Contains(t, out, "\ncommit 8a6047b (modified)\n")
+	info.Main.Version = ""
+	assert.Contains(t, versionText(info, true), " (devel) ")
+}
+
+// down with nothing to remove says so and succeeds, however often it runs:
+// a CI cleanup step can always call it. (No Docker is touched.)
+func TestDownIsIdempotent(t *testing.T) {
+	env := filepath.Join(t.TempDir(), "stack.env")
+	for i := 0; i < 2; i++ {
+		code, _, errOut := cli(t, "", "down", "-env", env)
+		assert.Equal(t, 0, code, errOut)
+		assert.Contains(t, errOut, "no stack to remove: "+env+" does not exist")
+	}
+	named := writeFile(t, "other.env", "SMOKE_TARGET=live\n")
+	code, _, errOut := cli(t, "", "down", "-env", named)
+	assert.Equal(t, 1, code, "a file that names no stack is an error, not nothing to do")
+	assert.Contains(t, errOut, "names no stack")
+}
+
+// gate -json and -junit write the same decision the text states, and do
+// not change the exit code.
+func TestGateReports(t *testing.T) {
+	dir := t.TempDir()
+	jsonPath, junitPath := filepath.Join(dir, "out", "smoke.json"), filepath.Join(dir, "out", "smoke.xml")
+	critical := map[string]bool{"TestInfrastructure/a2a_health": true}
+	failing := map[string]string{"TestInfrastructure/a2a_health": "fail", "TestInfrastructure/grafana_health": "na", "TestAgentCatalogue/a2a_card": "killed"}
+	code, out, errOut := cli(t, stream(failing, critical, "fail"), "gate", "-junit", junitPath, "-json", jsonPath)
+	assert.Equal(t, 1, code, out+errOut)
+	assert.Contains(t, out, "because critical check TestInfrastructure/a2a_health failed", "the text report is still printed")
+
+	var rec verdict.Record
+	data, err := os.ReadFile(jsonPath)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(data, &rec))
+	assert.Equal(t, verdict.KindGate, rec.Kind)
+	assert.Equal(t, verdict.GateFail, rec.Gate)
+	assert.Equal(t, 1, rec.ExitCode)
+	assert.Equal(t, []string{"TestAgentCatalogue/a2a_card"}, rec.Missing)
+	assert.Len(t, rec.Checks, 3)
+	assert.WithinDuration(t, time.Now(), rec.Time, time.Minute)
+
+	var suites struct {
+		Suites []struct {
+			Name  string `xml:"name,attr"`
+			Cases []struct {
+				Classname string `xml:"classname,attr"`
+				Name      string `xml:"name,attr"`
+				Failure   *struct {
+					Message string `xml:"message,attr"`
+				} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	data, err = os.ReadFile(junitPath)
+	require.NoError(t, err)
+	require.NoError(t, xml.Unmarshal(data, &suites))
+	require.Len(t, suites.Suites, 1)
+	assert.Equal(t, pkg, suites.Suites[0].Name)
+	assert.Len(t, suites.Suites[0].Cases, 3)
+
+	// The same exit codes with and without reports, for each decision.
+	healthy := map[string]string{"TestInfrastructure/a2a_health": "pass", "TestAgentCatalogue/a2a_card": "pass"}
+	killed := map[string]string{"TestInfrastructure/a2a_health": "pass", "TestAgentCatalogue/a2a_card": "killed"}
+	for want, in := range map[int]string{0: stream(healthy, critical, "pass"), 1: stream(failing, critical, "fail"), 3: stream(killed, critical, "")} {
+		plain, _, _ := cli(t, in, "gate")
+		withReports, _, _ := cli(t, in, "gate", "-json", jsonPath, "-junit", junitPath)
+		assert.Equal(t, want, plain)
+		assert.Equal(t, want, withReports)
+	}
+}
+
+// A report file that cannot be written is a usage error found before the
+// input is judged; an input that cannot be read leaves no empty report.
+func TestGateReportErrors(t *testing.T) {
+	dir := t.TempDir()
+	notADir := writeFile(t, "file", "")
+	critical := map[string]bool{}
+	in := stream(map[string]string{"TestA/b": "pass"}, critical, "pass")
+	code, out, errOut := cli(t, in, "gate", "-json", filepath.Join(notADir, "smoke.json"))
+	assert.Equal(t, 2, code)
+	assert.Empty(t, out, "nothing judged")
+	assert.Contains(t, errOut, "smokestack gate: ")
+
+	code, _, errOut = cli(t, in, "gate", "-json", filepath.Join(dir, "same"), "-junit", filepath.Join(dir, "same"))
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "-json and -junit name the same file")
+
+	fresh := filepath.Join(dir, "fresh.json")
+	code, _, _ = cli(t, "not json\n", "gate", "-json", fresh)
+	assert.Equal(t, 2, code)
+	assert.NoFileExists(t, fresh, "no report for a run that was not judged")
+
+	old := writeFile(t, "old.json", "previous report\n")
+	code, _, _ = cli(t, "not json\n", "gate", "-json", old)
+	assert.Equal(t, 2, code)
+	data, err := os.ReadFile(old)
+	require.NoError(t, err)
+	assert.Equal(t, "previous report\n", string(data), "an existing file is not truncated for nothing")
+}
+
+// verdict -json holds the triggers as read from Prometheus.
+func TestVerdictReports(t *testing.T) {
+	t.Setenv("SMOKE_TARGET", "live")
+	t.Setenv("SMOKE_PROMETHEUS_URL", fakePrometheus(t, "0.9"))
+	dir := t.TempDir()
+	jsonPath, junitPath := filepath.Join(dir, "v.json"), filepath.Join(dir, "v.xml")
+	critical := map[string]bool{"TestInfrastructure/a2a_health": true}
+	healthy := map[string]string{"TestInfrastructure/a2a_health": "pass", "TestAgentCatalogue/a2a_card": "pass"}
+	file := writeFile(t, "run.json", stream(healthy, critical, "pass"))
+	code, out, errOut := cli(t, "", "verdict", file, "-json", jsonPath, "-junit", junitPath)
+	assert.Equal(t, 1, code, "a fired trigger rolls back: %s%s", out, errOut)
+	var rec verdict.Record
+	data, err := os.ReadFile(jsonPath)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(data, &rec))
+	assert.Equal(t, verdict.KindVerdict, rec.Kind)
+	assert.Equal(t, verdict.Rollback, rec.Decision)
+	assert.Equal(t, verdict.GatePass, rec.Gate)
+	require.Len(t, rec.Triggers, 2)
+	for _, tr := range rec.Triggers {
+		require.NotNil(t, tr.Value, tr.Name)
+		assert.InDelta(t, 0.9, *tr.Value, 1e-9)
+		assert.True(t, tr.Breached, tr.Name)
+		assert.NotEmpty(t, tr.Query)
+	}
+	data, err = os.ReadFile(junitPath)
+	require.NoError(t, err)
+	assert.Contains(t, string(data), `<property name="smokestack.decision" value="ROLLBACK">`)
+}
+
+// monitor appends each round to its log twice: the human report and one
+// JSON line a tool can read back; -json and -junit hold the worst round.
+func TestMonitorReports(t *testing.T) {
+	dead := httptest.NewServer(http.NotFoundHandler())
+	dead.Close() // nothing answers there any more
+	for k, v := range map[string]string{"SMOKE_TARGET": "live", "SMOKE_A2A_URL": dead.URL, "SMOKE_PROMETHEUS_URL": fakePrometheus(t, "0.001"),
+		"SMOKE_REQUIRE": "genesis,prometheus", "SMOKE_PROFILE": "orchestration", "SMOKE_CHECK_TIMEOUT": "5s"} {
+		t.Setenv(k, v)
+	}
+	dir := t.TempDir()
+	logPath, jsonPath, junitPath := filepath.Join(dir, "logs", "health.log"), filepath.Join(dir, "m.json"), filepath.Join(dir, "m.xml")
+	code, out, errOut := cli(t, "", "monitor", "-log", logPath, "-json", jsonPath, "-junit", junitPath)
+	assert.Equal(t, 1, code, "the critical health check fails: ROLLBACK: %s%s", out, errOut)
+	assert.Contains(t, out, "PRODUCTION HEALTH CHECK", "the human report is printed")
+	assert.NotContains(t, out, `{"kind"`, "the JSON line is for the log, not the screen")
+
+	data, err := os.ReadFile(logPath)
+	require.NoError(t, err)
+	log := string(data)
+	assert.Contains(t, log, "PRODUCTION HEALTH CHECK", "the human lines stay in the log")
+	assert.Contains(t, log, "MONITOR: ROLLBACK")
+	var records []verdict.Record
+	for _, l := range strings.Split(log, "\n") {
+		if strings.HasPrefix(l, "{") {
+			var r verdict.Record
+			require.NoError(t, json.Unmarshal([]byte(l), &r), l)
+			records = append(records, r)
+		}
+	}
+	require.Len(t, records, 1, "one JSON record per round")
+	assert.Equal(t, verdict.KindMonitor, records[0].Kind)
+	assert.Equal(t, 1, records[0].Round)
+	assert.Equal(t, verdict.Rollback, records[0].Decision)
+	assert.NotEmpty(t, records[0].Checks)
+	assert.Nil(t, records[0].Monitor, "a round's line holds the round, not the run")
+
+	var rec verdict.Record
+	data, err = os.ReadFile(jsonPath)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(data, &rec))
+	assert.Equal(t, verdict.Rollback, rec.Decision)
+	require.NotNil(t, rec.Monitor)
+	assert.Equal(t, verdict.MonitorRun{Planned: 1, Decisions: []verdict.Decision{verdict.Rollback}, Worst: verdict.Rollback, ExitCode: 1}, *rec.Monitor)
+	assert.Contains(t, rec.Reasons, "critical check TestInfrastructure/a2a_health failed")
+	data, err = os.ReadFile(junitPath)
+	require.NoError(t, err)
+	assert.Contains(t, string(data), `name="a2a_health" classname="TestInfrastructure"`)
+
+	// A second run appends: two rounds' records in the log.
+	code, _, _ = cli(t, "", "monitor", "-log", logPath)
+	assert.Equal(t, 1, code)
+	data, err = os.ReadFile(logPath)
+	require.NoError(t, err)
+	n := 0
+	for _, l := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(l, "{") {
+			n++
+		}
+	}
+	assert.Equal(t, 2, n)
+}
+
+// The run's record when no round finished: HOLD, nothing judged; the
+// worst round otherwise (the latest of equals).
+func TestMonitorRecord(t *testing.T) {
+	rec := monitorRecord(nil, roundsResult{Interrupted: true, Worst: verdict.Hold}, 6)
+	assert.Equal(t, verdict.Hold, rec.Decision)
+	assert.Equal(t, 3, rec.ExitCode)
+	require.NotNil(t, rec.Monitor)
+	assert.True(t, rec.Monitor.Interrupted)
+	assert.Equal(t, 6, rec.Monitor.Planned)
+	assert.Contains(t, rec.Reasons, "no monitoring round finished: nothing was judged")
+
+	worst := verdict.Record{Kind: verdict.KindMonitor, Decision: verdict.Ship, Round: 1}
+	rec = monitorRecord(&worst, roundsResult{Decisions: []verdict.Decision{verdict.Ship}, Worst: verdict.Ship}, 2)
+	assert.Equal(t, 1, rec.Round)
+	assert.Equal(t, verdict.Ship, rec.Monitor.Worst)
+	assert.Equal(t, 0, rec.Monitor.ExitCode)
 }
