@@ -136,6 +136,9 @@ func (v BudgetVerdict) String() string {
 func (b Budget) Judge(l *Latencies) BudgetVerdict {
 	v := BudgetVerdict{Budget: b, Samples: l.Count(), Errors: l.errors}
 	switch {
+	case v.Samples == 0 && l.errors > 0:
+		v.Reason = fmt.Sprintf("all %d requests failed; last: %v", l.errors, l.last)
+		return v
 	case v.Samples == 0:
 		v.Reason = "no samples: nothing was measured"
 		return v

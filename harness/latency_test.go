@@ -39,6 +39,12 @@ func TestBudgetJudge(t *testing.T) {
 	assert.False(t, empty.Met, "no data is not a pass")
 	assert.Contains(t, empty.Reason, "no samples")
 
+	allFailed := NewLatencies()
+	allFailed.Fail(errors.New("status 503"))
+	v = MustBudget("p(95)<1s").Judge(allFailed)
+	assert.False(t, v.Met)
+	assert.Contains(t, v.Reason, "all 1 requests failed; last: status 503", "every request failing is said, with the last error")
+
 	l.Fail(errors.New("503"))
 	failed := MustBudget("p(95)<1s").Judge(l)
 	assert.False(t, failed.Met, "a run with failed requests does not meet a budget")

@@ -197,10 +197,11 @@ func runFault(ctx context.Context, stack *harness.Stack, all []checks.Check, bas
 	// would count this fault's leftovers as its own.
 	// Read-only checks only: mutating checks (drills that take seconds each)
 	// restore what they change themselves, and the next row evaluates them
-	// again, so a leftover still shows — as that row's false alarm.
+	// again, so a leftover still shows — as that row's false alarm. Timing
+	// checks (Alone) likewise: their samples take seconds per poll.
 	var readOnly []checks.Check
 	for _, c := range all {
-		if !c.Mutates {
+		if !c.Mutates && !c.Alone {
 			readOnly = append(readOnly, c)
 		}
 	}

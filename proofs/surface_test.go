@@ -1,0 +1,64 @@
+package proofs
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/smokestack-dev/smokestack/checks"
+	"github.com/smokestack-dev/smokestack/harness"
+)
+
+// TestA2ASurfaceMatrix runs the rows of the real service's defects on a
+// reference service that serves part A only (GENESIS_SURFACE=a2a, what the
+// real service serves today), on a stack of its own: on the healthy target
+// every part-A check passes and the others are NOT APPLICABLE by the
+// discovered profile; under each knob its checks fail for the stated reason.
+func TestA2ASurfaceMatrix(t *testing.T) {
+	if stack.Mode() != harness.Ephemeral {
+		t.Skip("the a2a-surface matrix starts a stack of its own: ephemeral mode only (SMOKE_TARGET unset)")
+	}
+	cfg, err := harness.LoadConfig(os.LookupEnv)
+	require.NoError(t, err)
+	cfg.GenesisSurface = harness.ProfileA2A
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.Timeouts.Start+10*time.Minute)
+	defer cancel()
+	s, err := harness.Open(ctx, cfg, harness.WithLogf(t.Logf))
+	if s != nil {
+		t.Cleanup(func() { _ = s.Close(context.Background()) })
+	}
+	require.NoError(t, err)
+	p, how := s.Profile()
+	require.Equal(t, harness.ProfileA2A, p, "the a2a surface is discovered as profile a2a (%s)", how)
+
+	rows := a2aSurfaceRows()
+	res := Run(ctx, s, checks.All(), rows, t.Logf)
+	var b strings.Builder
+	res.WriteTable(&b)
+	t.Logf("a2a-surface matrix:\n%s", b.String())
+	for _, p := range res.Problems() {
+		t.Error(p)
+	}
+	for id, v := range res.Baseline {
+		c, _ := checks.ByID(id)
+		if c.Part == harness.PartB || c.Part == harness.PartC {
+			require.Equal(t, checks.NotApplicable, v.Outcome, "%s on the a2a surface: %v", id, v.Err)
+		}
+	}
+}
+
+// a2aSurfaceRows are the rows of the real service's defects, and the auth
+// row, as the full-surface matrix has them.
+func a2aSurfaceRows() []Fault {
+	var rows []Fault
+	for _, f := range Matrix() {
+		if strings.HasPrefix(f.Name, "a2a_") || f.Name == "invoke_auth_off" {
+			rows = append(rows, f)
+		}
+	}
+	return rows
+}
