@@ -83,7 +83,7 @@ stack-down:
 ## test-live: the critical and full smoke suite against the stack-up stack, in live mode, through the gate
 test-live: cli
 	source $(ENGINE_DIR)/env && SMOKE_CONFIG=$(STACK_ENV) $(GO) test ./smoke -tags critical -v $(TESTFLAGS)
-	source $(ENGINE_DIR)/env && SMOKE_CONFIG=$(STACK_ENV) $(GO) test -json ./smoke $(TESTFLAGS) | ./bin/smokestack gate
+	source $(ENGINE_DIR)/env && SMOKE_CONFIG=$(STACK_ENV) $(GO) test -json ./smoke $(TESTFLAGS) | ./bin/smokestack gate -junit .smokestack/smoke-junit.xml -json .smokestack/smoke-report.json
 	source $(ENGINE_DIR)/env && SMOKE_CONFIG=$(STACK_ENV) $(GO) test ./staging $(TESTFLAGS)
 
 ## lint: gofmt, go vet, staticcheck
