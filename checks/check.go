@@ -133,7 +133,8 @@ func Reason(err error) string {
 
 // Scope is the runner's decision before a check runs: nil to judge it, or
 // why it is not applicable (profile, components) or cannot be judged
-// (mutation not allowed). Checks do not decide this themselves.
+// (a component down at start, mutation not allowed). Checks do not decide
+// this themselves.
 func Scope(s *harness.Stack, c Check) error {
 	profile, how := s.Profile()
 	if !profile.Serves(c.Part) {
@@ -146,6 +147,11 @@ func Scope(s *harness.Stack, c Check) error {
 				return CannotJudge("%s is required but this run cannot reach it: %s", comp.Title(), s.Absent(comp))
 			}
 			return OutOfScope("%s", s.Absent(comp))
+		}
+	}
+	for _, comp := range c.components() {
+		if why, down := s.Unreachable(comp); down && healthChecks[comp] != c.ID() {
+			return CannotJudge("dependency down: %s at the start of the run; %s judges that", why, healthChecks[comp])
 		}
 	}
 	if c.Mutates && !s.CanMutate() {

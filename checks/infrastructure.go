@@ -33,6 +33,18 @@ var Infrastructure = []Check{
 	{Group: "TestInfrastructure", Name: "metrics_visible", Component: harness.Prometheus, Line: lineMetrics, Run: metricsVisible},
 }
 
+// healthChecks names, per component, the check that fails when the
+// component is down. When the pre-flight finds a component unreachable and
+// its health check is in the run, that check alone fails; the others that
+// read the component are NOT JUDGED, naming it (one outage, one failure).
+var healthChecks = map[harness.Component]string{
+	harness.Genesis:      "TestInfrastructure/a2a_health",
+	harness.Prometheus:   "TestInfrastructure/prometheus_health",
+	harness.Alertmanager: "TestInfrastructure/alertmanager_health",
+	harness.NodeExporter: "TestInfrastructure/node_exporter_metrics",
+	harness.Grafana:      "TestInfrastructure/grafana_health",
+}
+
 // fail builds the Failure of the named check of group Infrastructure.
 func fail(check string, c harness.Component, url, want, got string, line string, evidence error) error {
 	return &Failure{Check: check, Component: c, URL: url, Want: want, Got: got, Line: line, Evidence: evidence}

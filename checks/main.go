@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -30,6 +31,15 @@ func Main(m *testing.M, stack **harness.Stack, suite Suite, level Tag) int {
 			fmt.Printf("%s%v\n", harness.ErrorPrefix, err)
 			return 2
 		}
+		if wait := s.Config().Timeouts.Wait; wait > 0 {
+			waitForCritical(s, plan, wait)
+		}
+		if preflight(s, plan) {
+			if plan, err = NewPlan(s, suite, level, sel); err != nil {
+				fmt.Printf("%s%v\n", harness.ErrorPrefix, err)
+				return 2
+			}
+		}
 		// The machine-readable plan goes to go test -json streams (the
 		// binary runs with -test.v=test2json there); people get one line.
 		if flagValue("test.v") == "test2json" {
@@ -50,6 +60,83 @@ func Main(m *testing.M, stack **harness.Stack, suite Suite, level Tag) int {
 		}
 		return code
 	})
+}
+
+// waitGap is the pause between two tries of waitForCritical.
+var waitGap = 5 * time.Second
+
+// waitForCritical is SMOKE_WAIT: for a deployment still rolling out, it
+// retries the read-only critical checks of the plan until every one passes
+// or wait is up, printing each try, the way kubectl wait and goss
+// --retry-timeout do. Then the suite runs as usual and judges what it sees:
+// waiting never turns a failure into a pass.
+func waitForCritical(s *harness.Stack, plan Plan, wait time.Duration) {
+	var cs []Check
+	for _, c := range plan.Checks {
+		if chk, ok := ByID(c.ID); ok && c.Critical && c.Plan == PlanJudge && !chk.Mutates {
+			cs = append(cs, chk)
+		}
+	}
+	if len(cs) == 0 {
+		return
+	}
+	say := func(format string, args ...any) {
+		line := fmt.Sprintf("wait: "+format, args...)
+		fmt.Println("smokestack: " + line)
+		harness.Progressf("%s", line)
+	}
+	deadline := time.Now().Add(wait)
+	for try := 1; ; try++ {
+		ctx, cancel := context.WithDeadline(context.Background(), deadline.Add(s.Config().Timeouts.Check))
+		vs := EvaluateAll(ctx, s, cs)
+		cancel()
+		var failing []string
+		for _, c := range cs {
+			if vs[c.ID()].Outcome != Pass {
+				failing = append(failing, c.ID())
+			}
+		}
+		sort.Strings(failing)
+		switch {
+		case len(failing) == 0:
+			say("try %d: all %d critical checks pass; running the suite", try, len(cs))
+			return
+		case !time.Now().Add(waitGap).Before(deadline):
+			say("try %d: %d of %d critical checks pass; %s=%s is up, running the suite anyway (not passing: %s)",
+				try, len(cs)-len(failing), len(cs), harness.Env.Wait, wait, strings.Join(failing, ", "))
+			return
+		}
+		say("try %d: %d of %d critical checks pass, next try in %s (not passing: %s)", try, len(cs)-len(failing), len(cs), waitGap, strings.Join(failing, ", "))
+		time.Sleep(waitGap)
+	}
+}
+
+// preflight reaches every component of a live target once before any
+// check. A component that does not answer is said on one line; when its
+// health check is in the plan, that check fails for it and the checks that
+// read it are NOT JUDGED, naming it, instead of a row of identical refused
+// connections. It reports whether it marked any. An ephemeral stack has
+// just been seen answering: no pre-flight.
+func preflight(s *harness.Stack, plan Plan) bool {
+	if s.Mode() != harness.Live {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.Config().Timeouts.HTTP+time.Second)
+	defer cancel()
+	down := s.PreflightE(ctx)
+	marked := false
+	for _, c := range harness.SortedComponents(down) {
+		why := down[c].Error()
+		line := "smokestack: pre-flight: " + why
+		if hc, ok := healthChecks[c]; ok && plan.Judges(hc) {
+			s.MarkUnreachable(c, why)
+			marked = true
+			line += "; " + hc + " judges it, the other checks that read it are NOT JUDGED"
+		}
+		fmt.Println(line)
+		harness.Progressf("%s", strings.TrimPrefix(line, "smokestack: "))
+	}
+	return marked
 }
 
 // summaryWriter is where the end-of-run summary goes. go test shows a

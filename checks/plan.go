@@ -157,6 +157,16 @@ func NewPlan(s *harness.Stack, suite Suite, level Tag, sel Selector) (Plan, erro
 	return p, nil
 }
 
+// Judges says whether the plan expects to judge the check id.
+func (p Plan) Judges(id string) bool {
+	for _, c := range p.Checks {
+		if c.ID == id {
+			return c.Plan == PlanJudge
+		}
+	}
+	return false
+}
+
 // Lines renders the plan as the lines a run prints before its checks.
 func (p Plan) Lines() []string {
 	out := make([]string, 0, len(p.Checks)+2)

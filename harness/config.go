@@ -57,7 +57,7 @@ var Env = struct {
 	ExpectAgents, ExpectAgentNames, ExpectProduction                    string
 	GenesisImage, PrometheusImage, AlertmanagerImage                    string
 	NodeExporterImage, GrafanaImage, GenesisFaults                      string
-	HTTPTimeout, CheckTimeout, StartTimeout, HealthBudget               string
+	HTTPTimeout, CheckTimeout, StartTimeout, HealthBudget, Wait         string
 	Profile, Require, GenesisSurface                                    string
 }{
 	Target: "SMOKE_TARGET", ConfigFile: "SMOKE_CONFIG", AllowMutation: "SMOKE_ALLOW_MUTATION",
@@ -69,8 +69,8 @@ var Env = struct {
 	GenesisImage: "SMOKE_GENESIS_IMAGE", PrometheusImage: "SMOKE_PROMETHEUS_IMAGE", AlertmanagerImage: "SMOKE_ALERTMANAGER_IMAGE",
 	NodeExporterImage: "SMOKE_NODE_EXPORTER_IMAGE", GrafanaImage: "SMOKE_GRAFANA_IMAGE", GenesisFaults: "SMOKE_GENESIS_FAULTS",
 	HTTPTimeout: "SMOKE_HTTP_TIMEOUT", CheckTimeout: "SMOKE_CHECK_TIMEOUT", StartTimeout: "SMOKE_START_TIMEOUT",
-	HealthBudget: "SMOKE_HEALTH_BUDGET",
-	Profile:      "SMOKE_PROFILE", Require: "SMOKE_REQUIRE", GenesisSurface: "SMOKE_GENESIS_SURFACE",
+	HealthBudget: "SMOKE_HEALTH_BUDGET", Wait: "SMOKE_WAIT",
+	Profile: "SMOKE_PROFILE", Require: "SMOKE_REQUIRE", GenesisSurface: "SMOKE_GENESIS_SURFACE",
 }
 
 // stackRunVar is what `smokestack up` writes beside the live settings so
@@ -161,6 +161,10 @@ type Timeouts struct {
 	// suite would, and a /health that blocks while agents load is a defect
 	// the real service has.
 	Health time.Duration
+	// Wait is how long a run may wait for a deployment that is still
+	// rolling out (SMOKE_WAIT): the critical checks are retried until they
+	// pass or the time is up, then the suite runs. Zero: no waiting.
+	Wait time.Duration
 }
 
 // DefaultTimeouts are sized for a 2-core machine running the whole stack.
@@ -335,6 +339,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 			Check:  dur(Env.CheckTimeout, DefaultTimeouts.Check),
 			Start:  dur(Env.StartTimeout, DefaultTimeouts.Start),
 			Health: dur(Env.HealthBudget, DefaultTimeouts.Health),
+			Wait:   dur(Env.Wait, 0),
 		},
 		Images: Images{
 			Genesis:      str(Env.GenesisImage, ""),

@@ -52,6 +52,13 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Stack, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	if o.progressf != nil {
+		// Milestones go to both: the log (-v) and the terminal.
+		logf, progressf := o.logf, o.progressf
+		o.milestonef = func(format string, args ...any) { logf(format, args...); progressf(format, args...) }
+	} else {
+		o.milestonef = o.logf
+	}
 	if o.genesisFaults == "" {
 		o.genesisFaults = cfg.GenesisFaults
 	}
@@ -106,7 +113,7 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Stack, error) {
 		if err != nil {
 			return s, err
 		}
-		o.logf("genesis image %s ready in %s", genesisImage, time.Since(t0).Round(time.Millisecond))
+		o.milestonef("genesis image %s ready in %s", genesisImage, time.Since(t0).Round(time.Millisecond))
 	}
 
 	specs, err := s.containerSpecs(o, genesisImage)
@@ -151,7 +158,7 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Stack, error) {
 	if err != nil {
 		return s, err
 	}
-	o.logf("stack ready (every target scraped) after %s: %s", time.Since(began).Round(time.Millisecond), s.Describe())
+	o.milestonef("stack ready (every target scraped) after %s: %s", time.Since(began).Round(time.Millisecond), s.Describe())
 	return s, nil
 }
 
@@ -353,7 +360,7 @@ func (s *Stack) run(ctx context.Context, sp containerSpec, labels map[string]str
 	s.names[sp.comp] = name
 	s.urls[sp.comp] = fmt.Sprintf("http://127.0.0.1:%d", mapped.Num())
 	s.mu.Unlock()
-	o.logf("%s up on %s in %s", sp.comp, s.URL(sp.comp), time.Since(t0).Round(time.Millisecond))
+	o.milestonef("%s up on %s in %s", sp.comp, s.URL(sp.comp), time.Since(t0).Round(time.Millisecond))
 	return nil
 }
 

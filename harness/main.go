@@ -54,7 +54,7 @@ func MainFunc(m *testing.M, stack **Stack, run func(s *Stack) int, opts ...Optio
 	// testcontainers logs through a process-wide logger; this binary owns
 	// the process, so its lines follow -v like the harness's own.
 	tclog.SetDefault(printfLogger(logf))
-	opts = append([]Option{WithLogf(logf)}, opts...)
+	opts = append([]Option{WithLogf(logf), WithProgress(Progressf)}, opts...)
 	// An interrupted run (Ctrl-C, CI cancelling the job) stops starting and
 	// removes its containers; a killed one leaves them to the next sweep.
 	ctx, cancel := context.WithCancel(context.Background())
@@ -84,6 +84,9 @@ func MainFunc(m *testing.M, stack **Stack, run func(s *Stack) int, opts ...Optio
 		}
 	}()
 	t0 := time.Now()
+	if cfg.Mode == Ephemeral {
+		Progressf("starting the ephemeral stack (up to %s)", cfg.Timeouts.Start)
+	}
 	s, err = Open(ctx, cfg, opts...)
 	close(opened)
 	defer teardown()

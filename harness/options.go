@@ -10,6 +10,8 @@ type startOptions struct {
 	prometheusConfig []byte
 	ruleFiles        map[string][]byte
 	logf             func(format string, args ...any)
+	progressf        func(format string, args ...any)
+	milestonef       func(format string, args ...any) // logf, and progressf when set
 	detached         bool
 }
 

@@ -33,6 +33,8 @@ type Stack struct {
 
 	profile    Profile // the surface Genesis serves: declared or discovered
 	profileHow string  // how the profile was found, for the start line
+
+	unreachable map[Component]string // components that did not answer at start (PreflightE), and why
 }
 
 // Open gives the stack the configuration describes: it starts one in
@@ -103,7 +105,7 @@ func (s *Stack) Profile() (Profile, string) {
 func (s *Stack) WithProfile(p Profile, how string) *Stack {
 	s.mu.RLock()
 	c := &Stack{cfg: s.cfg, urls: s.urls, absent: s.absent, containers: s.containers, names: s.names,
-		network: s.network, runID: s.runID, promConfig: s.promConfig, profile: p, profileHow: how}
+		network: s.network, runID: s.runID, promConfig: s.promConfig, profile: p, profileHow: how, unreachable: s.unreachable}
 	s.mu.RUnlock()
 	return c
 }
