@@ -75,6 +75,7 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Stack, error) {
 	if err := PingDockerE(ctx, cli, 10*time.Second); err != nil {
 		return s, fmt.Errorf("%w: %v. %s", ErrNoEngine, err, engineHint)
 	}
+	preferLocalImages(ctx, cli, &s.cfg.Images, o.logf)
 	if n, err := SweepE(ctx, cli); err != nil {
 		o.logf("sweep of earlier runs: %v", err)
 	} else if n > 0 {
@@ -349,7 +350,8 @@ func (s *Stack) run(ctx context.Context, sp containerSpec, labels map[string]str
 		})
 	}
 	if err != nil {
-		return fmt.Errorf("start %s (image %s): %w%s", sp.comp.Title(), sp.image, err, logTail(c))
+		cli, _ := s.Docker()
+		return fmt.Errorf("start %s (image %s): %w%s%s", sp.comp.Title(), sp.image, err, pullHint(ctx, cli, sp.comp, sp.image), logTail(c))
 	}
 	mapped, err := c.MappedPort(ctx, port)
 	if err != nil {
