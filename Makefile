@@ -22,7 +22,7 @@ LOCAL = source $(ENGINE_DIR)/env && \
 	       SMOKE_NODE_EXPORTER_IMAGE=smokestack/node-exporter:local \
 	       SMOKE_GRAFANA_IMAGE=$${SMOKE_GRAFANA_IMAGE:-none} &&
 
-.PHONY: setup engine images-local genesis-image cli smoke-critical smoke smoke-a2a staging test proofs perf stack-up stack-down test-live lint clean-stacks
+.PHONY: setup engine images-local genesis-image cli smoke-critical smoke smoke-a2a staging test proofs perf stack-up stack-down test-live suite-image test-image lint clean-stacks
 
 ## setup: install and start the Docker engine, build the local images (idempotent)
 setup: engine images-local genesis-image
@@ -85,6 +85,16 @@ test-live: cli
 	source $(ENGINE_DIR)/env && SMOKE_CONFIG=$(STACK_ENV) $(GO) test ./smoke -tags critical -v $(TESTFLAGS)
 	source $(ENGINE_DIR)/env && SMOKE_CONFIG=$(STACK_ENV) $(GO) test -json ./smoke $(TESTFLAGS) | ./bin/smokestack gate -junit .smokestack/smoke-junit.xml -json .smokestack/smoke-report.json
 	source $(ENGINE_DIR)/env && SMOKE_CONFIG=$(STACK_ENV) $(GO) test ./staging $(TESTFLAGS)
+
+## suite-image: the compiled suites and the CLI as smokestack/suite:local (live mode, no Go needed)
+suite-image: setup
+	bash scripts/suite-image.sh
+
+## test-image: the suite image against the stack-up stack, from inside a container (live mode)
+test-image: suite-image
+	source $(ENGINE_DIR)/env && docker run --rm --network host --env-file $(STACK_ENV) \
+		-e SMOKE_REQUIRE=genesis,prometheus,alertmanager,node-exporter,llm -e SMOKE_CONTAINERS= \
+		smokestack/suite:local /smoke-critical.test -test.v
 
 ## lint: gofmt, go vet, staticcheck
 lint:
