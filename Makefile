@@ -91,10 +91,11 @@ suite-image: setup
 	bash scripts/suite-image.sh
 
 ## test-image: the suite image against the stack-up stack, from inside a container (live mode)
-test-image: suite-image
+test-image: suite-image cli
 	source $(ENGINE_DIR)/env && docker run --rm --network host --env-file $(STACK_ENV) \
 		-e SMOKE_REQUIRE=genesis,prometheus,alertmanager,node-exporter,llm -e SMOKE_CONTAINERS= \
-		smokestack/suite:local /smoke-critical.test -test.v
+		smokestack/suite:local /test2json -p github.com/smokestack-dev/smokestack/smoke /smoke-critical.test -test.v=test2json \
+		| ./bin/smokestack gate -all
 
 ## lint: gofmt, go vet, staticcheck
 lint:

@@ -8,6 +8,8 @@
 #   /staging.test          go test -c ./staging
 #   /perf.test             go test -c ./perf                  (-test.bench . -test.run '^$')
 #   /smokestack            the CLI: gate, verdict, monitor, report, version
+#   /test2json             go's converter: /test2json -p smoke /smoke.test -test.v=test2json
+#                          writes the go test -json stream that smokestack gate reads
 #
 # Live mode only (an image cannot start containers): run it with the SMOKE_* variables, e.g.
 #   docker run --rm --network host --env-file deploy.env smokestack/suite:local \
@@ -42,6 +44,7 @@ go test -c -tags critical -o "$CTX/smoke-critical.test" ./smoke
 go test -c -o "$CTX/staging.test" ./staging
 go test -c -o "$CTX/perf.test" ./perf
 go build -o "$CTX/smokestack" ./cmd/smokestack
+go build -o "$CTX/test2json" cmd/test2json
 log "binaries built in $((SECONDS - start)) s"
 
 printf 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n' >"$CTX/passwd"
@@ -52,7 +55,7 @@ cat >"$CTX/Dockerfile" <<'DOCKERFILE'
 FROM scratch
 COPY passwd /etc/passwd
 COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
-COPY smoke.test smoke-critical.test staging.test perf.test smokestack /
+COPY smoke.test smoke-critical.test staging.test perf.test smokestack test2json /
 COPY --chown=65534:65534 tmp /tmp
 USER 65534
 WORKDIR /tmp
