@@ -77,12 +77,17 @@ var Env = struct {
 // `smokestack down` finds the stack: known, though no check reads it.
 const stackRunVar = "SMOKE_STACK_RUN"
 
+// noBrowserVar (=1) lets the report package's browser test skip on a
+// machine without chromium. No check reads it, but `SMOKE_NO_BROWSER=1
+// make test` must not make every suite refuse its configuration.
+const noBrowserVar = "SMOKE_NO_BROWSER"
+
 // knownVars is every SMOKE_* name the suite understands; any other is a
 // configuration error (a misspelt URL variable must not leave a component
 // silently unconfigured).
 func knownVars() []string {
 	v := reflect.ValueOf(Env)
-	out := []string{stackRunVar}
+	out := []string{stackRunVar, noBrowserVar}
 	for i := 0; i < v.NumField(); i++ {
 		out = append(out, v.Field(i).String())
 	}

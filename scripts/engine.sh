@@ -2,7 +2,7 @@
 # engine.sh — the Docker engine smokestack's ephemeral stack runs on, on a registry-less
 # Debian 12 machine without systemd (see shared/design/ENVIRONMENT.md for the measurements).
 #
-#   bash scripts/engine.sh install   # docker.io + Debian's prometheus, alertmanager, node-exporter
+#   bash scripts/engine.sh install   # docker.io + Debian's prometheus, alertmanager, node-exporter, chromium
 #   bash scripts/engine.sh start     # one dockerd under $SMOKESTACK_ENGINE_DIR; prints the exports
 #   bash scripts/engine.sh env       # prints the exports again (engine must be up)
 #   bash scripts/engine.sh status    # exit 0 when the engine answers
@@ -23,9 +23,9 @@ START_TIMEOUT="${SMOKESTACK_ENGINE_START_TIMEOUT:-30}" # seconds until `docker i
 STOP_TIMEOUT="${SMOKESTACK_ENGINE_STOP_TIMEOUT:-30}"   # seconds after SIGTERM before SIGKILL
 SWEEP_TIMEOUT="${SMOKESTACK_ENGINE_SWEEP_TIMEOUT:-60}" # seconds for each docker call of a sweep
 
-# Debian packages: the engine, and the monitoring binaries the local images and promtool/amtool
-# come from.
-PACKAGES=(docker.io prometheus prometheus-alertmanager prometheus-node-exporter)
+# Debian packages: the engine, the monitoring binaries the local images and promtool/amtool
+# come from, and chromium, the headless browser the report page is checked in (report/).
+PACKAGES=(docker.io prometheus prometheus-alertmanager prometheus-node-exporter chromium)
 
 now_ms() { date +%s%3N; }
 log() { printf 'engine: %s\n' "$*" >&2; }
@@ -139,7 +139,7 @@ cmd_install() {
 		log "install: done in $((SECONDS - t0)) s"
 	fi
 	local b
-	for b in dockerd prometheus promtool prometheus-alertmanager amtool prometheus-node-exporter; do
+	for b in dockerd prometheus promtool prometheus-alertmanager amtool prometheus-node-exporter chromium; do
 		command -v "$b" >/dev/null || die "install: $b not on PATH after install"
 	done
 	command -v docker >/dev/null || die "install: docker client not on PATH after install"

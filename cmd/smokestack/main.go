@@ -9,6 +9,7 @@
 //	smokestack gate    [flags] [FILE]     judge a go test -json stream by the plan it states: PASS, FAIL or HOLD
 //	smokestack verdict [flags] [FILE]     SHIP, ROLLBACK or HOLD: the gate plus the rollback triggers
 //	smokestack monitor [flags]            the checklist's monitoring script: a report per round, appended to a log
+//	smokestack report  -log FILE -o DIR   the 48-hour report: a monitor log as an HTML page with charts
 //	smokestack version                    the module and Go versions
 //
 // smokestack -h lists the commands; smokestack COMMAND -h says what one
@@ -25,7 +26,7 @@ import (
 )
 
 func init() {
-	commands = []*command{upCommand, downCommand, imageCommand, gateCommand, verdictCommand, monitorCommand, versionCommand}
+	commands = []*command{upCommand, downCommand, imageCommand, gateCommand, verdictCommand, monitorCommand, reportCommand, versionCommand}
 }
 
 func main() {

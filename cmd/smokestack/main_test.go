@@ -313,7 +313,7 @@ func cli(t *testing.T, stdin string, args ...string) (int, string, string) {
 	return code, out.String(), errOut.String()
 }
 
-var subcommands = []string{"up", "down", "image", "gate", "verdict", "monitor", "version"}
+var subcommands = []string{"up", "down", "image", "gate", "verdict", "monitor", "report", "version"}
 
 // Help that was asked for is not an error: exit 0, on stdout, listing the
 // commands.
@@ -362,7 +362,12 @@ func TestSubcommandHelp(t *testing.T) {
 		assert.Contains(t, out, want)
 	}
 	_, out, _ = cli(t, "", "monitor", "-h")
-	for _, want := range []string{"-log FILE", "-every", "-times", "-stop-on-rollback", "-json FILE", "-junit FILE", "0 SHIP", "3 HOLD"} {
+	for _, want := range []string{"-log FILE", "-every", "-times", "-stop-on-rollback", "-json FILE", "-junit FILE", "0 SHIP", "3 HOLD", "smokestack report"} {
+		assert.Contains(t, out, want)
+	}
+	_, out, _ = cli(t, "", "report", "-h")
+	for _, want := range []string{"usage: smokestack report -log FILE -o DIR", "-log FILE", "-o DIR", "0 written", "2 usage", "line number",
+		"smokestack report -log logs/production_health.log -o report"} {
 		assert.Contains(t, out, want)
 	}
 	// -h after other flags or the file is still help.
@@ -380,7 +385,7 @@ func TestBadFlagIsAUsageError(t *testing.T) {
 		assert.Contains(t, errOut, "-no-such-flag", sub)
 		assert.Contains(t, errOut, "smokestack "+sub+" -h for help", sub)
 	}
-	for _, sub := range []string{"up", "down", "image", "monitor", "version"} {
+	for _, sub := range []string{"up", "down", "image", "monitor", "report", "version"} {
 		code, _, errOut := cli(t, "", sub, "extra")
 		assert.Equal(t, 2, code, sub)
 		assert.Contains(t, errOut, `extra argument "extra"`, sub)
@@ -683,4 +688,44 @@ func TestMonitorRecord(t *testing.T) {
 	assert.Equal(t, 1, rec.Round)
 	assert.Equal(t, verdict.Ship, rec.Monitor.Worst)
 	assert.Equal(t, 0, rec.Monitor.ExitCode)
+}
+
+// report reads a monitor log and writes the page; exit 0 whatever the
+// watch decided, 2 for anything that leaves no page.
+func TestReport(t *testing.T) {
+	dir := t.TempDir()
+	var log strings.Builder
+	for i, d := range []verdict.Decision{verdict.Ship, verdict.Rollback, verdict.Ship} {
+		log.WriteString("==================== PRODUCTION HEALTH CHECK ====================\n")
+		rec := verdict.Record{Kind: verdict.KindMonitor, Round: i + 1, Decision: d,
+			Time: time.Date(2025, 3, 1, 8*i, 0, 0, 0, time.UTC), Counts: verdict.Counts{Pass: 3, Total: 3}}
+		line, err := rec.JSONLine()
+		require.NoError(t, err)
+		log.Write(line)
+	}
+	logPath := writeFile(t, "health.log", log.String())
+	out := filepath.Join(dir, "out")
+	code, stdout, errOut := cli(t, "", "report", "-log", logPath, "-o", out)
+	require.Equal(t, 0, code, "a ROLLBACK watch still gets its page: %s", errOut)
+	assert.Contains(t, stdout, "REPORT: ROLLBACK, the worst of 3 rounds (last SHIP)")
+	page, err := os.ReadFile(filepath.Join(out, "index.html"))
+	require.NoError(t, err)
+	assert.Contains(t, string(page), "Final verdict: <strong>ROLLBACK</strong>")
+
+	for name, tc := range map[string]struct {
+		args []string
+		want string
+	}{
+		"no flags":      {nil, "-log FILE and -o DIR are both required"},
+		"no -o":         {[]string{"-log", logPath}, "both required"},
+		"absent log":    {[]string{"-log", filepath.Join(dir, "absent.log"), "-o", out}, "no such file"},
+		"no JSON round": {[]string{"-log", writeFile(t, "human.log", "PRODUCTION HEALTH CHECK\n"), "-o", out}, "no monitoring round in the log"},
+		"malformed":     {[]string{"-log", writeFile(t, "bad.log", "human\n{\"kind\":\n"), "-o", out}, "bad.log: line 2: malformed JSON round"},
+		"unwritable":    {[]string{"-log", logPath, "-o", logPath}, "cannot write the page"},
+	} {
+		code, stdout, errOut := cli(t, "", append([]string{"report"}, tc.args...)...)
+		assert.Equal(t, 2, code, name)
+		assert.Empty(t, stdout, name)
+		assert.Contains(t, errOut, tc.want, name)
+	}
 }

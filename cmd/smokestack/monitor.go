@@ -37,9 +37,10 @@ once (HOLD at best: the watch did not happen).
 The worst round decides the exit code (ROLLBACK, then HOLD, then SHIP); -stop-on-rollback
 ends the run at the first ROLLBACK round. With -log, every round's human report is appended
 to the file, followed by the round as one JSON line (a line starting with "{", the fields of
--json), so a tool can read the log back. -json and -junit write the worst round (the latest
-of equals), rewritten after every round, so a killed run still leaves the worst so far.
-Takes no arguments.`,
+-json), so a tool can read the log back: smokestack report -log FILE -o DIR draws it as one
+HTML page (the verdict, charts per round, a table of the rounds). -json and -junit write the
+worst round (the latest of equals), rewritten after every round, so a killed run still leaves
+the worst so far. Takes no arguments.`,
 	exits:   "0 SHIP   1 ROLLBACK   2 usage, configuration, a target that cannot be opened, or a log or report file that cannot be written   3 HOLD: evidence missing, do not ship (the worst round decides)",
 	example: "SMOKE_CONFIG=deploy.env smokestack monitor -every 8h -times 6 -log logs/production_health.log -json health.json",
 	flags: func(fs *flag.FlagSet) {
