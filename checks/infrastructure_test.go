@@ -18,7 +18,16 @@ import (
 // answering with the given handlers: wrong shapes without Docker.
 func imitate(t *testing.T, handlers map[harness.Component]http.HandlerFunc) *harness.Stack {
 	t.Helper()
+	return imitateWith(t, handlers, nil)
+}
+
+// imitateWith is imitate with more settings (SMOKE_* name to value).
+func imitateWith(t *testing.T, handlers map[harness.Component]http.HandlerFunc, env map[string]string) *harness.Stack {
+	t.Helper()
 	cfg, err := harness.LoadConfig(func(k string) (string, bool) {
+		if v, ok := env[k]; ok {
+			return v, true
+		}
 		switch k {
 		case harness.Env.Target:
 			return "live", true

@@ -229,12 +229,13 @@ func systemResources(ctx context.Context, s *harness.Stack) error {
 				case ok:
 					reading += fmt.Sprintf(" (%.1f%% since boot)", long)
 				}
-				// On an ephemeral stack the host node-exporter reports is
-				// the machine running this suite, and its last minute is
-				// the suite's own compiling and container start-up: there
-				// the since-boot share must be over the limit too. A live
-				// target's host gets no such allowance.
-				if s.Mode() == harness.Ephemeral && sustainedErr == nil && ok && long < lim.Max {
+				// On a stack the suite started (ephemeral, or smokestack
+				// up) the host node-exporter reports is the machine running
+				// this suite, and its last minute is the suite's own
+				// compiling and container start-up: there the since-boot
+				// share must be over the limit too. A deployment's host
+				// gets no such allowance.
+				if s.OnSuiteHost() && sustainedErr == nil && ok && long < lim.Max {
 					continue
 				}
 			}

@@ -203,6 +203,10 @@ type Config struct {
 	// the mode's default (DefaultRequire). A required component without a URL
 	// is a configuration error, never a row of skipped checks.
 	Require []Component
+	// StackRun is the run ID of a stack `smokestack up` started (written
+	// beside the live settings): a live run attached to the suite's own
+	// stack, on the suite's own host.
+	StackRun string
 	// GenesisSurface is the surface the ephemeral reference service serves
 	// (SMOKE_GENESIS_SURFACE, passed to it as GENESIS_SURFACE); empty is full.
 	GenesisSurface Profile
@@ -356,6 +360,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		GenesisFaults:  str(Env.GenesisFaults, ""),
 		Profile:        Profile(strings.ToLower(str(Env.Profile, ""))),
 		GenesisSurface: Profile(strings.ToLower(str(Env.GenesisSurface, ""))),
+		StackRun:       str(stackRunVar, ""),
 	}
 	if cfg.Profile != "" && !cfg.Profile.Valid() {
 		errs = append(errs, fmt.Errorf("%s=%q: want one of %v", Env.Profile, cfg.Profile, Profiles))

@@ -100,6 +100,11 @@ func (s *Stack) Profile() (Profile, string) {
 	return s.profile, s.profileHow
 }
 
+// OnSuiteHost says whether the stack runs on the machine running the suite:
+// an ephemeral stack, or one `smokestack up` started (SMOKE_STACK_RUN in
+// its settings). There the host's last minute is the suite's own work.
+func (s *Stack) OnSuiteHost() bool { return s.cfg.Mode == Ephemeral || s.cfg.StackRun != "" }
+
 // WithProfile is a view of the same stack judged as another profile: how the
 // fault proofs ask "and if the user had declared a2a?" of one running stack.
 func (s *Stack) WithProfile(p Profile, how string) *Stack {
