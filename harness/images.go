@@ -58,12 +58,15 @@ func pullHint(ctx context.Context, cli *client.Client, c Component, image string
 	if cli == nil || present(ctx, cli, image) {
 		return ""
 	}
-	hint := fmt.Sprintf("; %s is not on this engine and could not be had from a registry: run `make setup` (it builds the local images, which a default image then falls back to)", image)
-	if _, _, envVar := (&Images{}).slot(c); envVar != "" {
-		hint += fmt.Sprintf(" or set %s", envVar)
-		if c == Grafana {
-			hint += fmt.Sprintf(" (%s=%s turns Grafana off)", envVar, DisabledImage)
-		}
+	_, _, envVar := (&Images{}).slot(c)
+	hint := fmt.Sprintf("; %s is not on this engine and could not be had from a registry", image)
+	switch {
+	case LocalImages[c] != "":
+		hint += fmt.Sprintf(": run `make setup` (it builds %s, which the default image then falls back to) or set %s", LocalImages[c], envVar)
+	case c == Grafana:
+		hint += fmt.Sprintf(": set %s to an image this engine holds, or %s=%s to run without Grafana (its checks then say NOT APPLICABLE)", envVar, envVar, DisabledImage)
+	case envVar != "":
+		hint += fmt.Sprintf(": set %s to an image this engine holds", envVar)
 	}
 	return hint
 }
