@@ -53,6 +53,7 @@ var Env = struct {
 	A2AURL, PrometheusURL, AlertmanagerURL, NodeExporterURL, GrafanaURL string
 	LLMURL                                                              string
 	GrafanaUser, GrafanaPassword, GrafanaToken                          string
+	PrometheusUser, PrometheusPassword, PrometheusToken                 string
 	APIKey, AdminKey, Containers                                        string
 	ExpectAgents, ExpectAgentNames, ExpectProduction                    string
 	GenesisImage, PrometheusImage, AlertmanagerImage                    string
@@ -64,6 +65,7 @@ var Env = struct {
 	A2AURL: "SMOKE_A2A_URL", PrometheusURL: "SMOKE_PROMETHEUS_URL", AlertmanagerURL: "SMOKE_ALERTMANAGER_URL",
 	NodeExporterURL: "SMOKE_NODE_EXPORTER_URL", GrafanaURL: "SMOKE_GRAFANA_URL", LLMURL: "SMOKE_LLM_URL",
 	GrafanaUser: "SMOKE_GRAFANA_USER", GrafanaPassword: "SMOKE_GRAFANA_PASSWORD", GrafanaToken: "SMOKE_GRAFANA_TOKEN",
+	PrometheusUser: "SMOKE_PROMETHEUS_USER", PrometheusPassword: "SMOKE_PROMETHEUS_PASSWORD", PrometheusToken: "SMOKE_PROMETHEUS_TOKEN",
 	APIKey: "SMOKE_API_KEY", AdminKey: "SMOKE_ADMIN_KEY", Containers: "SMOKE_CONTAINERS",
 	ExpectAgents: "SMOKE_EXPECT_AGENTS", ExpectAgentNames: "SMOKE_EXPECT_AGENT_NAMES", ExpectProduction: "SMOKE_EXPECT_PRODUCTION",
 	GenesisImage: "SMOKE_GENESIS_IMAGE", PrometheusImage: "SMOKE_PROMETHEUS_IMAGE", AlertmanagerImage: "SMOKE_ALERTMANAGER_IMAGE",
@@ -190,6 +192,9 @@ type Config struct {
 
 	APIKey, AdminKey                           Secret
 	GrafanaUser, GrafanaPassword, GrafanaToken Secret
+	// Prometheus behind an authenticating proxy: a bearer token, or basic
+	// auth (SMOKE_PROMETHEUS_TOKEN, SMOKE_PROMETHEUS_USER/_PASSWORD).
+	PrometheusUser, PrometheusPassword, PrometheusToken Secret
 
 	Expect        Expect
 	Timeouts      Timeouts
@@ -338,6 +343,10 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		GrafanaUser:     Secret(str(Env.GrafanaUser, "")),
 		GrafanaPassword: Secret(str(Env.GrafanaPassword, "")),
 		GrafanaToken:    Secret(str(Env.GrafanaToken, "")),
+
+		PrometheusUser:     Secret(str(Env.PrometheusUser, "")),
+		PrometheusPassword: Secret(str(Env.PrometheusPassword, "")),
+		PrometheusToken:    Secret(str(Env.PrometheusToken, "")),
 		Expect: Expect{
 			Agents:     len(DefaultAgents),
 			AgentNames: append([]string(nil), DefaultAgents...),

@@ -53,7 +53,25 @@ func (e *HTTPError) Error() string {
 	if e.Body != "" {
 		fmt.Fprintf(&b, "; body: %q", e.Body)
 	}
+	if hint := authHint(e.Component, e.Status); hint != "" {
+		b.WriteString("; " + hint)
+	}
 	return b.String()
+}
+
+// authHint says which settings carry the credentials a component refused
+// the request for, so a 401 names its fix.
+func authHint(c Component, status int) string {
+	if status != http.StatusUnauthorized && status != http.StatusForbidden {
+		return ""
+	}
+	switch c {
+	case Prometheus:
+		return fmt.Sprintf("Prometheus wants credentials: set %s, or %s and %s", Env.PrometheusToken, Env.PrometheusUser, Env.PrometheusPassword)
+	case Grafana:
+		return fmt.Sprintf("Grafana wants credentials: set %s, or %s and %s", Env.GrafanaToken, Env.GrafanaUser, Env.GrafanaPassword)
+	}
+	return ""
 }
 
 func (e *HTTPError) Unwrap() error { return e.Err }

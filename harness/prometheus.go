@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -50,7 +51,7 @@ func (p PrometheusClient) QueryE(ctx context.Context, query string) (model.Value
 	defer cancel()
 	v, warnings, _, err := p.API.Query(ctx, query, time.Now())
 	if err != nil {
-		return nil, &HTTPError{Component: Prometheus, Method: "GET", URL: p.Base + "/api/v1/query?query=" + query,
+		return nil, &HTTPError{Component: Prometheus, Method: "GET", URL: p.Base + "/api/v1/query?query=" + query, Status: apiStatus(err),
 			Err: fmt.Errorf("query %q: %w (warnings: %v)", query, err, warnings)}
 	}
 	return v, nil
@@ -62,9 +63,25 @@ func (p PrometheusClient) TargetsE(ctx context.Context) (v1.TargetsResult, error
 	defer cancel()
 	t, err := p.API.Targets(ctx)
 	if err != nil {
-		return t, &HTTPError{Component: Prometheus, Method: "GET", URL: p.Base + "/api/v1/targets", Err: err}
+		return t, &HTTPError{Component: Prometheus, Method: "GET", URL: p.Base + "/api/v1/targets", Status: apiStatus(err), Err: err}
 	}
 	return t, nil
+}
+
+// apiStatus recovers the HTTP status client_golang reports only in its
+// error text ("client error: 401"), so that a refused request is told
+// apart from a lost one; 0 when there is none.
+func apiStatus(err error) int {
+	var e *v1.Error
+	if !errors.As(err, &e) || e.Type != v1.ErrClient {
+		return 0
+	}
+	for _, st := range []int{http.StatusUnauthorized, http.StatusForbidden} {
+		if strings.Contains(e.Msg, fmt.Sprintf("client error: %d", st)) {
+			return st
+		}
+	}
+	return 0
 }
 
 func (p PrometheusClient) timeout() time.Duration {

@@ -248,9 +248,12 @@ func (s *Stack) Genesis() GenesisClient {
 	return GenesisClient{q}
 }
 
-// Prometheus is a client for Prometheus.
+// Prometheus is a client for Prometheus, with its credentials when
+// configured (a Prometheus behind an authenticating proxy).
 func (s *Stack) Prometheus() PrometheusClient {
-	p, err := newPrometheusClient(s.requester(Prometheus))
+	q := s.requester(Prometheus)
+	setAuth(q.Header, s.cfg.PrometheusToken, s.cfg.PrometheusUser, s.cfg.PrometheusPassword)
+	p, err := newPrometheusClient(q)
 	if err != nil {
 		// Only a malformed base URL fails here, and Config rejects those.
 		panic(err)
@@ -272,15 +275,20 @@ func (s *Stack) GenesisMetrics() MetricsClient { return MetricsClient{s.requeste
 // Grafana is a client for Grafana, with its credentials when configured.
 func (s *Stack) Grafana() GrafanaClient {
 	q := s.requester(Grafana)
-	switch {
-	case s.cfg.GrafanaToken != "":
-		q.Header.Set("Authorization", "Bearer "+s.cfg.GrafanaToken.Value())
-	case s.cfg.GrafanaUser != "":
-		r, _ := http.NewRequest(http.MethodGet, "/", nil)
-		r.SetBasicAuth(s.cfg.GrafanaUser.Value(), s.cfg.GrafanaPassword.Value())
-		q.Header.Set("Authorization", r.Header.Get("Authorization"))
-	}
+	setAuth(q.Header, s.cfg.GrafanaToken, s.cfg.GrafanaUser, s.cfg.GrafanaPassword)
 	return GrafanaClient{q}
+}
+
+// setAuth sets a bearer token, or else basic auth, when configured.
+func setAuth(h http.Header, token, user, password Secret) {
+	switch {
+	case token != "":
+		h.Set("Authorization", "Bearer "+token.Value())
+	case user != "":
+		r, _ := http.NewRequest(http.MethodGet, "/", nil)
+		r.SetBasicAuth(user.Value(), password.Value())
+		h.Set("Authorization", r.Header.Get("Authorization"))
+	}
 }
 
 // Describe is a one-line summary for logs: mode and URLs, secrets redacted.
