@@ -53,15 +53,15 @@ func (e *HTTPError) Error() string {
 	if e.Body != "" {
 		fmt.Fprintf(&b, "; body: %q", e.Body)
 	}
-	if hint := authHint(e.Component, e.Status); hint != "" {
+	if hint := AuthHint(e.Component, e.Status); hint != "" {
 		b.WriteString("; " + hint)
 	}
 	return b.String()
 }
 
-// authHint says which settings carry the credentials a component refused
+// AuthHint says which settings carry the credentials a component refused
 // the request for, so a 401 names its fix.
-func authHint(c Component, status int) string {
+func AuthHint(c Component, status int) string {
 	if status != http.StatusUnauthorized && status != http.StatusForbidden {
 		return ""
 	}

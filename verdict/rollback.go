@@ -2,6 +2,7 @@ package verdict
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -117,7 +118,7 @@ func Decide(g GateResult, ts []TriggerResult) Report {
 	for _, t := range ts {
 		switch {
 		case t.Err != nil:
-			unknown = append(unknown, fmt.Sprintf("%s: cannot read: %v", t.Trigger.Name, t.Err))
+			unknown = append(unknown, fmt.Sprintf("%s: cannot read it from Prometheus: %s (query %s)", t.Trigger.Name, shortCause(t.Err), t.Trigger.Expr))
 		case t.Fired:
 			r.Decision = Rollback
 			r.Reasons = append(r.Reasons, fmt.Sprintf("%s: observed %s", t.Trigger.Name, format(t.Value, t.Trigger.Unit)))
@@ -177,4 +178,27 @@ func format(v float64, unit string) string {
 		return fmt.Sprintf("%.2f%%", 100*v)
 	}
 	return fmt.Sprintf("%.0fms", 1000*v)
+}
+
+// shortCause is an error said in a few words for a reason line: the status
+// a component answered (with the settings that fix a refusal), or the root
+// cause of no answer ("connection refused"). The whole error stays in the
+// trigger's record (JSON) for whoever needs it.
+func shortCause(err error) string {
+	var he *harness.HTTPError
+	if !errors.As(err, &he) {
+		return err.Error()
+	}
+	if he.Status != 0 {
+		out := fmt.Sprintf("status %d", he.Status)
+		if hint := harness.AuthHint(he.Component, he.Status); hint != "" {
+			out += "; " + hint
+		}
+		return out
+	}
+	root := err
+	for u := errors.Unwrap(root); u != nil; u = errors.Unwrap(root) {
+		root = u
+	}
+	return "no answer: " + root.Error()
 }
