@@ -22,7 +22,7 @@ LOCAL = source $(ENGINE_DIR)/env && \
 	       SMOKE_NODE_EXPORTER_IMAGE=smokestack/node-exporter:local \
 	       SMOKE_GRAFANA_IMAGE=$${SMOKE_GRAFANA_IMAGE:-none} &&
 
-.PHONY: setup engine images-local genesis-image cli smoke-critical smoke smoke-a2a staging test proofs perf stack-up stack-down test-live suite-image test-image lint clean-stacks
+.PHONY: setup engine images-local genesis-image cli smoke-critical smoke smoke-a2a staging test proofs perf stack-up stack-down test-live suite-image test-image test-push lint clean-stacks
 
 ## setup: install and start the Docker engine, build the local images (idempotent)
 setup: engine images-local genesis-image
@@ -96,6 +96,10 @@ test-image: suite-image cli
 		-e SMOKE_REQUIRE=genesis,prometheus,alertmanager,node-exporter,llm -e SMOKE_CONTAINERS= \
 		smokestack/suite:local /test2json -p github.com/smokestack-dev/smokestack/smoke /smoke-critical.test -test.v=test2json \
 		| ./bin/smokestack gate -all
+
+## test-push: the suites push their results to a real Pushgateway, read back (needs stack-up)
+test-push: setup
+	bash scripts/push-check.sh
 
 ## lint: gofmt, go vet, staticcheck
 lint:

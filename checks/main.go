@@ -58,6 +58,15 @@ func Main(m *testing.M, stack **harness.Stack, suite Suite, level Tag) int {
 		if code == 0 && !sum.OK() {
 			code = 1
 		}
+		// The push reports the run; it never changes its verdict. A push
+		// that fails is said, for whoever watches the dashboard go stale.
+		if url := s.Config().PushgatewayURL; url != "" && flagValue("test.list") == "" {
+			if err := PushSummary(context.Background(), url, suite, sum, code == 0); err != nil {
+				fmt.Printf("smokestack: %v\n", err)
+			} else {
+				fmt.Fprintf(out, "smokestack: results pushed to the Pushgateway at %s (job smokestack, suite %s)\n", harness.RedactURL(url), suite)
+			}
+		}
 		return code
 	})
 }

@@ -59,7 +59,7 @@ var Env = struct {
 	GenesisImage, PrometheusImage, AlertmanagerImage                    string
 	NodeExporterImage, GrafanaImage, GenesisFaults                      string
 	HTTPTimeout, CheckTimeout, StartTimeout, HealthBudget, Wait         string
-	Profile, Require, GenesisSurface                                    string
+	Profile, Require, GenesisSurface, PushgatewayURL                    string
 }{
 	Target: "SMOKE_TARGET", ConfigFile: "SMOKE_CONFIG", AllowMutation: "SMOKE_ALLOW_MUTATION",
 	A2AURL: "SMOKE_A2A_URL", PrometheusURL: "SMOKE_PROMETHEUS_URL", AlertmanagerURL: "SMOKE_ALERTMANAGER_URL",
@@ -73,6 +73,7 @@ var Env = struct {
 	HTTPTimeout: "SMOKE_HTTP_TIMEOUT", CheckTimeout: "SMOKE_CHECK_TIMEOUT", StartTimeout: "SMOKE_START_TIMEOUT",
 	HealthBudget: "SMOKE_HEALTH_BUDGET", Wait: "SMOKE_WAIT",
 	Profile: "SMOKE_PROFILE", Require: "SMOKE_REQUIRE", GenesisSurface: "SMOKE_GENESIS_SURFACE",
+	PushgatewayURL: "SMOKE_PUSHGATEWAY_URL",
 }
 
 // stackRunVar is what `smokestack up` writes beside the live settings so
@@ -212,6 +213,9 @@ type Config struct {
 	// beside the live settings): a live run attached to the suite's own
 	// stack, on the suite's own host.
 	StackRun string
+	// PushgatewayURL is where each run pushes its results (job smokestack,
+	// grouped by suite) for the dashboards; empty: no push.
+	PushgatewayURL string
 	// GenesisSurface is the surface the ephemeral reference service serves
 	// (SMOKE_GENESIS_SURFACE, passed to it as GENESIS_SURFACE); empty is full.
 	GenesisSurface Profile
@@ -370,6 +374,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		Profile:        Profile(strings.ToLower(str(Env.Profile, ""))),
 		GenesisSurface: Profile(strings.ToLower(str(Env.GenesisSurface, ""))),
 		StackRun:       str(stackRunVar, ""),
+		PushgatewayURL: str(Env.PushgatewayURL, ""),
 	}
 	if cfg.Profile != "" && !cfg.Profile.Valid() {
 		errs = append(errs, fmt.Errorf("%s=%q: want one of %v", Env.Profile, cfg.Profile, Profiles))

@@ -24,8 +24,9 @@ STOP_TIMEOUT="${SMOKESTACK_ENGINE_STOP_TIMEOUT:-30}"   # seconds after SIGTERM b
 SWEEP_TIMEOUT="${SMOKESTACK_ENGINE_SWEEP_TIMEOUT:-60}" # seconds for each docker call of a sweep
 
 # Debian packages: the engine, the monitoring binaries the local images and promtool/amtool
-# come from, and chromium, the headless browser the report page is checked in (report/).
-PACKAGES=(docker.io prometheus prometheus-alertmanager prometheus-node-exporter chromium)
+# come from, the Pushgateway the suite pushes its results to (scripts/push-check.sh), and chromium,
+# the headless browser the report page is checked in (report/).
+PACKAGES=(docker.io prometheus prometheus-alertmanager prometheus-node-exporter prometheus-pushgateway chromium)
 
 now_ms() { date +%s%3N; }
 log() { printf 'engine: %s\n' "$*" >&2; }
@@ -139,7 +140,7 @@ cmd_install() {
 		log "install: done in $((SECONDS - t0)) s"
 	fi
 	local b
-	for b in dockerd prometheus promtool prometheus-alertmanager amtool prometheus-node-exporter chromium; do
+	for b in dockerd prometheus promtool prometheus-alertmanager amtool prometheus-node-exporter prometheus-pushgateway chromium; do
 		command -v "$b" >/dev/null || die "install: $b not on PATH after install"
 	done
 	command -v docker >/dev/null || die "install: docker client not on PATH after install"
