@@ -121,31 +121,43 @@ func waitForCritical(s *harness.Stack, plan Plan, wait time.Duration) {
 }
 
 // preflight reaches every component of a live target once before any
-// check. A component that does not answer is said on one line; when its
-// health check is in the plan, that check fails for it and the checks that
-// read it are NOT JUDGED, naming it, instead of a row of identical refused
-// connections. It reports whether it marked any. An ephemeral stack has
-// just been seen answering: no pre-flight.
+// check, saying each that does not answer on one line, and marks those
+// whose health check the plan judges (Preflight). It reports whether it
+// marked any. An ephemeral stack has just been seen answering: no
+// pre-flight.
 func preflight(s *harness.Stack, plan Plan) bool {
 	if s.Mode() != harness.Live {
 		return false
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.Config().Timeouts.HTTP+time.Second)
 	defer cancel()
-	down := s.PreflightE(ctx)
-	marked := false
-	for _, c := range harness.SortedComponents(down) {
-		why := down[c].Error()
-		line := "smokestack: pre-flight: " + why
-		if hc, ok := healthChecks[c]; ok && plan.Judges(hc) {
-			s.MarkUnreachable(c, why)
-			marked = true
-			line += "; " + hc + " judges it, the other checks that read it are NOT JUDGED"
-		}
-		fmt.Println(line)
-		harness.Progressf("%s", strings.TrimPrefix(line, "smokestack: "))
+	lines, marked := Preflight(ctx, s, plan.Judges)
+	for _, l := range lines {
+		fmt.Println("smokestack: " + l)
+		harness.Progressf("%s", l)
 	}
 	return marked
+}
+
+// Preflight asks every component of the stack once whether anything
+// answers (harness.PreflightE). A component that does not is one line; when
+// judged says its health check runs, that check fails for it and the checks
+// that read it are NOT JUDGED, naming it, instead of a row of identical
+// refused connections. It replaces what an earlier call marked.
+func Preflight(ctx context.Context, s *harness.Stack, judged func(id string) bool) (lines []string, marked bool) {
+	down := s.PreflightE(ctx)
+	mark := map[harness.Component]string{}
+	for _, c := range harness.SortedComponents(down) {
+		why := down[c].Error()
+		line := "pre-flight: " + why
+		if hc, ok := healthChecks[c]; ok && judged(hc) {
+			mark[c] = why
+			line += "; " + hc + " judges it, the other checks that read it are NOT JUDGED"
+		}
+		lines = append(lines, line)
+	}
+	s.SetUnreachable(mark)
+	return lines, len(mark) > 0
 }
 
 // summaryWriter is where the end-of-run summary goes. go test shows a

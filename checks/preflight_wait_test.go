@@ -21,7 +21,7 @@ func TestUnreachableComponentIsOneFailure(t *testing.T) {
 	s := imitateGenesis(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadGateway)
 	}), nil)
-	s.MarkUnreachable(harness.Genesis, "A2A service (genesis) did not answer at http://127.0.0.1:1: connection refused")
+	s.SetUnreachable(map[harness.Component]string{harness.Genesis: "A2A service (genesis) did not answer at http://127.0.0.1:1: connection refused"})
 	v := Evaluate(context.Background(), s, check(t, "TestInfrastructure/a2a_health"))
 	assert.Equal(t, Fail, v.Outcome, "the health check itself is judged: %v", v.Err)
 	for _, id := range []string{"TestAgentInvoke/harmless_invoke", "TestAgentCatalogue/a2a_version"} {

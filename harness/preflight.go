@@ -2,10 +2,13 @@ package harness
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"sort"
 	"sync"
+	"time"
 )
 
 // PreflightE asks every component this stack has a URL for one question —
@@ -38,7 +41,7 @@ func (s *Stack) PreflightE(ctx context.Context) map[Component]error {
 				}
 			}
 			mu.Lock()
-			down[c] = fmt.Errorf("%s did not answer at %s: %s", c.Title(), RedactURL(u), RedactText(err.Error()))
+			down[c] = fmt.Errorf("%s did not answer at %s: %s", c.Title(), RedactURL(u), RedactText(rootCause(err, client.Timeout)))
 			mu.Unlock()
 		}()
 	}
@@ -46,16 +49,14 @@ func (s *Stack) PreflightE(ctx context.Context) map[Component]error {
 	return down
 }
 
-// MarkUnreachable records that c did not answer at the start of the run,
-// so the checks that read it are NOT JUDGED (dependency down) instead of
-// each failing on the same refused connection; why is said in each.
-func (s *Stack) MarkUnreachable(c Component, why string) {
+// SetUnreachable records which components did not answer at the start of
+// a run (or a monitor round), and why, replacing what an earlier round
+// found; the checks that read them are then NOT JUDGED (dependency down)
+// instead of each failing on the same refused connection. nil clears it.
+func (s *Stack) SetUnreachable(down map[Component]string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.unreachable == nil {
-		s.unreachable = map[Component]string{}
-	}
-	s.unreachable[c] = why
+	s.unreachable = down
 }
 
 // Unreachable says whether c was marked unreachable, and why.
@@ -74,4 +75,17 @@ func SortedComponents[V any](m map[Component]V) []Component {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	return out
+}
+
+// rootCause says why a request got no answer in a few words: "connection
+// refused", "no answer within 5s", the resolver's "no such host".
+func rootCause(err error, timeout time.Duration) string {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return fmt.Sprintf("no answer within %s", timeout)
+	}
+	for u := errors.Unwrap(err); u != nil; u = errors.Unwrap(err) {
+		err = u
+	}
+	return err.Error()
 }

@@ -29,10 +29,13 @@ func TestPreflightReachesEachComponentOnce(t *testing.T) {
 
 	_, marked := s.Unreachable(Prometheus)
 	assert.False(t, marked, "the pre-flight only reports; the runner decides what to mark")
-	s.MarkUnreachable(Prometheus, "Prometheus did not answer")
+	s.SetUnreachable(map[Component]string{Prometheus: "Prometheus did not answer"})
 	why, marked := s.Unreachable(Prometheus)
 	assert.True(t, marked)
 	assert.Equal(t, "Prometheus did not answer", why)
 	_, marked = s.WithProfile(ProfileA2A, "test").Unreachable(Prometheus)
 	assert.True(t, marked, "a profile view keeps what the pre-flight found")
+	s.SetUnreachable(nil)
+	_, marked = s.Unreachable(Prometheus)
+	assert.False(t, marked, "a later round starts afresh")
 }

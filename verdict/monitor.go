@@ -45,6 +45,14 @@ func MonitorRoundReport(ctx context.Context, s *harness.Stack, window string, ga
 	} else {
 		hasResources = false
 	}
+	// One outage, one failure: a component that does not answer fails its
+	// health check, and the checks that read it are NOT JUDGED, naming it.
+	var pre []string
+	if s.Mode() == harness.Live {
+		pctx, cancel := context.WithTimeout(ctx, s.Config().Timeouts.HTTP+time.Second)
+		pre, _ = checks.Preflight(pctx, s, func(string) bool { return true })
+		cancel()
+	}
 	scope := monitorScope(s)
 	vs := checks.EvaluateAll(ctx, s, run)
 	for _, c := range smoke {
@@ -56,14 +64,21 @@ func MonitorRoundReport(ctx context.Context, s *harness.Stack, window string, ga
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "==================== PRODUCTION HEALTH CHECK ====================\n")
-	fmt.Fprintf(&b, "Timestamp: %s\n%s\n\n1. Service Health:\n", time.Now().UTC().Format(time.RFC3339), s.Describe())
+	fmt.Fprintf(&b, "Timestamp: %s\n%s\n", time.Now().UTC().Format(time.RFC3339), s.Describe())
+	for _, l := range pre {
+		fmt.Fprintf(&b, "%s\n", l)
+	}
+	fmt.Fprintf(&b, "\n1. Service Health:\n")
 	for _, c := range checks.Infrastructure {
 		fmt.Fprintf(&b, "   %s\n", line(c, vs[c.ID()]))
 	}
 	g := gate.Judge(FromVerdicts("monitor", s, scope, smoke, vs))
 	fmt.Fprintf(&b, "\n2. Smoke checks: %s\n", g.Summary())
 	for _, l := range g.CheckLines() {
-		fmt.Fprintf(&b, "   %s\n", l)
+		// TestInfrastructure is section 1: each failure is said once.
+		if !strings.Contains(l, " TestInfrastructure/") {
+			fmt.Fprintf(&b, "   %s\n", l)
+		}
 	}
 	fmt.Fprintf(&b, "\n3. Host resources:\n")
 	if hasResources {

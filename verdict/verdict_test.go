@@ -554,7 +554,12 @@ func TestMonitorRoundOnADeadTarget(t *testing.T) {
 			}
 		}
 	}
-	assert.Contains(t, text, "NOT APPLICABLE TestInfrastructure/grafana_health: ")
+	assert.Contains(t, text, "NOT APPLICABLE grafana_health: ", "TestInfrastructure is section 1, said once")
+	// One outage, one failure: the pre-flight names the dead service once,
+	// its health check fails, the checks that read it are NOT JUDGED.
+	assert.Contains(t, text, "pre-flight: A2A service (genesis) did not answer at "+dead.URL+": connection refused")
+	assert.Contains(t, text, "NOT JUDGED     TestAgentInvoke/auth_enforced_when_keyed: dependency down: A2A service (genesis) did not answer")
+	assert.Equal(t, 1, strings.Count(text, "FAIL a2a_health"), "section 2 does not repeat section 1")
 }
 
 // The headline skips an empty "file.go:NN:" line (testify's layout).
