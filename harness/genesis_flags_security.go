@@ -118,20 +118,6 @@ func (s *Stack) LogsE(ctx context.Context, c Component) ([]byte, error) {
 // (the zero time: all of them), so that a check reads what its own
 // requests caused, not a whole run's log.
 func (s *Stack) LogsSinceE(ctx context.Context, c Component, since time.Time) ([]byte, error) {
-	b, _, err := s.logsSince(ctx, c, since)
-	return b, err
-}
-
-// WholeLogE is the log from the container's first line, and whether it is
-// whole: complete is false when the log is longer than the 16 MiB kept and
-// its start (a start-up banner) was cut off. A check that must read every
-// line says so instead of passing on the tail.
-func (s *Stack) WholeLogE(ctx context.Context, c Component) (log []byte, complete bool, err error) {
-	b, cut, err := s.logsSince(ctx, c, time.Time{})
-	return b, !cut, err
-}
-
-func (s *Stack) logsSince(ctx context.Context, c Component, since time.Time) ([]byte, bool, error) {
 	// The container: one this run started, or (live) the one
 	// SMOKE_CONTAINERS names for the component, on DOCKER_HOST's engine.
 	var id string
@@ -140,12 +126,12 @@ func (s *Stack) logsSince(ctx context.Context, c Component, since time.Time) ([]
 	} else if n := s.ContainerNames()[c]; n != "" {
 		id = n
 	} else {
-		return nil, false, &LogsUnavailableError{Reason: fmt.Sprintf("the %s log cannot be read: no container of it is known on this %s target (set %s=%s=CONTAINER with DOCKER_HOST at its engine)",
+		return nil, &LogsUnavailableError{Reason: fmt.Sprintf("the %s log cannot be read: no container of it is known on this %s target (set %s=%s=CONTAINER with DOCKER_HOST at its engine)",
 			c.Title(), s.Mode(), Env.Containers, c)}
 	}
 	cli, err := s.Docker()
 	if err != nil {
-		return nil, false, fmt.Errorf("read the %s container log: %w", c.Title(), err)
+		return nil, fmt.Errorf("read the %s container log: %w", c.Title(), err)
 	}
 	opts := client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true}
 	if !since.IsZero() {
@@ -153,7 +139,7 @@ func (s *Stack) logsSince(ctx context.Context, c Component, since time.Time) ([]
 	}
 	rc, err := cli.ContainerLogs(ctx, id, opts)
 	if err != nil {
-		return nil, false, fmt.Errorf("read the %s container log: %w", c.Title(), err)
+		return nil, fmt.Errorf("read the %s container log: %w", c.Title(), err)
 	}
 	defer rc.Close()
 	// The stack's containers run without a TTY: the stream is multiplexed.
@@ -163,16 +149,16 @@ func (s *Stack) logsSince(ctx context.Context, c Component, since time.Time) ([]
 		pw.CloseWithError(err)
 	}()
 	defer pr.Close()
-	b, cut, err := readTail(pr, maxLogBytes)
+	b, err := readTail(pr, maxLogBytes)
 	if err != nil {
-		return nil, false, fmt.Errorf("read the %s container log: %w", c.Title(), err)
+		return nil, fmt.Errorf("read the %s container log: %w", c.Title(), err)
 	}
-	return b, cut, nil
+	return b, nil
 }
 
 // readTail reads r to the end and keeps its last max bytes, from the start
 // of a line.
-func readTail(r io.Reader, max int) ([]byte, bool, error) {
+func readTail(r io.Reader, max int) ([]byte, error) {
 	var keep []byte
 	cut := false
 	buf := make([]byte, 64<<10)
@@ -187,7 +173,7 @@ func readTail(r io.Reader, max int) ([]byte, bool, error) {
 			break
 		}
 		if err != nil {
-			return nil, false, fmt.Errorf("read log: %w", err)
+			return nil, fmt.Errorf("read log: %w", err)
 		}
 	}
 	if len(keep) > max {
@@ -199,5 +185,5 @@ func readTail(r io.Reader, max int) ([]byte, bool, error) {
 			keep = keep[i+1:]
 		}
 	}
-	return keep, cut, nil
+	return keep, nil
 }
