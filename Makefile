@@ -80,11 +80,13 @@ stack-up: setup
 stack-down:
 	source $(ENGINE_DIR)/env && $(GO) run ./cmd/smokestack down -env $(STACK_ENV)
 
-## test-live: the critical and full smoke suite against the stack-up stack, in live mode, through the gate
+## test-live: the critical and full smoke suite against the stack-up stack, in live mode, through the gate.
+## health_p95 goes first, on agents not loaded yet (agents_loadable loads them all); the last staging run skips it.
 test-live: cli
+	source $(ENGINE_DIR)/env && SMOKE_CONFIG=$(STACK_ENV) $(GO) test ./staging -run 'TestPerformanceBaseline/health_p95' -v $(TESTFLAGS)
 	source $(ENGINE_DIR)/env && SMOKE_CONFIG=$(STACK_ENV) $(GO) test ./smoke -tags critical -v $(TESTFLAGS)
 	source $(ENGINE_DIR)/env && SMOKE_CONFIG=$(STACK_ENV) $(GO) test -json ./smoke $(TESTFLAGS) | ./bin/smokestack gate -junit .smokestack/smoke-junit.xml -json .smokestack/smoke-report.json
-	source $(ENGINE_DIR)/env && SMOKE_CONFIG=$(STACK_ENV) $(GO) test ./staging $(TESTFLAGS)
+	source $(ENGINE_DIR)/env && SMOKE_CONFIG=$(STACK_ENV) $(GO) test ./staging -skip 'TestPerformanceBaseline/health_p95' $(TESTFLAGS)
 
 ## suite-image: the compiled suites and the CLI as smokestack/suite:local (live mode, no Go needed)
 suite-image: setup

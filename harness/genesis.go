@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 )
@@ -82,6 +83,20 @@ func (g GenesisClient) SetFaultsE(ctx context.Context, spec string) error {
 	}
 	if resp.Status/100 != 2 {
 		return resp.Fail("2xx from the fault admin endpoint (GENESIS_FAULT_ADMIN=1)", fmt.Errorf("faults %q not applied", spec))
+	}
+	return nil
+}
+
+// UnloadAgentsE puts the reference service's agents back to unloaded, as
+// after a restart (fault admin only): a lazy service's loads can then be
+// timed again.
+func (g GenesisClient) UnloadAgentsE(ctx context.Context) error {
+	resp, err := g.Do(ctx, http.MethodPost, "/admin/agents/unload", nil, nil)
+	if err != nil {
+		return err
+	}
+	if resp.Status/100 != 2 {
+		return resp.Fail("2xx from the fault admin endpoint (GENESIS_FAULT_ADMIN=1)", errors.New("agents not unloaded"))
 	}
 	return nil
 }
