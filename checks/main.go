@@ -276,6 +276,15 @@ func (s Summary) Write(w io.Writer) {
 	fmt.Fprintf(w, "\nsmokestack summary (%s suite, profile %s, %s): %d PASS, %d FAIL, %d NOT APPLICABLE, %d NOT JUDGED, %d missing of %d planned\n",
 		s.Plan.Begin.Suite, s.Plan.Begin.Profile, s.Elapsed.Round(time.Millisecond),
 		len(by[Pass]), len(by[Fail]), len(by[NotApplicable]), len(by[NotJudged]), len(s.Missing), len(s.Plan.Checks))
+	took := map[string]time.Duration{}
+	for id, v := range s.Outcomes {
+		if v.Outcome.Judged() {
+			took[id] = v.Elapsed
+		}
+	}
+	if line := Slowest(took, 3); line != "" {
+		fmt.Fprintf(w, "smokestack: %s\n", line)
+	}
 	for _, o := range []Outcome{Fail, NotJudged, NotApplicable} {
 		list := by[o]
 		sort.Strings(list)
@@ -296,6 +305,32 @@ func (s Summary) Write(w io.Writer) {
 		fmt.Fprintf(w, "smokestack: every expected check judged and passed (%d); not applicable: %d, not judged by configuration: %d\n",
 			len(by[Pass]), len(by[NotApplicable]), len(by[NotJudged]))
 	}
+}
+
+// Slowest names the n checks that took longest, for whoever wonders where
+// a run's minutes went: "slowest checks: TestX/a 2.1s, TestY/b 1.2s". The
+// go test summary and the gate's and verdict's reports print the same line.
+func Slowest(took map[string]time.Duration, n int) string {
+	ids := make([]string, 0, len(took))
+	for id, d := range took {
+		if d > 0 {
+			ids = append(ids, id)
+		}
+	}
+	sort.Slice(ids, func(i, j int) bool {
+		if took[ids[i]] != took[ids[j]] {
+			return took[ids[i]] > took[ids[j]]
+		}
+		return ids[i] < ids[j]
+	})
+	if len(ids) == 0 {
+		return ""
+	}
+	parts := make([]string, 0, n)
+	for _, id := range ids[:min(n, len(ids))] {
+		parts = append(parts, fmt.Sprintf("%s %s", id, took[id].Round(10*time.Millisecond)))
+	}
+	return "slowest checks: " + strings.Join(parts, ", ")
 }
 
 func clip(s string, n int) string {

@@ -2,6 +2,7 @@ package verdict
 
 import (
 	"fmt"
+	"github.com/smokestack-dev/smokestack/checks"
 	"strings"
 	"time"
 )
@@ -14,6 +15,9 @@ func (r Record) Text() string {
 	if r.Kind == KindGate {
 		var b strings.Builder
 		b.WriteString(r.summary() + "\n")
+		if l := r.slowest(); l != "" {
+			b.WriteString("  " + l + "\n")
+		}
 		for _, l := range r.checkLines() {
 			b.WriteString("  " + l + "\n")
 		}
@@ -40,6 +44,18 @@ func (r Record) summary() string {
 		s += "; " + strings.Join(r.Narrowed, "; ")
 	}
 	return s
+}
+
+// slowest is the go test summary's line of the three slowest judged
+// checks (checks.Slowest), from the durations the stream reported.
+func (r Record) slowest() string {
+	took := map[string]time.Duration{}
+	for _, c := range r.Checks {
+		if c.Duration != nil && (c.Outcome == Pass || c.Outcome == Fail) {
+			took[c.ID] = time.Duration(*c.Duration * float64(time.Second))
+		}
+	}
+	return checks.Slowest(took, 3)
 }
 
 // listed are the checks that did not pass, most serious first: FAIL,
@@ -87,6 +103,9 @@ func (r Record) verdictText(withChecks bool) string {
 			val = format(*t.Value, t.Unit)
 		}
 		fmt.Fprintf(&b, "  trigger %-22s %-7s observed %s\n", t.Name, state, val)
+	}
+	if l := r.slowest(); l != "" && withChecks {
+		fmt.Fprintf(&b, "  %s\n", l)
 	}
 	if withChecks {
 		for _, l := range r.checkLines() {
