@@ -232,7 +232,9 @@ const (
 	LatencySlackShare = 0.10
 )
 
-func latencySlack(d time.Duration) time.Duration {
+// LatencySlackOf is the longest a server may record a request the client
+// timed at d.
+func LatencySlackOf(d time.Duration) time.Duration {
 	return d + LatencySlackMin + time.Duration(float64(d)*LatencySlackShare)
 }
 
@@ -262,7 +264,7 @@ func JudgeLatencyHistogram(before, after Histogram, client []time.Duration) (pro
 	var clientSum, slackSum time.Duration
 	for _, d := range client {
 		clientSum += d
-		slackSum += latencySlack(d)
+		slackSum += LatencySlackOf(d)
 	}
 	switch {
 	case dCount < 0:
@@ -289,7 +291,7 @@ func JudgeLatencyHistogram(before, after Histogram, client []time.Duration) (pro
 		for _, le := range bounds {
 			need := 0
 			for _, d := range client {
-				if latencySlack(d).Seconds() <= le {
+				if LatencySlackOf(d).Seconds() <= le {
 					need++
 				}
 			}

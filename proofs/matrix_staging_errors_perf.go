@@ -42,7 +42,7 @@ func init() {
 	faultSets = append(faultSets, stagingErrorsPerfFaults)
 	// Rows of other files whose faults these checks catch too.
 	for row, ids := range map[string][]string{
-		"genesis_metrics_broken":  {errCategorization, breakerDrill, degradationDrill, retryDrill, fullPipeline, errIntegrated, obsIntegrated},
+		"genesis_metrics_broken":  {errCategorization, breakerDrill, degradationDrill, retryDrill, fullPipeline, errIntegrated, obsIntegrated, htdagP95, haloP95, aopP95},
 		"tracing_off":             {obsIntegrated},
 		"route_drops_task":        {fullPipeline},
 		"validate_says_invalid":   {fullPipeline},
@@ -88,6 +88,9 @@ func stagingErrorsPerfFaults() []Fault {
 			Action: Knob("latency_halo=150ms"), Fails: []string{haloP95}, Says: says("p(95)<100ms", haloP95)},
 		{Name: "latency_aop", Does: "knob latency_aop=80ms: every validation 80 ms slower",
 			Action: Knob("latency_aop=80ms"), Fails: []string{aopP95}, Says: says("p(95)<50ms", aopP95)},
+		{Name: "latency_histograms_random", Does: "knob latency_histograms_random: the stage histograms observe random 0-5 s durations, not the stages' time",
+			Action: Knob("latency_histograms_random"), Fails: []string{htdagP95, haloP95, aopP95, obsIntegrated},
+			Says: merge(says("does not move with these requests' latency", htdagP95, haloP95, aopP95), says("a server cannot record more time than its client waited", obsIntegrated))},
 		{Name: "errors_not_counted", Does: "proxy: /metrics reports genesis_errors_total frozen at 0",
 			Action: Tampered(tamper{match: route("GET", "/metrics"), response: freezeFamily(errorsFamily)}),
 			Fails:  []string{errCategorization, errIntegrated}, Says: says(errorsFamily, errCategorization, errIntegrated)},

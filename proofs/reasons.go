@@ -12,7 +12,7 @@ var alsoSays = map[string]map[string]string{
 	"genesis_unhealthy":    says("status 503", healthP95),
 	"genesis_health_hangs": says("deadline exceeded", append([]string{invoke401, healthP95}, componentChecks...)...),
 	"genesis_metrics_broken": says("status 500", prometheusScrape, retryDrill, errIntegrated, errCategorization, breakerDrill,
-		degradationDrill, fullPipeline, obsIntegrated, metricsExposed, metricsVisible),
+		degradationDrill, fullPipeline, obsIntegrated, metricsExposed, metricsVisible, htdagP95, haloP95, aopP95),
 	"prometheus_target_nowhere":  says("genesis-nowhere", prometheusScrape),
 	"grafana_database_failing":   says("failing", grafanaHealth),
 	"grafana_html_page":          says("text/html", grafanaHealth),
