@@ -2,6 +2,7 @@ package checks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -84,7 +85,7 @@ func budgetCheck(name, op string) Check {
 			serverSide := profile.Serves(harness.PartC)
 			var before map[string]*dto.MetricFamily
 			if serverSide {
-				if before, err = p.scrape(ctx, stageHistogram[op]+" before the timed requests"); err != nil {
+				if before, err = p.scrape(ctx, o.Histogram+" before the timed requests"); err != nil {
 					return err
 				}
 			}
@@ -106,60 +107,23 @@ func budgetCheck(name, op string) Check {
 			case !serverSide:
 				return nil
 			}
-			after, err := p.scrape(ctx, stageHistogram[op]+" after the timed requests")
+			after, err := p.scrape(ctx, o.Histogram+" after the timed requests")
 			if err != nil {
 				return err
 			}
-			return p.judgeServerP95(op, o.Budget, v, before, after, int(sent.Load()))
+			return p.judgeServerP95(*o, v, before, after, int(sent.Load()))
 		}}
 }
 
-// stageHistogram is the contract's histogram of each stage, in seconds.
-var stageHistogram = map[string]string{
-	"htdag": "genesis_htdag_decomposition_duration_seconds",
-	"halo":  "genesis_halo_routing_duration_seconds",
-	"aop":   "genesis_aop_validation_duration_seconds",
-}
-
-// judgeServerP95 is the budget's second half: the P95 the service's own
-// histogram recorded over the same requests (what dashboards and alerts
-// read) is within the budget too, and agrees with the client's: a server
-// cannot take longer than its client waited, so a server P95 whose bucket
-// starts above the client's P95 plus slack is a histogram that does not
-// move with real latency. The agreement is judged only when the histogram
-// observed exactly the timed requests; other traffic (a live target) may
-// be slower than the suite's, but still counts against the budget.
-func (p probe) judgeServerP95(op string, b harness.Budget, client harness.BudgetVerdict, before, after map[string]*dto.MetricFamily, sent int) error {
-	name := stageHistogram[op]
-	want := fmt.Sprintf("the server-side %s from %s over the same %d requests, and at most the client-side p(%g) plus slack", b.Source, name, sent, b.Percentile)
-	a, found, err := harness.HistogramValue(after, name, nil)
-	switch {
-	case err != nil:
-		return p.fail(pathMetrics, want, err.Error(), nil)
-	case !found:
-		return p.fail(pathMetrics, want, "no "+name+" series", fmt.Errorf("next: the service's /metrics; CONTRACT.md names the stage histograms"))
+// judgeServerP95 turns perf's server-side judgement into a failure for
+// on-call, at /metrics where the histogram was read.
+func (p probe) judgeServerP95(o perf.Op, client harness.BudgetVerdict, before, after map[string]*dto.MetricFamily, sent int) error {
+	v := o.JudgeServer(client.Observed, before, after, sent)
+	if v.Problem == "" {
+		return nil
 	}
-	bf, found, _ := harness.HistogramValue(before, name, nil)
-	if !found {
-		bf = harness.Histogram{Buckets: map[float64]float64{}} // the series starts at its first observation
-	}
-	q, ok := harness.QuantileBetween(b.Percentile/100, bf, a)
-	if !ok {
-		return p.fail(pathMetrics, want, fmt.Sprintf("%s observed nothing while the suite sent %d %s requests", name, sent, op),
-			fmt.Errorf("next: the stage's instrumentation in the service (is the histogram observed on this route?)"))
-	}
-	slack := harness.LatencySlackOf(client.Observed)
-	if q.Count == float64(sent) && q.Lo > slack.Seconds() {
-		return p.fail(pathMetrics, want,
-			fmt.Sprintf("server-side %s, client-side p(%g) %s: the histogram does not move with these requests' latency (its P95 bucket starts above %s, the client's P95 with slack)",
-				q, b.Percentile, client.Observed.Round(10*time.Microsecond), slack.Round(10*time.Microsecond)),
-			fmt.Errorf("next: what the service observes into %s (a timer around the stage, in seconds)", name))
-	}
-	if q.Value > b.Limit.Seconds() {
-		return p.fail(pathMetrics, want, fmt.Sprintf("server-side %s is over the budget %s (client-side p(%g) %s)", q, b.Limit, b.Percentile, client.Observed.Round(10*time.Microsecond)),
-			fmt.Errorf("next: the %s stage's latency on the 48-hour dashboard; other traffic counts here too", op))
-	}
-	return nil
+	want := fmt.Sprintf("the server-side %s from %s over the same %d requests, and at most the client-side p(%g) plus slack", o.Budget.Source, o.Histogram, sent, o.Budget.Percentile)
+	return p.fail(pathMetrics, want, v.Problem, errors.New(v.Next))
 }
 
 func opBudget(op string) harness.Budget {

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
+
 	"github.com/smokestack-dev/smokestack/harness"
 )
 
@@ -43,8 +45,25 @@ func benchOp(b *testing.B, name string) {
 			op = o
 		}
 	}
+	// The service's own histogram of the stage, around the timed
+	// requests, where the target serves /metrics (contract part C).
+	profile, _ := stack.Profile()
+	serverSide := profile.Serves(harness.PartC)
+	scrape := func() map[string]*dto.MetricFamily {
+		fams, _, err := stack.GenesisMetrics().ScrapeE(ctx, "/metrics")
+		if err != nil {
+			b.Fatalf("perf %s: reading %s from %s/metrics: %v", name, op.Histogram, stack.URL(harness.Genesis), err)
+		}
+		return fams
+	}
+	var before map[string]*dto.MetricFamily
+	if serverSide {
+		before = scrape()
+	}
 	l := harness.NewLatencies()
+	sent := 0
 	for b.Loop() {
+		sent++
 		t0 := time.Now()
 		if err := op.Do(ctx); err != nil {
 			l.Fail(err)
@@ -60,5 +79,14 @@ func benchOp(b *testing.B, name string) {
 	b.Logf("%s on %s: %s (%s)", name, stack.URL(harness.Genesis), v, l.Summary())
 	if !v.Met {
 		b.Errorf("perf %s on %s: want %s, got %s", name, stack.URL(harness.Genesis), op.Budget.Source, v)
+	}
+	if !serverSide {
+		return
+	}
+	sv := op.JudgeServer(l.Percentile(95), before, scrape(), sent)
+	b.ReportMetric(sv.Q.Value*1000, "server-p95-ms")
+	if sv.Problem != "" {
+		b.Errorf("perf %s on %s/metrics: want the server-side %s from %s agreeing with the client's, got %s; %s",
+			name, stack.URL(harness.Genesis), op.Budget.Source, op.Histogram, sv.Problem, sv.Next)
 	}
 }

@@ -26,7 +26,11 @@ const Request = "Build a SaaS app with user authentication, billing and an analy
 type Op struct {
 	Name   string // htdag, halo, aop
 	Budget harness.Budget
-	Do     func(context.Context) error
+	// Histogram is the contract's histogram of the stage (seconds): the
+	// server's own measure of the same requests, judged beside the
+	// client's where the target serves /metrics.
+	Histogram string
+	Do        func(context.Context) error
 }
 
 // Ops prepares the three operations against a stack: it decomposes and
@@ -54,11 +58,11 @@ func Ops(ctx context.Context, s *harness.Stack) (ops []Op, skipped map[string]st
 	validate := harness.ValidateRequest{DAG: d.Data, RoutingPlan: r.Data.RoutingPlan}
 
 	ops = []Op{
-		{Name: "htdag", Budget: harness.BudgetHTDAG, Do: func(ctx context.Context) error {
+		{Name: "htdag", Budget: harness.BudgetHTDAG, Histogram: "genesis_htdag_decomposition_duration_seconds", Do: func(ctx context.Context) error {
 			rep, err := g.DecomposeE(ctx, dec)
 			return okReply("decompose", rep, err)
 		}},
-		{Name: "halo", Budget: harness.BudgetHALO, Do: func(ctx context.Context) error {
+		{Name: "halo", Budget: harness.BudgetHALO, Histogram: "genesis_halo_routing_duration_seconds", Do: func(ctx context.Context) error {
 			rep, err := g.RouteE(ctx, route)
 			return okReply("route", rep, err)
 		}},
@@ -70,7 +74,7 @@ func Ops(ctx context.Context, s *harness.Stack) (ops []Op, skipped map[string]st
 	if err := okReply("validate", v, err); err != nil {
 		return nil, nil, err
 	}
-	ops = append(ops, Op{Name: "aop", Budget: harness.BudgetAOP, Do: func(ctx context.Context) error {
+	ops = append(ops, Op{Name: "aop", Budget: harness.BudgetAOP, Histogram: "genesis_aop_validation_duration_seconds", Do: func(ctx context.Context) error {
 		rep, err := g.ValidatePlanE(ctx, validate)
 		return okReply("validate", rep, err)
 	}})
