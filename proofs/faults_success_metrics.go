@@ -3,10 +3,6 @@ package proofs
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httputil"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -157,26 +153,7 @@ func PlannerFaults(spec string) Action {
 // instant query naming family with no series, as a Prometheus that never
 // collected it would, and forwards everything else.
 func PrometheusWithout(family string) Action {
-	return Proxied(harness.Prometheus, func(_ *harness.Stack, rp *httputil.ReverseProxy) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Path == "/api/v1/query" {
-				raw, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-				r.Body.Close()
-				r.Body = io.NopCloser(strings.NewReader(string(raw)))
-				form, _ := url.ParseQuery(string(raw))
-				q := form.Get("query")
-				if q == "" {
-					q = r.URL.Query().Get("query")
-				}
-				if strings.Contains(q, family) {
-					w.Header().Set("Content-Type", "application/json")
-					fmt.Fprint(w, emptyVector())
-					return
-				}
-			}
-			rp.ServeHTTP(w, r)
-		})
-	})
+	return PrometheusQueries(func(q string) (string, bool) { return emptyVector(), strings.Contains(q, family) })
 }
 
 // stretchRamp rewrites a progressive rollout to end d after its start, with

@@ -1,13 +1,10 @@
 package proofs
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -170,25 +167,10 @@ func TestRollbackDrill(t *testing.T) {
 }
 
 // rollbackCLI runs `smokestack rollback ARGS` with exactly env as its
-// SMOKE_* settings and returns its output (stdout and stderr) and exit code.
+// SMOKE_* settings.
 func rollbackCLI(t *testing.T, env []string, args ...string) (string, int) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, cli(t), append([]string{"rollback"}, args...)...)
-	cmd.Env = append(cleanEnv(), env...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-		return out.String(), 0
-	case errors.As(err, &exit):
-		return out.String(), exit.ExitCode()
-	}
-	t.Fatalf("smokestack rollback: %v", err)
-	return "", -1
+	return runCLI(t, nil, env, append([]string{"rollback"}, args...)...)
 }
 
 // lastLogLine is the last JSON line of the rollback log; the log must not

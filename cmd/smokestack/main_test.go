@@ -739,7 +739,7 @@ func TestReport(t *testing.T) {
 // (exit 2, saying which variable) before it reads anything else, and
 // writes no log; then it wants a live target, the admin key and a reason.
 func TestRollbackRefuses(t *testing.T) {
-	for _, k := range []string{"SMOKE_CONFIG", "SMOKE_TARGET", "SMOKE_A2A_URL", "SMOKE_ADMIN_KEY", "SMOKE_REQUIRE"} {
+	for _, k := range []string{"SMOKE_CONFIG", "SMOKE_TARGET", "SMOKE_A2A_URL", "SMOKE_PROMETHEUS_URL", "SMOKE_ADMIN_KEY", "SMOKE_REQUIRE"} {
 		t.Setenv(k, "")
 	}
 	logPath := filepath.Join(t.TempDir(), "logs", "rollback.log")
@@ -762,6 +762,12 @@ func TestRollbackRefuses(t *testing.T) {
 	assert.Contains(t, errOut, "SMOKE_TARGET=live", "an ephemeral stack is not what a rollback acts on")
 
 	t.Setenv("SMOKE_TARGET", "live")
+	t.Setenv("SMOKE_PROMETHEUS_URL", "http://127.0.0.1:9")
+	t.Setenv("SMOKE_REQUIRE", "prometheus")
+	code, _, errOut = cli(t, "", "rollback", "-reason", "drill", "-log", logPath)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "SMOKE_A2A_URL", "the flags are Genesis's")
+
 	t.Setenv("SMOKE_A2A_URL", "http://127.0.0.1:9")
 	t.Setenv("SMOKE_REQUIRE", "genesis")
 	code, _, errOut = cli(t, "", "rollback", "-reason", "drill", "-log", logPath)

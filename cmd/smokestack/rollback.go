@@ -67,8 +67,8 @@ the fix is out), reads them back, checks orchestration serves again (when emerge
 goes back off), re-runs the critical checks and logs a restore line. A rollback already
 restored is said, and not restored twice.`,
 	exits: "0 rolled back (or restored) and verified   1 FAILED: a flag write refused, ignored or not read back, or orchestration still served — the target is NOT rolled back   " +
-		"2 usage, configuration, SMOKE_ALLOW_MUTATION not 1, no admin key, or a log or verdict file that cannot be read or written   " +
-		"3 rolled back, but the verification failed beyond the shutdown or could not judge a critical check: look before going on",
+		"2 refused before any change: usage, configuration, SMOKE_ALLOW_MUTATION not 1, no admin key, or a log or verdict file that cannot be opened   " +
+		"3 rolled back, but the verification failed beyond the shutdown, could not judge a critical check, or the log line could not be written: look before going on",
 	example: `SMOKE_CONFIG=deploy.env SMOKE_ALLOW_MUTATION=1 smokestack rollback -reason "P95 over 500ms after 2.4.1" -verdict verdict.json`,
 	flags:   func(fs *flag.FlagSet) { new(rollbackFlags).declare(fs) },
 	run:     rollbackMain,
@@ -181,6 +181,9 @@ func rollbackMain(c *command, args []string, std stdio) int {
 	if cfg.Mode != harness.Live {
 		return fail("a rollback acts on a running deployment: set %s=live and its URLs (or %s=FILE, e.g. the one smokestack up wrote)", harness.Env.Target, harness.Env.ConfigFile)
 	}
+	if cfg.URLs[harness.Genesis] == "" {
+		return fail("the flags are the Genesis service's: set %s", harness.Env.A2AURL)
+	}
 	if cfg.AdminKey.Value() == "" {
 		return fail("the flag writes need the admin key: set %s", harness.Env.AdminKey)
 	}
@@ -244,8 +247,13 @@ func rollbackMain(c *command, args []string, std stdio) int {
 		err = logFile.Sync()
 	}
 	if err != nil {
-		fmt.Fprintf(std.err, "smokestack rollback: the log %s could not be written: %v\n", f.logPath, err)
-		return exitRollbackUsage
+		// Too late to refuse: the target has changed. A rollback that
+		// worked is not done until it is documented; a failed one keeps
+		// its exit code.
+		fmt.Fprintf(std.err, "smokestack rollback: the log %s could not be written (document this by hand): %v\n", f.logPath, err)
+		if code == exitRolledBack {
+			code = exitUnverified
+		}
 	}
 	return code
 }
