@@ -3,7 +3,8 @@
 #
 # On a registry-less Debian machine (this project's dev machines and CI),
 # `make setup` installs and starts a Docker engine and builds local images
-# of the monitoring stack; the test targets then run against them.
+# of the monitoring stack and of Jaeger (compiled from source, minutes when
+# cold); the test targets then run against them.
 
 SHELL       := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -15,11 +16,13 @@ GO          ?= go
 
 # The environment of a test run on the local engine with the local images.
 # Grafana has no image here (not in Debian, AGPL module): its checks skip
-# with that reason.
+# with that reason. Jaeger (the trace backend) is compiled from the Go module
+# proxy's source by images-local; SMOKE_JAEGER_IMAGE=none runs without it.
 LOCAL = source $(ENGINE_DIR)/env && \
 	export SMOKE_PROMETHEUS_IMAGE=smokestack/prometheus:local \
 	       SMOKE_ALERTMANAGER_IMAGE=smokestack/alertmanager:local \
 	       SMOKE_NODE_EXPORTER_IMAGE=smokestack/node-exporter:local \
+	       SMOKE_JAEGER_IMAGE=$${SMOKE_JAEGER_IMAGE:-smokestack/jaeger:local} \
 	       SMOKE_GRAFANA_IMAGE=$${SMOKE_GRAFANA_IMAGE:-none} &&
 
 .PHONY: setup engine images-local genesis-image cli smoke-critical smoke smoke-a2a staging success-metrics test proofs perf stack-up stack-down test-live suite-image test-image test-push lint clean-stacks

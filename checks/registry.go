@@ -60,6 +60,7 @@ var Registry = []Group{
 	{Staging, Normal, ErrorHandling},
 	{Staging, Normal, PerformanceBaseline},
 	{Staging, Normal, ComponentIntegration},
+	{Staging, Normal, Traces},
 	{Staging, Slow, SuccessMetrics},
 }
 

@@ -17,6 +17,10 @@ const (
 	// stacks run the reference one (`genesis planner`) so that checks can
 	// take it down and watch the service degrade instead of failing.
 	LLMPlanner Component = "llm-planner"
+	// Jaeger is the trace backend the service's OTLP exporter delivers to;
+	// the suite reads traces back through its query API. Ephemeral stacks
+	// run one unless SMOKE_JAEGER_IMAGE=none; live: SMOKE_JAEGER_URL.
+	Jaeger Component = "jaeger"
 )
 
 // Docker is the engine that runs the monitoring containers: not a
@@ -24,7 +28,7 @@ const (
 const Docker Component = "docker"
 
 // Components lists every component in the order reports show them.
-var Components = []Component{Genesis, Prometheus, Alertmanager, NodeExporter, Grafana, LLMPlanner}
+var Components = []Component{Genesis, Prometheus, Alertmanager, NodeExporter, Grafana, LLMPlanner, Jaeger}
 
 // Monitoring lists the four monitoring containers the checklist expects "Up".
 var Monitoring = []Component{Prometheus, Grafana, NodeExporter, Alertmanager}
@@ -44,6 +48,8 @@ func (c Component) Title() string {
 		return "Grafana"
 	case LLMPlanner:
 		return "LLM planner upstream"
+	case Jaeger:
+		return "Jaeger (trace backend)"
 	case Docker:
 		return "Docker engine"
 	}
@@ -63,5 +69,5 @@ func (c Component) Valid() bool {
 // URLVar is the live-mode variable that gives the component's URL.
 func (c Component) URLVar() string {
 	return map[Component]string{Genesis: Env.A2AURL, Prometheus: Env.PrometheusURL, Alertmanager: Env.AlertmanagerURL,
-		NodeExporter: Env.NodeExporterURL, Grafana: Env.GrafanaURL, LLMPlanner: Env.LLMURL}[c]
+		NodeExporter: Env.NodeExporterURL, Grafana: Env.GrafanaURL, LLMPlanner: Env.LLMURL, Jaeger: Env.JaegerURL}[c]
 }

@@ -35,6 +35,9 @@ const (
 	DefaultAlertmanagerImage = "prom/alertmanager:v0.27.0"
 	DefaultNodeExporterImage = "prom/node-exporter:v1.8.2"
 	DefaultGrafanaImage      = "grafana/grafana:12.2.0"
+	// DefaultJaegerImage is Jaeger v2's all-in-one (release v1.76.0 /
+	// v2.13.0): OTLP/HTTP on 4318, the query API on 16686, memory storage.
+	DefaultJaegerImage = "jaegertracing/jaeger:2.13.0"
 )
 
 // DisabledImage as an image name turns a component off in ephemeral mode.
@@ -51,7 +54,7 @@ var DefaultAgents = []string{
 var Env = struct {
 	Target, ConfigFile, AllowMutation                                   string
 	A2AURL, PrometheusURL, AlertmanagerURL, NodeExporterURL, GrafanaURL string
-	LLMURL                                                              string
+	LLMURL, JaegerURL, JaegerImage                                      string
 	GrafanaUser, GrafanaPassword, GrafanaToken                          string
 	PrometheusUser, PrometheusPassword, PrometheusToken                 string
 	APIKey, AdminKey, Containers                                        string
@@ -65,6 +68,7 @@ var Env = struct {
 	Target: "SMOKE_TARGET", ConfigFile: "SMOKE_CONFIG", AllowMutation: "SMOKE_ALLOW_MUTATION",
 	A2AURL: "SMOKE_A2A_URL", PrometheusURL: "SMOKE_PROMETHEUS_URL", AlertmanagerURL: "SMOKE_ALERTMANAGER_URL",
 	NodeExporterURL: "SMOKE_NODE_EXPORTER_URL", GrafanaURL: "SMOKE_GRAFANA_URL", LLMURL: "SMOKE_LLM_URL",
+	JaegerURL: "SMOKE_JAEGER_URL", JaegerImage: "SMOKE_JAEGER_IMAGE",
 	GrafanaUser: "SMOKE_GRAFANA_USER", GrafanaPassword: "SMOKE_GRAFANA_PASSWORD", GrafanaToken: "SMOKE_GRAFANA_TOKEN",
 	PrometheusUser: "SMOKE_PROMETHEUS_USER", PrometheusPassword: "SMOKE_PROMETHEUS_PASSWORD", PrometheusToken: "SMOKE_PROMETHEUS_TOKEN",
 	APIKey: "SMOKE_API_KEY", AdminKey: "SMOKE_ADMIN_KEY", Containers: "SMOKE_CONTAINERS",
@@ -186,7 +190,7 @@ const DefaultSuccessWindow = 48 * time.Hour
 // Images names the container image of each component in ephemeral mode.
 // An empty Genesis image means "build the reference service from source".
 type Images struct {
-	Genesis, Prometheus, Alertmanager, NodeExporter, Grafana string
+	Genesis, Prometheus, Alertmanager, NodeExporter, Grafana, Jaeger string
 }
 
 // Config is everything a run needs to know about its target.
@@ -235,7 +239,7 @@ type Config struct {
 const Containers Component = "containers"
 
 // Requirable lists what SMOKE_REQUIRE may name.
-var Requirable = []Component{Genesis, Prometheus, Alertmanager, NodeExporter, Grafana, LLMPlanner, Containers}
+var Requirable = []Component{Genesis, Prometheus, Alertmanager, NodeExporter, Grafana, LLMPlanner, Jaeger, Containers}
 
 // DefaultLiveRequire is the checklist's stack: what a live target must
 // configure unless the user drops a component explicitly.
@@ -251,7 +255,7 @@ func parseRequire(s string) ([]Component, error) {
 			c = LLMPlanner
 		}
 		if !slices.Contains(Requirable, c) {
-			return nil, fmt.Errorf("unknown component %q (want some of genesis, prometheus, alertmanager, node-exporter, grafana, llm, containers)", item)
+			return nil, fmt.Errorf("unknown component %q (want some of genesis, prometheus, alertmanager, node-exporter, grafana, llm, jaeger, containers)", item)
 		}
 		if !slices.Contains(out, c) {
 			out = append(out, c)
@@ -378,6 +382,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 			Alertmanager: str(Env.AlertmanagerImage, DefaultAlertmanagerImage),
 			NodeExporter: str(Env.NodeExporterImage, DefaultNodeExporterImage),
 			Grafana:      str(Env.GrafanaImage, DefaultGrafanaImage),
+			Jaeger:       str(Env.JaegerImage, DefaultJaegerImage),
 		},
 		GenesisFaults:  str(Env.GenesisFaults, ""),
 		Profile:        Profile(strings.ToLower(str(Env.Profile, ""))),

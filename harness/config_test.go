@@ -25,7 +25,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 	assert.Equal(t, 15, cfg.Expect.Agents)
 	assert.Equal(t, DefaultTimeouts, cfg.Timeouts)
 	assert.Equal(t, Images{Prometheus: DefaultPrometheusImage, Alertmanager: DefaultAlertmanagerImage,
-		NodeExporter: DefaultNodeExporterImage, Grafana: DefaultGrafanaImage}, cfg.Images)
+		NodeExporter: DefaultNodeExporterImage, Grafana: DefaultGrafanaImage, Jaeger: DefaultJaegerImage}, cfg.Images)
 }
 
 func TestLoadConfigLive(t *testing.T) {

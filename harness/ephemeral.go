@@ -37,7 +37,13 @@ import (
 var containerPorts = map[Component]string{
 	Genesis: "8080/tcp", Prometheus: "9090/tcp", Alertmanager: "9093/tcp",
 	NodeExporter: "9100/tcp", Grafana: "3000/tcp", LLMPlanner: "8090/tcp",
+	// Jaeger: the query API. Its OTLP/HTTP receiver (4318) is reached on the
+	// stack's network only, by the service.
+	Jaeger: "16686/tcp",
 }
+
+// jaegerOTLPPort is where Jaeger receives OTLP/HTTP inside the stack's network.
+const jaegerOTLPPort = "4318"
 
 // ErrNoEngine wraps the failure to reach a Docker engine in ephemeral mode.
 var ErrNoEngine = errors.New("ephemeral mode needs a Docker engine")
@@ -197,11 +203,17 @@ func (s *Stack) containerSpecs(o startOptions, genesisImage string) ([]container
 		"GENESIS_ADMIN_KEY":   cfg.AdminKey.Value(),
 		"GENESIS_FAULTS":      o.genesisFaults,
 		"GENESIS_LLM_URL":     "http://" + string(LLMPlanner) + ":8090",
-		// The planner container also accepts OTLP/HTTP trace exports, so
-		// the exporter delivers somewhere real (components.otel "ok").
+		// Traces go to Jaeger when the stack runs it. Without it the planner
+		// container, which also accepts OTLP/HTTP trace exports (and keeps
+		// nothing), is the sink, so the exporter still delivers somewhere
+		// real (components.otel "ok").
 		"OTEL_EXPORTER_OTLP_ENDPOINT": "http://" + string(LLMPlanner) + ":8090",
 
 		"GENESIS_BREAKER_OPEN_TIMEOUT": "3s",
+	}
+	jaeger := cfg.Images.Jaeger != "" && cfg.Images.Jaeger != DisabledImage
+	if jaeger {
+		genesisEnv["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://" + string(Jaeger) + ":" + jaegerOTLPPort
 	}
 	partial := cfg.GenesisSurface != "" && cfg.GenesisSurface != ProfileFull
 	if partial {
@@ -266,6 +278,21 @@ func (s *Stack) containerSpecs(o startOptions, genesisImage string) ([]container
 				"--web.listen-address=:9090", "--web.enable-lifecycle"},
 			files: promFiles,
 			wait:  wait.ForHTTP("/-/ready").WithPort("9090/tcp")},
+	}
+	if jaeger {
+		// All-in-one defaults (no --config): memory storage, OTLP on 4317
+		// and 4318, the query API on 16686, listening on JAEGER_LISTEN_HOST.
+		// Ready once the collector says so (its receivers listen) and the
+		// query API answers.
+		specs = append(specs, containerSpec{comp: Jaeger, image: cfg.Images.Jaeger,
+			env: map[string]string{"JAEGER_LISTEN_HOST": "0.0.0.0"},
+			wait: wait.ForAll(
+				wait.ForLog("Everything is ready"),
+				wait.ForHTTP("/api/services").WithPort("16686/tcp"),
+			)})
+	} else {
+		s.absent[Jaeger] = fmt.Sprintf("no trace backend in this ephemeral stack (%s=%s); set %s to a Jaeger image such as %s "+
+			"(make setup builds %s) to include one", Env.JaegerImage, DisabledImage, Env.JaegerImage, DefaultJaegerImage, LocalImages[Jaeger])
 	}
 	if img := cfg.Images.Grafana; img != "" && img != DisabledImage {
 		gf, err := grafanaFiles()

@@ -13,6 +13,8 @@ var LocalImages = map[Component]string{
 	Prometheus:   "smokestack/prometheus:local",
 	Alertmanager: "smokestack/alertmanager:local",
 	NodeExporter: "smokestack/node-exporter:local",
+	// Built from the Go module proxy's jaeger v1.76.0 (scripts/images-local.sh).
+	Jaeger: "smokestack/jaeger:local",
 }
 
 // imageSlot is where a component's image lives in Images, with its default
@@ -27,6 +29,8 @@ func (im *Images) slot(c Component) (img *string, def, envVar string) {
 		return &im.NodeExporter, DefaultNodeExporterImage, Env.NodeExporterImage
 	case Grafana:
 		return &im.Grafana, DefaultGrafanaImage, Env.GrafanaImage
+	case Jaeger:
+		return &im.Jaeger, DefaultJaegerImage, Env.JaegerImage
 	}
 	return nil, "", ""
 }
@@ -37,7 +41,7 @@ func (im *Images) slot(c Component) (img *string, def, envVar string) {
 // hold, where the local image is present, gets the local one, and the
 // switch is said. An image the user named is never replaced.
 func preferLocalImages(ctx context.Context, cli *client.Client, im *Images, logf func(string, ...any)) {
-	for _, c := range []Component{Prometheus, Alertmanager, NodeExporter} {
+	for _, c := range []Component{Prometheus, Alertmanager, NodeExporter, Jaeger} {
 		img, def, envVar := im.slot(c)
 		if *img != def || present(ctx, cli, def) || !present(ctx, cli, LocalImages[c]) {
 			continue
@@ -61,6 +65,9 @@ func pullHint(ctx context.Context, cli *client.Client, c Component, image string
 	_, _, envVar := (&Images{}).slot(c)
 	hint := fmt.Sprintf("; %s is not on this engine and could not be had from a registry", image)
 	switch {
+	case c == Jaeger:
+		hint += fmt.Sprintf(": run `make setup` (it builds %s, which the default image then falls back to), set %s to an image this engine holds, or %s=%s to run without a trace backend (the trace checks then say NOT APPLICABLE)",
+			LocalImages[c], envVar, envVar, DisabledImage)
 	case LocalImages[c] != "":
 		hint += fmt.Sprintf(": run `make setup` (it builds %s, which the default image then falls back to) or set %s", LocalImages[c], envVar)
 	case c == Grafana:

@@ -1,0 +1,140 @@
+package harness
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// JaegerClient reads traces back from Jaeger's query API: the HTTP JSON API
+// its UI uses (GET /api/traces/{id}), which Jaeger v1 and v2 both serve.
+type JaegerClient struct{ Requester }
+
+// Jaeger is a client for the trace backend's query API.
+func (s *Stack) Jaeger() JaegerClient { return JaegerClient{s.requester(Jaeger)} }
+
+// JaegerTrace is one trace as the query API returns it.
+type JaegerTrace struct {
+	TraceID   string                   `json:"traceID"`
+	Spans     []JaegerSpan             `json:"spans"`
+	Processes map[string]JaegerProcess `json:"processes"`
+	Warnings  []string                 `json:"warnings"`
+}
+
+// JaegerSpan is one span of a JaegerTrace. Times are microseconds.
+type JaegerSpan struct {
+	TraceID       string            `json:"traceID"`
+	SpanID        string            `json:"spanID"`
+	OperationName string            `json:"operationName"`
+	References    []JaegerReference `json:"references"`
+	StartTime     int64             `json:"startTime"` // µs since the epoch
+	Duration      int64             `json:"duration"`  // µs
+	Tags          []JaegerTag       `json:"tags"`
+	ProcessID     string            `json:"processID"`
+	Warnings      []string          `json:"warnings"`
+}
+
+// JaegerReference ties a span to its parent (CHILD_OF) or a span it
+// follows (FOLLOWS_FROM).
+type JaegerReference struct {
+	RefType string `json:"refType"`
+	TraceID string `json:"traceID"`
+	SpanID  string `json:"spanID"`
+}
+
+// JaegerTag is one span attribute; Value is a string, number or bool.
+type JaegerTag struct {
+	Key   string `json:"key"`
+	Type  string `json:"type"`
+	Value any    `json:"value"`
+}
+
+// JaegerProcess is the service that reported spans.
+type JaegerProcess struct {
+	ServiceName string `json:"serviceName"`
+}
+
+// ParentID is the span's parent span id ("" for a span with none): its
+// CHILD_OF reference, else its first reference.
+func (sp JaegerSpan) ParentID() string {
+	for _, r := range sp.References {
+		if r.RefType == "CHILD_OF" {
+			return r.SpanID
+		}
+	}
+	if len(sp.References) > 0 {
+		return sp.References[0].SpanID
+	}
+	return ""
+}
+
+// End is when the span ended, in microseconds since the epoch.
+func (sp JaegerSpan) End() int64 { return sp.StartTime + sp.Duration }
+
+// TagText is the tag's value as text, and whether the span has the tag.
+func (sp JaegerSpan) TagText(key string) (string, bool) {
+	for _, t := range sp.Tags {
+		if t.Key == key {
+			return fmt.Sprint(t.Value), true
+		}
+	}
+	return "", false
+}
+
+// SameTraceID compares trace ids as the query API may print them: Jaeger
+// drops leading zeros of its ids.
+func SameTraceID(a, b string) bool {
+	return strings.TrimLeft(strings.ToLower(a), "0") == strings.TrimLeft(strings.ToLower(b), "0")
+}
+
+// TraceE reads one trace by its id (32 hex digits). A trace Jaeger does
+// not have (yet) is (nil, response, nil): its spans may still be on their
+// way, the caller decides how long to wait.
+func (j JaegerClient) TraceE(ctx context.Context, id string) (*JaegerTrace, *Response, error) {
+	resp, err := j.Get(ctx, "/api/traces/"+url.PathEscape(id))
+	if err != nil {
+		return nil, resp, err
+	}
+	if resp.Status == http.StatusNotFound {
+		return nil, resp, nil
+	}
+	if resp.Status != http.StatusOK {
+		return nil, resp, resp.Fail("status 200 or 404 (trace not found)", nil)
+	}
+	var body struct {
+		Data   []JaegerTrace    `json:"data"`
+		Errors []map[string]any `json:"errors"`
+	}
+	if err := resp.DecodeJSON(&body); err != nil {
+		return nil, resp, err
+	}
+	for _, t := range body.Data {
+		if SameTraceID(t.TraceID, id) && len(t.Spans) > 0 {
+			return &t, resp, nil
+		}
+	}
+	if len(body.Data) > 0 {
+		got := make([]string, len(body.Data))
+		for i, t := range body.Data {
+			got[i] = t.TraceID
+		}
+		b, _ := json.Marshal(got)
+		return nil, resp, resp.Fail("the trace asked for", fmt.Errorf("the answer holds traces %s, not %s", b, id))
+	}
+	return nil, resp, nil
+}
+
+// ServicesE lists the services Jaeger has spans of (GET /api/services).
+func (j JaegerClient) ServicesE(ctx context.Context) ([]string, *Response, error) {
+	var body struct {
+		Data []string `json:"data"`
+	}
+	resp, err := j.GetJSON(ctx, "/api/services", http.StatusOK, &body)
+	if err != nil {
+		return nil, resp, err
+	}
+	return body.Data, resp, nil
+}
