@@ -60,6 +60,9 @@ var Registry = []Group{
 	{Staging, Normal, ErrorHandling},
 	{Staging, Normal, PerformanceBaseline},
 	{Staging, Normal, ComponentIntegration},
+	{Staging, Normal, ComponentIntegrationLogs},
+	{Staging, Normal, Observability},
+	{Staging, Normal, Dashboards},
 }
 
 // Groups lists every group's checks in registry order. Every check gets

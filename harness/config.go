@@ -60,6 +60,7 @@ var Env = struct {
 	NodeExporterImage, GrafanaImage, GenesisFaults                      string
 	HTTPTimeout, CheckTimeout, StartTimeout, HealthBudget, Wait         string
 	Profile, Require, GenesisSurface, PushgatewayURL                    string
+	DeployStarted                                                       string
 }{
 	Target: "SMOKE_TARGET", ConfigFile: "SMOKE_CONFIG", AllowMutation: "SMOKE_ALLOW_MUTATION",
 	A2AURL: "SMOKE_A2A_URL", PrometheusURL: "SMOKE_PROMETHEUS_URL", AlertmanagerURL: "SMOKE_ALERTMANAGER_URL",
@@ -74,6 +75,7 @@ var Env = struct {
 	HealthBudget: "SMOKE_HEALTH_BUDGET", Wait: "SMOKE_WAIT",
 	Profile: "SMOKE_PROFILE", Require: "SMOKE_REQUIRE", GenesisSurface: "SMOKE_GENESIS_SURFACE",
 	PushgatewayURL: "SMOKE_PUSHGATEWAY_URL",
+	DeployStarted:  "SMOKE_DEPLOY_STARTED",
 }
 
 // stackRunVar is what `smokestack up` writes beside the live settings so
@@ -219,6 +221,10 @@ type Config struct {
 	// GenesisSurface is the surface the ephemeral reference service serves
 	// (SMOKE_GENESIS_SURFACE, passed to it as GENESIS_SURFACE); empty is full.
 	GenesisSurface Profile
+	// DeployStarted is when the deploy under test started
+	// (SMOKE_DEPLOY_STARTED, RFC 3339): the log checks read the service's
+	// log from there. Zero: from the start of the service's container.
+	DeployStarted time.Time
 }
 
 // Containers, in SMOKE_REQUIRE, stands for the containers check: the
@@ -375,6 +381,16 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		GenesisSurface: Profile(strings.ToLower(str(Env.GenesisSurface, ""))),
 		StackRun:       str(stackRunVar, ""),
 		PushgatewayURL: str(Env.PushgatewayURL, ""),
+	}
+	if v := str(Env.DeployStarted, ""); v != "" {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("%s=%q: want an RFC 3339 time such as 2026-11-27T09:30:00Z", Env.DeployStarted, v))
+		case t.After(time.Now().Add(time.Minute)):
+			errs = append(errs, fmt.Errorf("%s=%q: the deploy cannot have started in the future (a time zone missing?)", Env.DeployStarted, v))
+		}
+		cfg.DeployStarted = t
 	}
 	if cfg.Profile != "" && !cfg.Profile.Valid() {
 		errs = append(errs, fmt.Errorf("%s=%q: want one of %v", Env.Profile, cfg.Profile, Profiles))

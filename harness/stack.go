@@ -35,6 +35,8 @@ type Stack struct {
 	profileHow string  // how the profile was found, for the start line
 
 	unreachable map[Component]string // components that did not answer at start (PreflightE), and why
+
+	deploy *deployMark // a deploy start declared at run time (MarkDeployStarted), shared with views
 }
 
 // Open gives the stack the configuration describes: it starts one in
@@ -110,7 +112,8 @@ func (s *Stack) OnSuiteHost() bool { return s.cfg.Mode == Ephemeral || s.cfg.Sta
 func (s *Stack) WithProfile(p Profile, how string) *Stack {
 	s.mu.RLock()
 	c := &Stack{cfg: s.cfg, urls: s.urls, absent: s.absent, containers: s.containers, names: s.names,
-		network: s.network, runID: s.runID, promConfig: s.promConfig, profile: p, profileHow: how, unreachable: s.unreachable}
+		network: s.network, runID: s.runID, promConfig: s.promConfig, profile: p, profileHow: how, unreachable: s.unreachable,
+		deploy: s.deploy}
 	s.mu.RUnlock()
 	return c
 }
@@ -137,7 +140,7 @@ func Attach(cfg Config) (*Stack, error) {
 
 func newStack(cfg Config) *Stack {
 	return &Stack{cfg: cfg, urls: map[Component]string{}, absent: map[Component]string{},
-		containers: map[Component]*testcontainers.DockerContainer{}, names: map[Component]string{}}
+		containers: map[Component]*testcontainers.DockerContainer{}, names: map[Component]string{}, deploy: &deployMark{}}
 }
 
 // Config is the configuration the stack was opened with (secrets included,
