@@ -60,7 +60,10 @@ var Registry = []Group{
 	{Staging, Normal, ErrorHandling},
 	{Staging, Normal, PerformanceBaseline},
 	{Staging, Normal, ComponentIntegration},
+	{Staging, Normal, ComponentIntegrationLogs},
+	{Staging, Normal, Observability},
 	{Staging, Normal, Traces},
+	{Staging, Normal, Dashboards},
 	{Staging, Slow, SuccessMetrics},
 }
 

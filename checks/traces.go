@@ -24,10 +24,6 @@ const (
 		"the service's log line and its trace"
 )
 
-// observabilityGroup is the staging test function of the observability
-// checks (staging/observability_test.go).
-const observabilityGroup = "TestObservability"
-
 // Traces are the trace checks of TestObservability (staging): the
 // service's traces reach the trace backend whole, and a correlation id a
 // client sends can be followed from the answer to the log and the trace.

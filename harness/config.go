@@ -64,6 +64,7 @@ var Env = struct {
 	HTTPTimeout, CheckTimeout, StartTimeout, HealthBudget, Wait         string
 	Profile, Require, GenesisSurface, PushgatewayURL                    string
 	SuccessWindow                                                       string
+	DeployStarted                                                       string
 }{
 	Target: "SMOKE_TARGET", ConfigFile: "SMOKE_CONFIG", AllowMutation: "SMOKE_ALLOW_MUTATION",
 	A2AURL: "SMOKE_A2A_URL", PrometheusURL: "SMOKE_PROMETHEUS_URL", AlertmanagerURL: "SMOKE_ALERTMANAGER_URL",
@@ -79,6 +80,7 @@ var Env = struct {
 	HealthBudget: "SMOKE_HEALTH_BUDGET", Wait: "SMOKE_WAIT",
 	Profile: "SMOKE_PROFILE", Require: "SMOKE_REQUIRE", GenesisSurface: "SMOKE_GENESIS_SURFACE",
 	PushgatewayURL: "SMOKE_PUSHGATEWAY_URL", SuccessWindow: "SMOKE_SUCCESS_WINDOW",
+	DeployStarted: "SMOKE_DEPLOY_STARTED",
 }
 
 // stackRunVar is what `smokestack up` writes beside the live settings so
@@ -232,6 +234,10 @@ type Config struct {
 	// (SMOKE_SUCCESS_WINDOW, default 48h); Stack.SuccessWindow cuts it to
 	// the stack's window start.
 	SuccessWindow time.Duration
+	// DeployStarted is when the deploy under test started
+	// (SMOKE_DEPLOY_STARTED, RFC 3339): the log checks read the service's
+	// log from there. Zero: from the start of the service's container.
+	DeployStarted time.Time
 }
 
 // Containers, in SMOKE_REQUIRE, stands for the containers check: the
@@ -390,6 +396,16 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		StackRun:       str(stackRunVar, ""),
 		PushgatewayURL: str(Env.PushgatewayURL, ""),
 		SuccessWindow:  dur(Env.SuccessWindow, DefaultSuccessWindow),
+	}
+	if v := str(Env.DeployStarted, ""); v != "" {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("%s=%q: want an RFC 3339 time such as 2026-11-27T09:30:00Z", Env.DeployStarted, v))
+		case t.After(time.Now().Add(time.Minute)):
+			errs = append(errs, fmt.Errorf("%s=%q: the deploy cannot have started in the future (a time zone missing?)", Env.DeployStarted, v))
+		}
+		cfg.DeployStarted = t
 	}
 	if cfg.Profile != "" && !cfg.Profile.Valid() {
 		errs = append(errs, fmt.Errorf("%s=%q: want one of %v", Env.Profile, cfg.Profile, Profiles))

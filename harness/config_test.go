@@ -58,6 +58,8 @@ func TestLoadConfigRejectsBadInput(t *testing.T) {
 		"negative duration": {"SMOKE_CHECK_TIMEOUT": "-1s"},
 		"bad bool":          {"SMOKE_ALLOW_MUTATION": "please"},
 		"bad count":         {"SMOKE_EXPECT_AGENTS": "fifteen"},
+		"bad deploy start":  {"SMOKE_DEPLOY_STARTED": "yesterday"},
+		"future deploy":     {"SMOKE_DEPLOY_STARTED": "2999-01-01T00:00:00Z"},
 		"unknown container": {"SMOKE_CONTAINERS": "postgres"},
 	} {
 		t.Run(name, func(t *testing.T) {

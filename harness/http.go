@@ -156,6 +156,9 @@ func (q Requester) Do(ctx context.Context, method, path string, body []byte, hea
 	for k, vs := range header {
 		req.Header[k] = vs
 	}
+	if id := drillCorrelation(ctx); id != "" && q.Component == Genesis && req.Header.Get("X-Correlation-Id") == "" {
+		req.Header.Set("X-Correlation-Id", id)
+	}
 	client := q.Client
 	if client == nil {
 		client = suiteClient

@@ -113,14 +113,9 @@ func scanLines(r io.Reader, fn func([]byte) bool) (int, error) {
 // container: one this run started, or (live) the one SMOKE_CONTAINERS
 // names for it, on DOCKER_HOST's engine.
 func (s *Stack) openLog(ctx context.Context, c Component, since time.Time) (io.ReadCloser, error) {
-	var id string
-	if ct, ok := s.Container(c); ok {
-		id = ct.GetContainerID()
-	} else if n := s.ContainerNames()[c]; n != "" {
-		id = n
-	} else {
-		return nil, &LogsUnavailableError{Reason: fmt.Sprintf("the %s log cannot be read: no container of it is known on this %s target (set %s=%s=CONTAINER with DOCKER_HOST at its engine)",
-			c.Title(), s.Mode(), Env.Containers, c)}
+	id, err := s.containerID(c)
+	if err != nil {
+		return nil, err
 	}
 	cli, err := s.Docker()
 	if err != nil {

@@ -39,6 +39,7 @@ type Stack struct {
 	// windowStart, when set, is where the success metrics' window begins
 	// at the latest (WithWindowStart): what came before it is not judged.
 	windowStart time.Time
+	deploy      *deployMark // a deploy start declared at run time (MarkDeployStarted), shared with views
 }
 
 // Open gives the stack the configuration describes: it starts one in
@@ -135,7 +136,7 @@ func (s *Stack) view() *Stack {
 	defer s.mu.RUnlock()
 	return &Stack{cfg: s.cfg, urls: s.urls, absent: s.absent, containers: s.containers, names: s.names,
 		network: s.network, runID: s.runID, promConfig: s.promConfig, profile: s.profile, profileHow: s.profileHow,
-		unreachable: s.unreachable, windowStart: s.windowStart}
+		unreachable: s.unreachable, windowStart: s.windowStart, deploy: s.deploy}
 }
 
 // SuccessWindow is the range the success metrics are judged over at now:
@@ -186,7 +187,7 @@ func Attach(cfg Config) (*Stack, error) {
 
 func newStack(cfg Config) *Stack {
 	return &Stack{cfg: cfg, urls: map[Component]string{}, absent: map[Component]string{},
-		containers: map[Component]*testcontainers.DockerContainer{}, names: map[Component]string{}}
+		containers: map[Component]*testcontainers.DockerContainer{}, names: map[Component]string{}, deploy: &deployMark{}}
 }
 
 // Config is the configuration the stack was opened with (secrets included,

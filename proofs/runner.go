@@ -96,6 +96,10 @@ func (r Result) Problems() []string {
 // Run evaluates every check on the healthy stack, then under each fault.
 // It never stops at the first problem: the table is the deliverable.
 func Run(ctx context.Context, s *harness.Stack, all []checks.Check, faults []Fault, logf func(string, ...any)) Result {
+	// The healthy stack is row zero, a fresh deploy too: what tests before
+	// the matrix made the service log (the gate's proofs set error_rate=1)
+	// is not its log.
+	s.MarkDeployStarted(time.Now(), "the fault matrix starts on the healthy stack")
 	res := Result{Checks: all, Baseline: evaluateAll(ctx, s, all)}
 	for _, f := range faults {
 		t0 := time.Now()
@@ -194,6 +198,11 @@ func runFault(ctx context.Context, stack *harness.Stack, all []checks.Check, bas
 		row.Err = fmt.Errorf("restore: %w", err)
 		return row
 	}
+	// Each row is a fresh deploy: the checks that read the service's log
+	// "since the deploy started" (no ERROR line, every line structured)
+	// read from here on, not what this row's fault logged on purpose
+	// (errors, plain lines) nor what its restore logged.
+	stack.MarkDeployStarted(time.Now(), "fault row "+f.Name+" restored; each row of the fault matrix is a fresh deploy")
 	// Back to the healthy verdicts before the next row, or the next row
 	// would count this fault's leftovers as its own.
 	// Read-only checks only: mutating checks (drills that take seconds each)

@@ -22,8 +22,9 @@ type StartupFault struct {
 }
 
 // StartupFaults prove the auth checks against a reference container started
-// in production (not a proxy's key check), and logs_clean against a log that
-// holds a key prefix from the first line on.
+// in production (not a proxy's key check), logs_clean against a log that
+// holds a key prefix from the first line on, and the log checks against
+// errors and plain lines logged at start-up.
 func StartupFaults() []StartupFault {
 	// No fault admin endpoint in production: the service refuses to start with one.
 	production := map[string]string{"GENESIS_ENV": "production", "GENESIS_FAULT_ADMIN": "0"}
@@ -37,5 +38,8 @@ func StartupFaults() []StartupFault {
 		{Name: "key_prefix_logs_at_start", Does: "knob key_prefix_logs from start-up: the log's banner holds the API key's first 8 characters",
 			Faults: "key_prefix_logs", Passes: []string{a2aHealth},
 			Fails: []string{logsClean}, Says: says("first 8 characters of the API key", logsClean)},
+		{Name: "log_faults_at_start", Does: "knobs log_error and log_stray_line from start-up: an ERROR line and a traceback among the first lines, before any check runs (the deploy's window starts with the container)",
+			Faults: "log_error,log_stray_line", Passes: []string{a2aHealth},
+			Fails: []string{logErrors, obsLogs}, Says: merge(says("lost the connection to the agents' database", logErrors), says("Traceback (most recent call last)", obsLogs))},
 	}
 }

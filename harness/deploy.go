@@ -1,0 +1,95 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// DeployStart is when the deploy under test started: where the checks that
+// judge "the service's log since the deploy" (no ERROR line, every line
+// structured) start reading, and how that time was established.
+type DeployStart struct {
+	At  time.Time
+	How string // "the genesis container ... started", "SMOKE_DEPLOY_STARTED=...", "declared: ..."
+}
+
+func (d DeployStart) String() string {
+	return fmt.Sprintf("%s (%s)", d.At.UTC().Format(time.RFC3339), d.How)
+}
+
+// deployMark is a deploy start declared at run time (MarkDeployStarted). It
+// is shared by every view of one stack (WithProfile), so a mark set on the
+// stack holds for the views too.
+type deployMark struct {
+	mu  sync.Mutex
+	at  time.Time
+	how string
+}
+
+// MarkDeployStarted declares that a new deploy started at t, for the reason
+// how: from now on the log checks read the log from t. The fault proofs call
+// it after each row's restore (each row is a fresh deploy), so that the
+// ERROR lines a fault made the service log on purpose, and the lines a fault
+// left unstructured, do not stay in the window of every later row.
+func (s *Stack) MarkDeployStarted(t time.Time, how string) {
+	if s.deploy == nil {
+		return // a Stack not made by Open, Start or Attach
+	}
+	s.deploy.mu.Lock()
+	defer s.deploy.mu.Unlock()
+	s.deploy.at, s.deploy.how = t, how
+}
+
+// DeployStartedE says when the deploy under test started, in this order:
+// a start declared at run time (MarkDeployStarted); SMOKE_DEPLOY_STARTED;
+// the start of the component's container (ephemeral: when this run started
+// it; live: the container SMOKE_CONTAINERS names, on DOCKER_HOST's engine).
+// Without any of them it returns a *LogsUnavailableError, like the log
+// readers: there is no log to window.
+func (s *Stack) DeployStartedE(ctx context.Context, c Component) (DeployStart, error) {
+	var at time.Time
+	var how string
+	if s.deploy != nil {
+		s.deploy.mu.Lock()
+		at, how = s.deploy.at, s.deploy.how
+		s.deploy.mu.Unlock()
+	}
+	if !at.IsZero() {
+		return DeployStart{At: at, How: "declared: " + how}, nil
+	}
+	if t := s.cfg.DeployStarted; !t.IsZero() {
+		return DeployStart{At: t, How: Env.DeployStarted + "=" + t.Format(time.RFC3339)}, nil
+	}
+	id, err := s.containerID(c)
+	if err != nil {
+		return DeployStart{}, err
+	}
+	cli, err := s.Docker()
+	if err != nil {
+		return DeployStart{}, fmt.Errorf("when did the %s container start: %w", c.Title(), err)
+	}
+	st, err := InspectContainerE(ctx, cli, id, s.cfg.Timeouts.HTTP)
+	if err != nil {
+		return DeployStart{}, fmt.Errorf("when did the %s container start: %w", c.Title(), err)
+	}
+	t, err := time.Parse(time.RFC3339Nano, st.StartedAt)
+	if err != nil || t.IsZero() || t.Year() < 2000 {
+		return DeployStart{}, fmt.Errorf("when did the %s container start: container %s reports StartedAt %q", c.Title(), st.Name, st.StartedAt)
+	}
+	return DeployStart{At: t, How: fmt.Sprintf("the %s container %s started; set %s to read from an earlier deploy start", c.Title(), st.Name, Env.DeployStarted)}, nil
+}
+
+// containerID is the container of a component: one this run started, or
+// (live) the one SMOKE_CONTAINERS names for it.
+func (s *Stack) containerID(c Component) (string, error) {
+	if ct, ok := s.Container(c); ok {
+		return ct.GetContainerID(), nil
+	}
+	if n := s.ContainerNames()[c]; n != "" {
+		return n, nil
+	}
+	return "", &LogsUnavailableError{Reason: fmt.Sprintf("the %s log cannot be read: no container of it is known on this %s target (set %s=%s=CONTAINER with DOCKER_HOST at its engine)",
+		c.Title(), s.Mode(), Env.Containers, c)}
+}

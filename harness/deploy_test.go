@@ -1,0 +1,46 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestDeployStarted(t *testing.T) {
+	cfg, err := LoadConfig(lookup(map[string]string{"SMOKE_TARGET": "live", "SMOKE_REQUIRE": "genesis", "SMOKE_A2A_URL": "http://127.0.0.1:8080"}))
+	require.NoError(t, err)
+	s, err := Attach(cfg)
+	require.NoError(t, err)
+
+	// No container known, no declaration: the log has no window.
+	_, err = s.DeployStartedE(context.Background(), Genesis)
+	var unavailable *LogsUnavailableError
+	require.True(t, errors.As(err, &unavailable), "%v", err)
+	assert.Contains(t, unavailable.Reason, Env.Containers)
+
+	// SMOKE_DEPLOY_STARTED.
+	cfg, err = LoadConfig(lookup(map[string]string{"SMOKE_TARGET": "live", "SMOKE_REQUIRE": "genesis", "SMOKE_A2A_URL": "http://127.0.0.1:8080",
+		"SMOKE_DEPLOY_STARTED": "2026-11-27T09:30:00Z"}))
+	require.NoError(t, err)
+	s, err = Attach(cfg)
+	require.NoError(t, err)
+	d, err := s.DeployStartedE(context.Background(), Genesis)
+	require.NoError(t, err)
+	assert.Equal(t, time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC), d.At.UTC())
+	assert.Contains(t, d.String(), "SMOKE_DEPLOY_STARTED=2026-11-27T09:30:00Z")
+
+	// A declared start wins, and holds for every view of the stack.
+	view := s.WithProfile(ProfileA2A, "declared")
+	at := time.Now()
+	s.MarkDeployStarted(at, "fault row x restored")
+	for _, st := range []*Stack{s, view} {
+		d, err := st.DeployStartedE(context.Background(), Genesis)
+		require.NoError(t, err)
+		assert.True(t, d.At.Equal(at))
+		assert.Contains(t, d.How, "fault row x restored")
+	}
+}
