@@ -27,7 +27,8 @@ type Stack struct {
 	names      map[Component]string // container names the containers check inspects
 	network    *testcontainers.DockerNetwork
 	runID      string
-	promConfig []byte // the configuration Prometheus started with
+	promConfig []byte            // the configuration Prometheus started with
+	ruleFiles  map[string][]byte // the rule files mounted into Prometheus, by their path there
 	docker     *client.Client
 	closers    []func(context.Context) error
 
@@ -110,7 +111,7 @@ func (s *Stack) OnSuiteHost() bool { return s.cfg.Mode == Ephemeral || s.cfg.Sta
 func (s *Stack) WithProfile(p Profile, how string) *Stack {
 	s.mu.RLock()
 	c := &Stack{cfg: s.cfg, urls: s.urls, absent: s.absent, containers: s.containers, names: s.names,
-		network: s.network, runID: s.runID, promConfig: s.promConfig, profile: p, profileHow: how, unreachable: s.unreachable}
+		network: s.network, runID: s.runID, promConfig: s.promConfig, ruleFiles: s.ruleFiles, profile: p, profileHow: how, unreachable: s.unreachable}
 	s.mu.RUnlock()
 	return c
 }
@@ -260,6 +261,10 @@ func (s *Stack) Prometheus() PrometheusClient {
 	}
 	return p
 }
+
+// AlertSink is a client for the alert webhook sink of an ephemeral stack
+// (Has(AlertSink) says whether there is one).
+func (s *Stack) AlertSink() AlertSinkClient { return AlertSinkClient{s.requester(AlertSink)} }
 
 // Alertmanager is a client for Alertmanager.
 func (s *Stack) Alertmanager() AlertmanagerClient {
