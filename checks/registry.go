@@ -63,6 +63,7 @@ var Registry = []Group{
 	{Staging, Normal, ComponentIntegrationLogs},
 	{Staging, Normal, Observability},
 	{Staging, Normal, Traces},
+	{Staging, Normal, Alerting},
 	{Staging, Normal, Dashboards},
 	{Staging, Slow, SuccessMetrics},
 }

@@ -27,6 +27,13 @@ const (
 // component of the deployment, but what the containers check talks to.
 const Docker Component = "docker"
 
+// AlertSink is the webhook receiver an ephemeral stack runs for
+// Alertmanager to notify (`genesis alertsink`, network alias
+// smokestack-sink): where the alerting pipeline ends, and what
+// TestAlerting/alert_delivered reads. Like Docker it is not a component of
+// the deployment: a live target has none, its receivers are its own.
+const AlertSink Component = "alert-sink"
+
 // Components lists every component in the order reports show them.
 var Components = []Component{Genesis, Prometheus, Alertmanager, NodeExporter, Grafana, LLMPlanner, Jaeger}
 
@@ -52,6 +59,8 @@ func (c Component) Title() string {
 		return "Jaeger (trace backend)"
 	case Docker:
 		return "Docker engine"
+	case AlertSink:
+		return "alert webhook sink"
 	}
 	return fmt.Sprintf("unknown component %q", string(c))
 }

@@ -15,7 +15,9 @@ func (s *Stack) LiveEnv() map[string]string {
 	defer s.mu.RUnlock()
 	env := map[string]string{Env.Target: string(Live), Env.AllowMutation: "1", "SMOKE_STACK_RUN": s.runID}
 	for c, u := range s.urls {
-		env[c.URLVar()] = u
+		if c.Valid() { // the alert sink is the suite's, no part of a live target
+			env[c.URLVar()] = u
+		}
 	}
 	// What this stack runs is what a run against it requires: Grafana
 	// only when it was started, never by the live-mode default.

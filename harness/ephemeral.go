@@ -39,7 +39,8 @@ var containerPorts = map[Component]string{
 	NodeExporter: "9100/tcp", Grafana: "3000/tcp", LLMPlanner: "8090/tcp",
 	// Jaeger: the query API. Its OTLP/HTTP receiver (4318) is reached on the
 	// stack's network only, by the service.
-	Jaeger: "16686/tcp",
+	Jaeger:    "16686/tcp",
+	AlertSink: strconv.Itoa(stackfiles.SinkPort) + "/tcp",
 }
 
 // jaegerOTLPPort is where Jaeger receives OTLP/HTTP inside the stack's network.
@@ -187,6 +188,7 @@ func prepareTestcontainersEnv(logf func(string, ...any)) {
 
 type containerSpec struct {
 	comp  Component
+	alias string // the network alias, when not the component's name
 	image string
 	cmd   []string
 	env   map[string]string
@@ -249,8 +251,11 @@ func (s *Stack) containerSpecs(o startOptions, genesisImage string) ([]container
 	for n, b := range o.ruleFiles {
 		rules[n] = b
 	}
+	s.ruleFiles = map[string][]byte{}
 	for n, b := range rules {
-		promFiles = append(promFiles, fileFrom(b, stackfiles.PrometheusRulesDir+"/"+n))
+		p := stackfiles.PrometheusRulesDir + "/" + n
+		promFiles = append(promFiles, fileFrom(b, p))
+		s.ruleFiles[p] = b
 	}
 	amCfg, err := fs.ReadFile(stackfiles.FS, stackfiles.AlertmanagerConfig)
 	if err != nil {
@@ -265,6 +270,11 @@ func (s *Stack) containerSpecs(o startOptions, genesisImage string) ([]container
 		// The LLM planner upstream: the same binary, another mode.
 		{comp: LLMPlanner, image: genesisImage, cmd: []string{"planner"}, env: map[string]string{"PLANNER_PORT": "8090"},
 			wait: wait.ForHTTP("/health").WithPort("8090/tcp")},
+		// The receiver Alertmanager notifies (alertmanager.yml's webhook):
+		// the same binary again, recording what it receives.
+		{comp: AlertSink, alias: stackfiles.SinkAlias, image: genesisImage, cmd: []string{"alertsink"},
+			env:  map[string]string{"SINK_PORT": strconv.Itoa(stackfiles.SinkPort)},
+			wait: wait.ForHTTP("/health").WithPort(containerPorts[AlertSink])},
 		{comp: NodeExporter, image: cfg.Images.NodeExporter,
 			cmd:  []string{"--web.listen-address=:9100", "--no-collector.wifi", "--no-collector.hwmon"},
 			wait: wait.ForHTTP("/metrics").WithPort("9100/tcp")},
@@ -273,9 +283,15 @@ func (s *Stack) containerSpecs(o startOptions, genesisImage string) ([]container
 				"--web.listen-address=:9093", "--cluster.listen-address="},
 			files: []testcontainers.ContainerFile{fileFrom(amCfg, stackfiles.AlertmanagerConfigPath)},
 			wait:  wait.ForHTTP("/-/ready").WithPort("9093/tcp")},
+		// Firing alerts are sent again every 2 s (the evaluation interval),
+		// not every minute: the first sends happen before Prometheus has
+		// discovered its Alertmanager and are dropped, and a test cannot wait
+		// a minute for the next. Alertmanager then holds an alert 8 s past
+		// the last send (4 resend delays), so an alert Prometheus stops
+		// sending is resolved within seconds too.
 		{comp: Prometheus, image: cfg.Images.Prometheus,
 			cmd: []string{"--config.file=" + stackfiles.PrometheusConfigPath, "--storage.tsdb.path=/prometheus",
-				"--web.listen-address=:9090", "--web.enable-lifecycle"},
+				"--web.listen-address=:9090", "--web.enable-lifecycle", "--rules.alert.resend-delay=2s"},
 			files: promFiles,
 			wait:  wait.ForHTTP("/-/ready").WithPort("9090/tcp")},
 	}
@@ -345,6 +361,10 @@ func (s *Stack) run(ctx context.Context, sp containerSpec, labels map[string]str
 	t0 := time.Now()
 	name := fmt.Sprintf("smokestack-%s-%s", s.runID, sp.comp)
 	port := containerPorts[sp.comp]
+	alias := sp.alias
+	if alias == "" {
+		alias = string(sp.comp)
+	}
 	l := map[string]string{LabelComponent: string(sp.comp)}
 	for k, v := range labels {
 		l[k] = v
@@ -357,7 +377,7 @@ func (s *Stack) run(ctx context.Context, sp containerSpec, labels map[string]str
 			p := mobynet.MustParsePort(port)
 			hc.PortBindings = mobynet.PortMap{p: {{HostIP: netip.MustParseAddr("127.0.0.1")}}}
 		}),
-		tcnetwork.WithNetwork([]string{string(sp.comp)}, s.network),
+		tcnetwork.WithNetwork([]string{alias}, s.network),
 		testcontainers.WithWaitStrategyAndDeadline(s.cfg.Timeouts.Start, sp.wait),
 		testcontainers.WithLogger(printfLogger(o.logf)),
 	}
@@ -386,7 +406,10 @@ func (s *Stack) run(ctx context.Context, sp containerSpec, labels map[string]str
 	}
 	s.mu.Lock()
 	s.containers[sp.comp] = c
-	s.names[sp.comp] = name
+	if sp.comp.Valid() {
+		// The deployment's containers; the alert sink is the suite's own.
+		s.names[sp.comp] = name
+	}
 	s.urls[sp.comp] = fmt.Sprintf("http://127.0.0.1:%d", mapped.Num())
 	s.mu.Unlock()
 	o.milestonef("%s up on %s in %s", sp.comp, s.URL(sp.comp), time.Since(t0).Round(time.Millisecond))

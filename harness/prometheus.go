@@ -68,6 +68,83 @@ func (p PrometheusClient) TargetsE(ctx context.Context) (v1.TargetsResult, error
 	return t, nil
 }
 
+// apiError wraps an API client error as the evidence of one request.
+func (p PrometheusClient) apiError(path string, err error) error {
+	return &HTTPError{Component: Prometheus, Method: "GET", URL: p.Base + path, Status: apiStatus(err), Err: err}
+}
+
+// RulesE lists the rule groups Prometheus has loaded, with each rule's
+// health and last error (/api/v1/rules).
+func (p PrometheusClient) RulesE(ctx context.Context) (v1.RulesResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.timeout())
+	defer cancel()
+	r, err := p.API.Rules(ctx, nil)
+	if err != nil {
+		return r, p.apiError("/api/v1/rules", err)
+	}
+	return r, nil
+}
+
+// RuntimeinfoE reads /api/v1/status/runtimeinfo: whether the last
+// configuration reload succeeded, and when.
+func (p PrometheusClient) RuntimeinfoE(ctx context.Context) (v1.RuntimeinfoResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.timeout())
+	defer cancel()
+	r, err := p.API.Runtimeinfo(ctx)
+	if err != nil {
+		return r, p.apiError("/api/v1/status/runtimeinfo", err)
+	}
+	return r, nil
+}
+
+// AlertManagersE lists the Alertmanagers Prometheus sends alerts to
+// (/api/v1/alertmanagers): active (discovered) and dropped.
+func (p PrometheusClient) AlertManagersE(ctx context.Context) (v1.AlertManagersResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.timeout())
+	defer cancel()
+	r, err := p.API.AlertManagers(ctx)
+	if err != nil {
+		return r, p.apiError("/api/v1/alertmanagers", err)
+	}
+	return r, nil
+}
+
+// AlertsE lists the alerts Prometheus has pending or firing (/api/v1/alerts).
+func (p PrometheusClient) AlertsE(ctx context.Context) (v1.AlertsResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.timeout())
+	defer cancel()
+	r, err := p.API.Alerts(ctx)
+	if err != nil {
+		return r, p.apiError("/api/v1/alerts", err)
+	}
+	return r, nil
+}
+
+// FlagsE reads the command-line flags Prometheus runs with
+// (/api/v1/status/flags): config.file names its configuration file.
+func (p PrometheusClient) FlagsE(ctx context.Context) (v1.FlagsResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.timeout())
+	defer cancel()
+	r, err := p.API.Flags(ctx)
+	if err != nil {
+		return r, p.apiError("/api/v1/status/flags", err)
+	}
+	return r, nil
+}
+
+// LabelNamesE lists the label names of the series matching the selector
+// between start and end (/api/v1/labels?match[]=...): empty when no series
+// matches, since every series has at least __name__.
+func (p PrometheusClient) LabelNamesE(ctx context.Context, selector string, start, end time.Time) (model.LabelNames, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.timeout())
+	defer cancel()
+	names, warnings, _, err := p.API.LabelNames(ctx, []string{selector}, start, end)
+	if err != nil {
+		return nil, p.apiError("/api/v1/labels?match[]="+selector, fmt.Errorf("%w (warnings: %v)", err, warnings))
+	}
+	return names, nil
+}
+
 // apiStatus recovers the HTTP status client_golang reports only in its
 // error text ("client error: 401"), so that a refused request is told
 // apart from a lost one; 0 when there is none.

@@ -27,7 +27,8 @@ type Stack struct {
 	names      map[Component]string // container names the containers check inspects
 	network    *testcontainers.DockerNetwork
 	runID      string
-	promConfig []byte // the configuration Prometheus started with
+	promConfig []byte            // the configuration Prometheus started with
+	ruleFiles  map[string][]byte // the rule files mounted into Prometheus, by their path there
 	docker     *client.Client
 	closers    []func(context.Context) error
 
@@ -136,7 +137,7 @@ func (s *Stack) view() *Stack {
 	defer s.mu.RUnlock()
 	return &Stack{cfg: s.cfg, urls: s.urls, absent: s.absent, containers: s.containers, names: s.names,
 		network: s.network, runID: s.runID, promConfig: s.promConfig, profile: s.profile, profileHow: s.profileHow,
-		unreachable: s.unreachable, windowStart: s.windowStart, deploy: s.deploy}
+		unreachable: s.unreachable, windowStart: s.windowStart, deploy: s.deploy, ruleFiles: s.ruleFiles}
 }
 
 // SuccessWindow is the range the success metrics are judged over at now:
@@ -310,6 +311,10 @@ func (s *Stack) Prometheus() PrometheusClient {
 	}
 	return p
 }
+
+// AlertSink is a client for the alert webhook sink of an ephemeral stack
+// (Has(AlertSink) says whether there is one).
+func (s *Stack) AlertSink() AlertSinkClient { return AlertSinkClient{s.requester(AlertSink)} }
 
 // Alertmanager is a client for Alertmanager.
 func (s *Stack) Alertmanager() AlertmanagerClient {
