@@ -406,7 +406,9 @@ func dashboardQueriesAnswer(ctx context.Context, s *harness.Stack) error {
 			wait = min(wait, time.Until(dl)/2)
 		}
 		var askErr error
-		_ = harness.EventuallyE(ctx, "the empty panel queries answer (rate() needs two scrapes)", wait, time.Second, func(ctx context.Context) error {
+		// Each round asks on the check's context, not the wait's: a query cut
+		// off by the end of the wait would read as Prometheus not answering.
+		_ = harness.EventuallyE(ctx, "the empty panel queries answer (rate() needs two scrapes)", wait, time.Second, func(context.Context) error {
 			still, alsoRefused, err := ask(ctx, empty)
 			if err != nil {
 				askErr = err
