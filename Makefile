@@ -35,7 +35,7 @@ engine:
 	bash scripts/engine.sh start >/dev/null
 
 images-local: engine
-	bash scripts/images-local.sh
+	GO=$(GO) bash scripts/images-local.sh
 
 # The reference service image, built once before test packages start in
 # parallel (each would otherwise compile it cold at the same time).

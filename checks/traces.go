@@ -190,7 +190,7 @@ func tracesReceived(ctx context.Context, s *harness.Stack) error {
 	}
 	if len(problems) > 0 {
 		return fail("", harness.Jaeger, traceURL(s, id), wantTrace, problemsText(problems),
-			"", fmt.Errorf("after %s, the trace's spans: %s", waited.Round(100*time.Millisecond), spanList(tr)))
+			"", fmt.Errorf("after %s, the trace's spans: %s", waited.Round(100*time.Millisecond), spanList(tr, sentSpan)))
 	}
 	return nil
 }
@@ -300,8 +300,9 @@ func micros(us int64) time.Duration {
 	return (time.Duration(us) * time.Microsecond).Round(time.Microsecond)
 }
 
-// spanList describes a trace's spans for a failure: name, parent, time.
-func spanList(tr *harness.JaegerTrace) string {
+// spanList describes a trace's spans for a failure: name, parent, time;
+// suiteSpan is the span id of the traceparent the suite sent.
+func spanList(tr *harness.JaegerTrace, suiteSpan string) string {
 	names := map[string]string{}
 	for _, sp := range tr.Spans {
 		names[sp.SpanID] = sp.OperationName
@@ -317,6 +318,8 @@ func spanList(tr *harness.JaegerTrace) string {
 		parent := "root"
 		if n, ok := names[sp.ParentID()]; ok {
 			parent = "under " + n
+		} else if strings.EqualFold(sp.ParentID(), suiteSpan) {
+			parent = "root, under the traceparent sent"
 		} else if sp.ParentID() != "" {
 			parent = "parent " + sp.ParentID() + " not in the trace"
 		}
@@ -403,7 +406,7 @@ func correlationFollowed(ctx context.Context, s *harness.Stack) error {
 
 	logWhy, logMiss := followInLog(ctx, s, began, corr, id)
 	if logMiss != "" {
-		misses = append(misses, miss{harness.Genesis, "log of " + harness.Genesis.Title(), "log: " + logMiss})
+		misses = append(misses, miss{harness.Genesis, "log of container " + s.ContainerNames()[harness.Genesis], "log: " + logMiss})
 	}
 
 	tr, problems, waited, err := pollTrace(ctx, s, id, func(tr *harness.JaegerTrace) []string {
@@ -447,10 +450,18 @@ func followInLog(ctx context.Context, s *harness.Stack, began time.Time, corr, t
 	end := time.Now().Add(logWait)
 	since := began.Add(-logClockMargin)
 	for {
-		var carrying []string
+		var carrying, others []string
 		found := false
 		err := s.ScanLogsE(ctx, harness.Genesis, since, func(line []byte) bool {
 			if !bytes.Contains(line, []byte(corr)) {
+				// A line of this request's trace under another correlation id
+				// says where the id was lost.
+				var fields struct {
+					CorrelationID string `json:"correlation_id"`
+				}
+				if bytes.Contains(line, []byte(traceID)) && json.Unmarshal(line, &fields) == nil && len(others) < 3 {
+					others = append(others, fmt.Sprintf("%q", fields.CorrelationID))
+				}
 				return true
 			}
 			var fields struct {
@@ -485,7 +496,11 @@ func followInLog(ctx context.Context, s *harness.Stack, began time.Time, corr, t
 		}
 		if !sleepUntilNext(ctx, end) {
 			if len(carrying) == 0 {
-				return "", fmt.Sprintf("no line of the service's log since %s carries the correlation id", since.UTC().Format(time.RFC3339Nano))
+				miss := fmt.Sprintf("no line of the service's log since %s carries the correlation id", since.UTC().Format(time.RFC3339Nano))
+				if len(others) > 0 {
+					miss += fmt.Sprintf(" (lines with trace_id %s carry correlation_id %s instead)", traceID, strings.Join(others, ", "))
+				}
+				return "", miss
 			}
 			if len(carrying) > 3 {
 				carrying = append(carrying[:3], fmt.Sprintf("and %d more", len(carrying)-3))
