@@ -25,11 +25,14 @@ func init() {
 		"tracing_off": {tracesReceived, correlationFollowed},
 		// read_only_mode refuses /orchestrate/run, the request traces_received traces.
 		"flag_read_only_on": {tracesReceived},
+		// Plain lines carry no JSON correlation_id and trace_id to follow.
+		"logs_plain": {correlationFollowed},
 	} {
 		alsoFails[row] = append(alsoFails[row], ids...)
 	}
 	alsoSays["tracing_off"] = merge(alsoSays["tracing_off"], says("not found after", tracesReceived, correlationFollowed))
 	alsoSays["flag_read_only_on"] = merge(alsoSays["flag_read_only_on"], says("status 503", tracesReceived))
+	alsoSays["logs_plain"] = merge(alsoSays["logs_plain"], says("log: ", correlationFollowed))
 }
 
 // tracesFaults prove the trace checks with the reference service's trace
