@@ -22,7 +22,7 @@ LOCAL = source $(ENGINE_DIR)/env && \
 	       SMOKE_NODE_EXPORTER_IMAGE=smokestack/node-exporter:local \
 	       SMOKE_GRAFANA_IMAGE=$${SMOKE_GRAFANA_IMAGE:-none} &&
 
-.PHONY: setup engine images-local genesis-image cli smoke-critical smoke smoke-a2a staging test proofs perf stack-up stack-down test-live suite-image test-image test-push lint clean-stacks
+.PHONY: setup engine images-local genesis-image cli smoke-critical smoke smoke-a2a staging success-metrics test proofs perf stack-up stack-down test-live suite-image test-image test-push lint clean-stacks
 
 ## setup: install and start the Docker engine, build the local images (idempotent)
 setup: engine images-local genesis-image
@@ -59,6 +59,11 @@ cli:
 ## staging: the staging validation on an ephemeral stack
 staging: setup
 	$(LOCAL) $(GO) test ./staging -v $(TESTFLAGS)
+
+## success-metrics: the checklist's 48-hour targets (staging TestSuccessMetrics, tag slow) on an ephemeral stack:
+## a bounded synthetic load first, then each target over the window from its start (SMOKE_SUCCESS_WINDOW caps it, 5m here)
+success-metrics: setup
+	$(LOCAL) export SMOKE_SUCCESS_WINDOW=$${SMOKE_SUCCESS_WINDOW:-5m} && $(GO) test ./staging -tags slow -run TestSuccessMetrics -v $(TESTFLAGS)
 
 ## test: the project's tests — units, fixtures, the smoke suite, the fault matrix
 test: setup

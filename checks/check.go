@@ -188,6 +188,38 @@ type Verdict struct {
 	Outcome Outcome
 	Err     error
 	Elapsed time.Duration
+	// Notes are the readings the check reported on its way (Notef): what
+	// a passing metric measured, for the log of a run.
+	Notes []string
+}
+
+type notesKey struct{}
+
+// notes collects a check's Notef lines; Evaluate gives each run one.
+type notes struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+// Notef records a reading of the running check (the value a success
+// metric measured, the window it looked at) for the run's log: a check
+// that passes says what it saw, not only that it passed (Require logs the
+// notes of a pass; a failure's own text carries its numbers). Outside
+// Evaluate it does nothing.
+func Notef(ctx context.Context, format string, args ...any) {
+	n, _ := ctx.Value(notesKey{}).(*notes)
+	if n == nil {
+		return
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.lines = append(n.lines, harness.RedactText(fmt.Sprintf(format, args...)))
+}
+
+func (n *notes) get() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return append([]string(nil), n.lines...)
 }
 
 // graceAfterDeadline is how long past its deadline a check may take to
@@ -203,6 +235,8 @@ func Evaluate(ctx context.Context, s *harness.Stack, c Check) Verdict {
 	timeout := s.Config().Timeouts.Check
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	n := &notes{}
+	ctx = context.WithValue(ctx, notesKey{}, n)
 	start := time.Now()
 	done := make(chan error, 1)
 	go func() {
@@ -226,7 +260,7 @@ func Evaluate(ctx context.Context, s *harness.Stack, c Check) Verdict {
 			f.Component = c.Component
 		}
 	}
-	return Verdict{Check: c, Err: err, Elapsed: time.Since(start), Outcome: outcomeOf(err)}
+	return Verdict{Check: c, Err: err, Elapsed: time.Since(start), Outcome: outcomeOf(err), Notes: n.get()}
 }
 
 func outcomeOf(err error) Outcome {
@@ -264,6 +298,11 @@ func Require(t harness.TestingT, s *harness.Stack, c Check) {
 	record(v)
 	switch v.Outcome {
 	case Pass:
+		// What it read, on a pass only: the gate takes a failure's or a
+		// skip's first line for its reason, and those carry their numbers.
+		for _, n := range v.Notes {
+			t.Logf("%s", n)
+		}
 		return
 	case NotApplicable, NotJudged:
 		t.Skipf("%s: %s", v.Outcome, harness.RedactText(Reason(v.Err)))

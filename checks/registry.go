@@ -60,6 +60,7 @@ var Registry = []Group{
 	{Staging, Normal, ErrorHandling},
 	{Staging, Normal, PerformanceBaseline},
 	{Staging, Normal, ComponentIntegration},
+	{Staging, Slow, SuccessMetrics},
 }
 
 // Groups lists every group's checks in registry order. Every check gets

@@ -137,31 +137,43 @@ func phase4Rollout(ctx context.Context, s *harness.Stack) error {
 	if err != nil {
 		return err
 	}
-	path := "/flags/" + Phase4Flag + "/rollout"
 	want := "enabled, strategy progressive, phase " + strings.Join(harness.RolloutPhases, "|") +
 		" matching start_date/end_date, current_percentage within [initial_percentage, end_percentage] on the linear ramp"
-	r, resp, err := p.g.RolloutE(ctx, Phase4Flag)
+	r, resp, err := p.rollout(ctx, Phase4Flag, want)
 	if err != nil {
-		return p.requestFailed(path, want, err)
+		return err
+	}
+	if problems := judgeRollout(r, time.Now()); len(problems) > 0 {
+		return p.failBody(rolloutPath(Phase4Flag), want, problemsText(problems), resp)
+	}
+	return nil
+}
+
+func rolloutPath(name string) string { return "/flags/" + name + "/rollout" }
+
+// rollout reads GET /flags/{name}/rollout and insists on 200: a 404 is an
+// unknown flag or a lost route (/flags tells which), either a failure.
+func (p probe) rollout(ctx context.Context, name, want string) (*harness.Rollout, *harness.Response, error) {
+	path := rolloutPath(name)
+	r, resp, err := p.g.RolloutE(ctx, name)
+	if err != nil {
+		return nil, resp, p.requestFailed(path, want, err)
 	}
 	if resp.Status == http.StatusNotFound {
 		// An unknown flag or an unserved route: /flags tells which.
 		_, fresp, ferr := p.g.FlagsE(ctx)
 		if fresp != nil && fresp.Status == http.StatusNotFound {
-			return p.notFound(fresp, http.MethodGet, path)
+			return nil, resp, p.notFound(fresp, http.MethodGet, path)
 		}
 		if ferr != nil {
-			return p.failBody(path, want, "status 404, and /flags does not answer either ("+shortErr(ferr)+")", resp)
+			return nil, resp, p.failBody(path, want, "status 404, and /flags does not answer either ("+shortErr(ferr)+")", resp)
 		}
-		return p.failBody(path, want, "status 404: the service does not know "+Phase4Flag, resp)
+		return nil, resp, p.failBody(path, want, "status 404: the service does not know "+name, resp)
 	}
 	if resp.Status != http.StatusOK {
-		return p.failBody(path, want, fmt.Sprintf("status %d", resp.Status), resp)
+		return nil, resp, p.failBody(path, want, fmt.Sprintf("status %d", resp.Status), resp)
 	}
-	if problems := judgeRollout(r, time.Now()); len(problems) > 0 {
-		return p.failBody(path, want, problemsText(problems), resp)
-	}
-	return nil
+	return r, resp, nil
 }
 
 // judgeRollout lists what is wrong with a progressive rollout seen at now.

@@ -60,6 +60,7 @@ var Env = struct {
 	NodeExporterImage, GrafanaImage, GenesisFaults                      string
 	HTTPTimeout, CheckTimeout, StartTimeout, HealthBudget, Wait         string
 	Profile, Require, GenesisSurface, PushgatewayURL                    string
+	SuccessWindow                                                       string
 }{
 	Target: "SMOKE_TARGET", ConfigFile: "SMOKE_CONFIG", AllowMutation: "SMOKE_ALLOW_MUTATION",
 	A2AURL: "SMOKE_A2A_URL", PrometheusURL: "SMOKE_PROMETHEUS_URL", AlertmanagerURL: "SMOKE_ALERTMANAGER_URL",
@@ -73,7 +74,7 @@ var Env = struct {
 	HTTPTimeout: "SMOKE_HTTP_TIMEOUT", CheckTimeout: "SMOKE_CHECK_TIMEOUT", StartTimeout: "SMOKE_START_TIMEOUT",
 	HealthBudget: "SMOKE_HEALTH_BUDGET", Wait: "SMOKE_WAIT",
 	Profile: "SMOKE_PROFILE", Require: "SMOKE_REQUIRE", GenesisSurface: "SMOKE_GENESIS_SURFACE",
-	PushgatewayURL: "SMOKE_PUSHGATEWAY_URL",
+	PushgatewayURL: "SMOKE_PUSHGATEWAY_URL", SuccessWindow: "SMOKE_SUCCESS_WINDOW",
 }
 
 // stackRunVar is what `smokestack up` writes beside the live settings so
@@ -178,6 +179,10 @@ type Timeouts struct {
 // DefaultTimeouts are sized for a 2-core machine running the whole stack.
 var DefaultTimeouts = Timeouts{HTTP: 5 * time.Second, Check: 30 * time.Second, Start: 3 * time.Minute, Health: time.Second}
 
+// DefaultSuccessWindow is the checklist's 48-hour monitoring: the window
+// the success metrics (TestSuccessMetrics) are judged over by default.
+const DefaultSuccessWindow = 48 * time.Hour
+
 // Images names the container image of each component in ephemeral mode.
 // An empty Genesis image means "build the reference service from source".
 type Images struct {
@@ -219,6 +224,10 @@ type Config struct {
 	// GenesisSurface is the surface the ephemeral reference service serves
 	// (SMOKE_GENESIS_SURFACE, passed to it as GENESIS_SURFACE); empty is full.
 	GenesisSurface Profile
+	// SuccessWindow is how far back the 48-hour success metrics look
+	// (SMOKE_SUCCESS_WINDOW, default 48h); Stack.SuccessWindow cuts it to
+	// the stack's window start.
+	SuccessWindow time.Duration
 }
 
 // Containers, in SMOKE_REQUIRE, stands for the containers check: the
@@ -375,6 +384,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		GenesisSurface: Profile(strings.ToLower(str(Env.GenesisSurface, ""))),
 		StackRun:       str(stackRunVar, ""),
 		PushgatewayURL: str(Env.PushgatewayURL, ""),
+		SuccessWindow:  dur(Env.SuccessWindow, DefaultSuccessWindow),
 	}
 	if cfg.Profile != "" && !cfg.Profile.Valid() {
 		errs = append(errs, fmt.Errorf("%s=%q: want one of %v", Env.Profile, cfg.Profile, Profiles))

@@ -138,3 +138,35 @@ func TestToolVariablesAreKnown(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "did you mean SMOKE_NO_BROWSER?")
 }
+
+// SMOKE_SUCCESS_WINDOW: 48h by default, a positive duration, and the
+// stack's window start cuts it (never widens it).
+func TestSuccessWindow(t *testing.T) {
+	cfg, err := LoadConfig(lookup(nil))
+	require.NoError(t, err)
+	assert.Equal(t, 48*time.Hour, cfg.SuccessWindow)
+	_, err = LoadConfig(lookup(map[string]string{"SMOKE_SUCCESS_WINDOW": "two days"}))
+	assert.ErrorContains(t, err, "SMOKE_SUCCESS_WINDOW")
+	_, err = LoadConfig(lookup(map[string]string{"SMOKE_SUCCESS_WINDOW": "0s"}))
+	assert.ErrorContains(t, err, "SMOKE_SUCCESS_WINDOW")
+
+	cfg, err = LoadConfig(lookup(map[string]string{"SMOKE_SUCCESS_WINDOW": "5m"}))
+	require.NoError(t, err)
+	s := newStack(cfg)
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	w, how := s.SuccessWindow(now)
+	assert.Equal(t, 5*time.Minute, w)
+	assert.Equal(t, "SMOKE_SUCCESS_WINDOW=5m0s", how)
+
+	cut := s.WithWindowStart(now.Add(-41*time.Second - 300*time.Millisecond))
+	w, how = cut.SuccessWindow(now)
+	assert.Equal(t, 41*time.Second, w, "from the window start, in whole seconds")
+	assert.Contains(t, how, "2026-12-01T11:59:18Z")
+	w, _ = s.SuccessWindow(now)
+	assert.Equal(t, 5*time.Minute, w, "a view: the stack itself keeps its window")
+
+	w, _ = s.WithWindowStart(now.Add(-time.Hour)).SuccessWindow(now)
+	assert.Equal(t, 5*time.Minute, w, "a start further back than the window does not widen it")
+	w, _ = s.WithWindowStart(now).SuccessWindow(now)
+	assert.Equal(t, time.Second, w, "never an empty range")
+}

@@ -35,6 +35,10 @@ type Stack struct {
 	profileHow string  // how the profile was found, for the start line
 
 	unreachable map[Component]string // components that did not answer at start (PreflightE), and why
+
+	// windowStart, when set, is where the success metrics' window begins
+	// at the latest (WithWindowStart): what came before it is not judged.
+	windowStart time.Time
 }
 
 // Open gives the stack the configuration describes: it starts one in
@@ -108,11 +112,56 @@ func (s *Stack) OnSuiteHost() bool { return s.cfg.Mode == Ephemeral || s.cfg.Sta
 // WithProfile is a view of the same stack judged as another profile: how the
 // fault proofs ask "and if the user had declared a2a?" of one running stack.
 func (s *Stack) WithProfile(p Profile, how string) *Stack {
-	s.mu.RLock()
-	c := &Stack{cfg: s.cfg, urls: s.urls, absent: s.absent, containers: s.containers, names: s.names,
-		network: s.network, runID: s.runID, promConfig: s.promConfig, profile: p, profileHow: how, unreachable: s.unreachable}
-	s.mu.RUnlock()
+	c := s.view()
+	c.profile, c.profileHow = p, how
 	return c
+}
+
+// WithWindowStart is a view of the same stack whose success-metric window
+// (SuccessWindow) begins no earlier than start: the synthetic load's start
+// on an ephemeral stack, whose age holds other tests' drills, and each
+// fault's start in the proofs, so that one fault's errors are not judged
+// under the next. The zero time judges the whole SMOKE_SUCCESS_WINDOW.
+func (s *Stack) WithWindowStart(start time.Time) *Stack {
+	c := s.view()
+	c.windowStart = start
+	return c
+}
+
+// view is a copy of the stack sharing its components (what Redirect
+// changes shows in both), for the With* views.
+func (s *Stack) view() *Stack {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return &Stack{cfg: s.cfg, urls: s.urls, absent: s.absent, containers: s.containers, names: s.names,
+		network: s.network, runID: s.runID, promConfig: s.promConfig, profile: s.profile, profileHow: s.profileHow,
+		unreachable: s.unreachable, windowStart: s.windowStart}
+}
+
+// SuccessWindow is the range the success metrics are judged over at now:
+// SMOKE_SUCCESS_WINDOW, cut to the window start (WithWindowStart) when that
+// is later, in whole seconds (at least one); and how it was set, for the
+// failure messages.
+func (s *Stack) SuccessWindow(now time.Time) (time.Duration, string) {
+	w := s.cfg.SuccessWindow
+	if w <= 0 {
+		w = DefaultSuccessWindow
+	}
+	how := fmt.Sprintf("%s=%s", Env.SuccessWindow, w)
+	s.mu.RLock()
+	start := s.windowStart
+	s.mu.RUnlock()
+	if !start.IsZero() {
+		if since := now.Sub(start); since < w {
+			w = since
+			how = fmt.Sprintf("from %s, where this run's window starts; %s=%s reaches further back", start.UTC().Format(time.RFC3339), Env.SuccessWindow, s.cfg.SuccessWindow)
+		}
+	}
+	w = w.Round(time.Second)
+	if w < time.Second {
+		w = time.Second
+	}
+	return w, how
 }
 
 // Attach describes a running deployment by its URLs. Components without a

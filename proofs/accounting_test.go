@@ -53,10 +53,17 @@ func cli(t *testing.T) string {
 // and exit code.
 func judgeStream(t *testing.T, sub string, stream []byte, env ...string) (string, int) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	return runCLI(t, stream, env, sub)
+}
+
+// runCLI runs the built command with args, stdin and exactly env as its
+// SMOKE_* settings, and returns its output (stdout and stderr) and exit code.
+func runCLI(t *testing.T, stdin []byte, env []string, args ...string) (string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, cli(t), sub)
-	cmd.Stdin = bytes.NewReader(stream)
+	cmd := exec.CommandContext(ctx, cli(t), args...)
+	cmd.Stdin = bytes.NewReader(stdin)
 	cmd.Env = append(cleanEnv(), env...)
 	out, err := cmd.CombinedOutput()
 	var exit *exec.ExitError
@@ -66,7 +73,7 @@ func judgeStream(t *testing.T, sub string, stream []byte, env ...string) (string
 	case errors.As(err, &exit):
 		return string(out), exit.ExitCode()
 	}
-	t.Fatalf("smokestack %s: %v", sub, err)
+	t.Fatalf("smokestack %v: %v", args, err)
 	return "", -1
 }
 

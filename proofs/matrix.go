@@ -6,7 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/smokestack-dev/smokestack/checks"
 	stackfiles "github.com/smokestack-dev/smokestack/fixtures/stack"
 	"github.com/smokestack-dev/smokestack/harness"
 )
@@ -120,7 +119,7 @@ func surfaceFaults() []Fault {
 		panic(err)
 	}
 	var lost []string
-	for _, c := range checks.All() {
+	for _, c := range matrixChecks() {
 		if c.Part == harness.PartB || c.Part == harness.PartC {
 			lost = append(lost, c.ID())
 		}

@@ -190,6 +190,19 @@ func swapAgent(data map[string]any) {
 // instant queries of answers with their bodies and forwards everything
 // else: only a check that sends one of them can notice.
 func PrometheusAnswers(answers map[string]func() string) Action {
+	return PrometheusQueries(func(q string) (string, bool) {
+		body, ok := answers[q]
+		if !ok {
+			return "", false
+		}
+		return body(), true
+	})
+}
+
+// PrometheusQueries swaps Prometheus for a proxy to it that answers an
+// instant query with the body answer gives, when it gives one, and
+// forwards everything else.
+func PrometheusQueries(answer func(query string) (body string, ok bool)) Action {
 	return Proxied(harness.Prometheus, func(_ *harness.Stack, rp *httputil.ReverseProxy) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Path == "/api/v1/query" {
@@ -201,9 +214,9 @@ func PrometheusAnswers(answers map[string]func() string) Action {
 				if q == "" {
 					q = r.URL.Query().Get("query")
 				}
-				if body, ok := answers[q]; ok {
+				if body, ok := answer(q); ok {
 					w.Header().Set("Content-Type", "application/json")
-					fmt.Fprint(w, body())
+					fmt.Fprint(w, body)
 					return
 				}
 			}

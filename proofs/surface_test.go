@@ -36,7 +36,7 @@ func TestA2ASurfaceMatrix(t *testing.T) {
 	require.Equal(t, harness.ProfileA2A, p, "the a2a surface is discovered as profile a2a (%s)", how)
 
 	rows := a2aSurfaceRows()
-	res := Run(ctx, s, checks.All(), rows, t.Logf)
+	res := Run(ctx, s, matrixChecks(), rows, t.Logf)
 	var b strings.Builder
 	res.WriteTable(&b)
 	t.Logf("a2a-surface matrix:\n%s", b.String())

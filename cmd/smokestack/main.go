@@ -10,6 +10,7 @@
 //	smokestack verdict [flags] [FILE]     SHIP, ROLLBACK or HOLD: the gate plus the rollback triggers
 //	smokestack monitor [flags]            the checklist's monitoring script: a report per round, appended to a log
 //	smokestack report  -log FILE -o DIR   the 48-hour report: a monitor log as an HTML page with charts
+//	smokestack rollback -reason TEXT      the checklist's rollback on a live target: flags, verification, log (-restore undoes it)
 //	smokestack version                    the module and Go versions
 //
 // smokestack -h lists the commands; smokestack COMMAND -h says what one
@@ -26,7 +27,7 @@ import (
 )
 
 func init() {
-	commands = []*command{upCommand, downCommand, imageCommand, gateCommand, verdictCommand, monitorCommand, reportCommand, versionCommand}
+	commands = []*command{upCommand, downCommand, imageCommand, gateCommand, verdictCommand, monitorCommand, reportCommand, rollbackCommand, versionCommand}
 }
 
 func main() {

@@ -313,7 +313,7 @@ func cli(t *testing.T, stdin string, args ...string) (int, string, string) {
 	return code, out.String(), errOut.String()
 }
 
-var subcommands = []string{"up", "down", "image", "gate", "verdict", "monitor", "report", "version"}
+var subcommands = []string{"up", "down", "image", "gate", "verdict", "monitor", "report", "rollback", "version"}
 
 // Help that was asked for is not an error: exit 0, on stdout, listing the
 // commands.
@@ -370,6 +370,11 @@ func TestSubcommandHelp(t *testing.T) {
 		"smokestack report -log logs/production_health.log -o report"} {
 		assert.Contains(t, out, want)
 	}
+	_, out, _ = cli(t, "", "rollback", "-h")
+	for _, want := range []string{"-reason TEXT", "-who NAME", "-verdict FILE", "-log FILE", "-restore", "SMOKE_ALLOW_MUTATION=1", "SMOKE_ADMIN_KEY",
+		"15-minute", "0 rolled back", "1 FAILED", "3 rolled back, but", "smokestack rollback -reason"} {
+		assert.Contains(t, out, want)
+	}
 	// -h after other flags or the file is still help.
 	code, out, _ := cli(t, "", "gate", "run.json", "-all", "-h")
 	assert.Equal(t, 0, code)
@@ -385,7 +390,7 @@ func TestBadFlagIsAUsageError(t *testing.T) {
 		assert.Contains(t, errOut, "-no-such-flag", sub)
 		assert.Contains(t, errOut, "smokestack "+sub+" -h for help", sub)
 	}
-	for _, sub := range []string{"up", "down", "image", "monitor", "report", "version"} {
+	for _, sub := range []string{"up", "down", "image", "monitor", "report", "rollback", "version"} {
 		code, _, errOut := cli(t, "", sub, "extra")
 		assert.Equal(t, 2, code, sub)
 		assert.Contains(t, errOut, `extra argument "extra"`, sub)
@@ -728,4 +733,93 @@ func TestReport(t *testing.T) {
 		assert.Empty(t, stdout, name)
 		assert.Contains(t, errOut, tc.want, name)
 	}
+}
+
+// rollback changes the target: without SMOKE_ALLOW_MUTATION=1 it refuses
+// (exit 2, saying which variable) before it reads anything else, and
+// writes no log; then it wants a live target, the admin key and a reason.
+func TestRollbackRefuses(t *testing.T) {
+	for _, k := range []string{"SMOKE_CONFIG", "SMOKE_TARGET", "SMOKE_A2A_URL", "SMOKE_PROMETHEUS_URL", "SMOKE_ADMIN_KEY", "SMOKE_REQUIRE"} {
+		t.Setenv(k, "")
+	}
+	logPath := filepath.Join(t.TempDir(), "logs", "rollback.log")
+	for _, mutation := range []string{"", "0", "false"} {
+		t.Setenv("SMOKE_ALLOW_MUTATION", mutation)
+		code, out, errOut := cli(t, "", "rollback", "-reason", "drill", "-log", logPath)
+		assert.Equal(t, 2, code, "SMOKE_ALLOW_MUTATION=%q: %s", mutation, errOut)
+		assert.Empty(t, out)
+		assert.Contains(t, errOut, "refused")
+		assert.Contains(t, errOut, "SMOKE_ALLOW_MUTATION=1")
+		code, _, errOut = cli(t, "", "rollback", "-restore", "-log", logPath)
+		assert.Equal(t, 2, code, "a restore changes the target too: %s", errOut)
+		assert.Contains(t, errOut, "SMOKE_ALLOW_MUTATION=1")
+	}
+	assert.NoFileExists(t, logPath, "a refused rollback writes no log")
+
+	t.Setenv("SMOKE_ALLOW_MUTATION", "1")
+	code, _, errOut := cli(t, "", "rollback", "-reason", "drill", "-log", logPath)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "SMOKE_TARGET=live", "an ephemeral stack is not what a rollback acts on")
+
+	t.Setenv("SMOKE_TARGET", "live")
+	t.Setenv("SMOKE_PROMETHEUS_URL", "http://127.0.0.1:9")
+	t.Setenv("SMOKE_REQUIRE", "prometheus")
+	code, _, errOut = cli(t, "", "rollback", "-reason", "drill", "-log", logPath)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "SMOKE_A2A_URL", "the flags are Genesis's")
+
+	t.Setenv("SMOKE_A2A_URL", "http://127.0.0.1:9")
+	t.Setenv("SMOKE_REQUIRE", "genesis")
+	code, _, errOut = cli(t, "", "rollback", "-reason", "drill", "-log", logPath)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "SMOKE_ADMIN_KEY")
+
+	t.Setenv("SMOKE_ADMIN_KEY", "admin-secret-123456")
+	code, _, errOut = cli(t, "", "rollback", "-log", logPath)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "-reason is required")
+	code, _, errOut = cli(t, "", "rollback", "-restore", "-log", logPath)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "no rollback to restore")
+	code, _, errOut = cli(t, "", "rollback", "-reason", "drill", "-verdict", filepath.Join(t.TempDir(), "none.json"), "-log", logPath)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "-verdict")
+	notReport := writeFile(t, "run.json", `{"Action":"pass"}`)
+	code, _, errOut = cli(t, "", "rollback", "-reason", "drill", "-verdict", notReport, "-log", logPath)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "not a smokestack -json report")
+	assert.NoFileExists(t, logPath)
+	assert.NotContains(t, errOut, "admin-secret-123456")
+}
+
+// A restore finds the last rollback of the log, and says when it was
+// restored already.
+func TestLastRollback(t *testing.T) {
+	at := func(s string) time.Time { v, _ := time.Parse(time.RFC3339, s); return v }
+	line := func(e rollbackEntry) string { b, _ := json.Marshal(e); return string(b) + "\n" }
+	t1, t2 := at("2026-12-01T10:00:00Z"), at("2026-12-01T11:00:00Z")
+	log := writeFile(t, "rollback.log", line(rollbackEntry{Action: "rollback", Time: t1, Result: "rolled_back"})+
+		line(rollbackEntry{Action: "restore", Time: at("2026-12-01T10:30:00Z"), Restores: &t1, Result: "restored"})+
+		line(rollbackEntry{Action: "rollback", Time: t2, Result: "failed"}))
+	last, done, err := lastRollback(log)
+	require.NoError(t, err)
+	assert.Equal(t, t2, last.Time, "the last rollback, even a failed one: it may have changed a flag")
+	assert.Nil(t, done)
+
+	log = writeFile(t, "rollback.log", line(rollbackEntry{Action: "rollback", Time: t2, Result: "rolled_back"})+
+		line(rollbackEntry{Action: "restore", Time: at("2026-12-01T11:05:00Z"), Restores: &t2, Result: "restore_failed"}))
+	_, done, err = lastRollback(log)
+	require.NoError(t, err)
+	assert.Nil(t, done, "a failed restore did not restore")
+
+	log = writeFile(t, "rollback.log", line(rollbackEntry{Action: "rollback", Time: t2, Result: "rolled_back"})+
+		line(rollbackEntry{Action: "restore", Time: at("2026-12-01T11:05:00Z"), Restores: &t2, Result: "restored"}))
+	_, done, err = lastRollback(log)
+	require.NoError(t, err)
+	require.NotNil(t, done)
+
+	_, _, err = lastRollback(writeFile(t, "rollback.log", "ROLLBACK: Mon Dec 1 - Reason: x\n"))
+	assert.ErrorContains(t, err, "line 1")
+	_, _, err = lastRollback(writeFile(t, "rollback.log", ""))
+	assert.ErrorContains(t, err, "holds no rollback")
 }

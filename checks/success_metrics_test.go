@@ -1,0 +1,157 @@
+package checks
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/smokestack-dev/smokestack/harness"
+)
+
+// answers is an imitation Prometheus's instant queries: the first pair
+// whose text is in the query gives its value ("" for no series).
+type answers [][2]string
+
+// successStack is a live stack of an imitation Prometheus answering as
+// given (and a Genesis that only exists), with the window set.
+func successStack(t *testing.T, window string, a answers) *harness.Stack {
+	t.Helper()
+	prom := func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		q := r.Form.Get("query")
+		w.Header().Set("Content-Type", "application/json")
+		result := ""
+		for _, p := range a {
+			if strings.Contains(q, p[0]) {
+				if p[1] != "" {
+					result = fmt.Sprintf(`{"metric":{"job":"genesis"},"value":[1700000000,%q]}`, p[1])
+				}
+				break
+			}
+		}
+		fmt.Fprintf(w, `{"status":"success","data":{"resultType":"vector","result":[%s]}}`, result)
+	}
+	return imitateWith(t, map[harness.Component]http.HandlerFunc{harness.Prometheus: prom, harness.Genesis: body(404, "", "")},
+		map[string]string{harness.Env.SuccessWindow: window})
+}
+
+func successVerdict(t *testing.T, window, name string, a answers) Verdict {
+	t.Helper()
+	return Evaluate(context.Background(), successStack(t, window, a), check(t, "TestSuccessMetrics/"+name))
+}
+
+// Each metric's rule, on the numbers Prometheus gives: a rate over too
+// little evidence is NOT JUDGED, never a pass; a floor or a budget over no
+// data fails; a family the contract requires that is absent fails.
+func TestSuccessMetricRules(t *testing.T) {
+	const fivexx = `code=~"5.."`
+	cases := []struct {
+		name, check, window string
+		a                   answers
+		want                Outcome
+		says                string
+	}{
+		{"no requests series", "error_rate", "1h", answers{{"genesis_http_requests_total", ""}}, Fail, "no genesis_http_requests_total series"},
+		{"500 requests, no 5xx", "error_rate", "1h", answers{{fivexx, ""}, {"genesis_http_requests_total", "500"}}, NotJudged, "only 500 requests"},
+		{"500 requests, one 5xx", "error_rate", "1h", answers{{fivexx, "1"}, {"genesis_http_requests_total", "500"}}, Fail, "error rate 0.200%"},
+		{"2000 requests, one 5xx", "error_rate", "1h", answers{{fivexx, "1"}, {"genesis_http_requests_total", "2000"}}, Pass, ""},
+		{"2000 requests, two 5xx", "error_rate", "1h", answers{{fivexx, "2"}, {"genesis_http_requests_total", "2000"}}, Fail, ">= 0.1%"},
+
+		{"19 retries, none failed", "retry_success", "1h", answers{{`"success"`, "19"}, {`"failure"`, "0"}}, NotJudged, "only 19 retries"},
+		{"20 retries, none failed", "retry_success", "1h", answers{{`"success"`, "20"}, {`"failure"`, "0"}}, Pass, ""},
+		{"one failed in 20", "retry_success", "1h", answers{{`"success"`, "19"}, {`"failure"`, "1"}}, Fail, "95.0% of 20 retries"},
+		{"no retry series", "retry_success", "1h", answers{}, Fail, "no genesis_retries_total"},
+
+		{"no trips", "breaker_trips", "48h", answers{{"trips_total", "0"}}, Pass, ""},
+		{"9 trips in 2 days", "breaker_trips", "48h", answers{{"trips_total", "9"}}, Pass, ""},
+		{"10 trips in 2 days", "breaker_trips", "48h", answers{{"trips_total", "10"}}, Fail, "5.0 a day >= 5"},
+		{"one trip in an hour", "breaker_trips", "1h", answers{{"trips_total", "1"}}, Fail, "24.0 a day"},
+		{"no trips series", "breaker_trips", "48h", answers{{"breaker_state", "3"}}, Fail, "3 breakers"},
+
+		{"101 traces an hour, exported", "traces_generated", "1h", answers{{"orchestrate", "101"}, {"spans_exported", "303"}}, Pass, ""},
+		{"100 traces an hour", "traces_generated", "1h", answers{{"orchestrate", "100"}, {"spans_exported", "300"}}, Fail, "<= 100"},
+		{"no orchestration", "traces_generated", "1h", answers{{"spans_exported", "300"}}, Fail, "0 traces generated"},
+		{"traces not exported", "traces_generated", "1h", answers{{"orchestrate", "200"}, {"spans_exported", "150"}}, Fail, "only 150 spans exported"},
+		{"no span counter", "traces_generated", "1h", answers{{"orchestrate", "200"}}, Fail, "no genesis_spans_exported_total"},
+
+		{"2000 samples an hour", "metrics_ingestion", "1h", answers{{"genesis_build_info", "1"}, {"scrape_samples", "2000"}}, Pass, ""},
+		{"1000 samples an hour", "metrics_ingestion", "1h", answers{{"genesis_build_info", "1"}, {"scrape_samples", "1000"}}, Fail, "<= 1000"},
+		{"service not collected", "metrics_ingestion", "1h", answers{}, Fail, "0 samples an hour"},
+
+		{"HTDAG within budget", "htdag_p95", "1h", answers{{"histogram_quantile", "0.15"}, {"_count", "100"}}, Pass, ""},
+		{"HTDAG over budget", "htdag_p95", "1h", answers{{"histogram_quantile", "0.25"}, {"_count", "100"}}, Fail, "p(95)=250ms"},
+		{"HTDAG at the budget", "htdag_p95", "1h", answers{{"histogram_quantile", "0.2"}, {"_count", "100"}}, Fail, "over the budget p(95)<200ms"},
+		{"19 observations", "htdag_p95", "1h", answers{{"histogram_quantile", "0.01"}, {"_count", "19"}}, Fail, "only 19 HTDAG observations"},
+		{"no histogram", "aop_p95", "1h", answers{}, Fail, "not met on no data"},
+		{"no quantile", "halo_p95", "1h", answers{{"histogram_quantile", "NaN"}, {"_count", "100"}}, Fail, "no HALO quantile"},
+	}
+	for _, c := range cases {
+		t.Run(c.check+"/"+c.name, func(t *testing.T) {
+			v := successVerdict(t, c.window, c.check, c.a)
+			require.Equal(t, c.want, v.Outcome, "%v", v.Err)
+			if c.says != "" {
+				assert.Contains(t, v.Err.Error(), c.says)
+			}
+			if v.Outcome == Pass {
+				assert.NotEmpty(t, v.Notes, "a passing metric says what it read")
+			}
+		})
+	}
+}
+
+func TestLogLineProblem(t *testing.T) {
+	for line, want := range map[string]string{
+		`{"timestamp":"2026-12-01T00:00:00Z","level":"INFO","logger":"genesis","message":"request served"}`: "",
+		`2026-12-01T00:00:00Z INFO [server] request served`:                                                 "not JSON",
+		`{"timestamp":"2026-12-01T00:00:00Z","level":"INFO"}`:                                               "JSON without message",
+		`{"time":"x","lvl":"info","msg":"hi"}`:                                                              "JSON without timestamp, level, message",
+		`["not","an","object"]`:                                                                             "not JSON",
+	} {
+		assert.Equal(t, want, logLineProblem([]byte(line)), line)
+	}
+}
+
+// recT records what Require tells a test.
+type recT struct{ lines []string }
+
+func (r *recT) Helper()        {}
+func (r *recT) Name() string   { return "rec" }
+func (r *recT) Cleanup(func()) {}
+func (r *recT) Logf(format string, a ...any) {
+	r.lines = append(r.lines, "log: "+fmt.Sprintf(format, a...))
+}
+func (r *recT) Errorf(format string, a ...any) {
+	r.lines = append(r.lines, "error: "+fmt.Sprintf(format, a...))
+}
+func (r *recT) Fatalf(format string, a ...any) {
+	r.lines = append(r.lines, "fatal: "+fmt.Sprintf(format, a...))
+}
+func (r *recT) Skipf(format string, a ...any) {
+	r.lines = append(r.lines, "skip: "+fmt.Sprintf(format, a...))
+}
+
+// A pass logs what the check read; a skip's or a failure's first line
+// stays its outcome and reason, which the gate reads back.
+func TestNotesOnPassOnly(t *testing.T) {
+	noted := func(err error) Check {
+		return Check{Group: "TestX", Name: "y", Component: harness.Prometheus, Run: func(ctx context.Context, _ *harness.Stack) error {
+			Notef(ctx, "read 42")
+			return err
+		}}
+	}
+	s := successStack(t, "1h", answers{})
+	r := &recT{}
+	Require(r, s, noted(nil))
+	assert.Equal(t, []string{"log: read 42"}, r.lines)
+	r = &recT{}
+	Require(r, s, noted(CannotJudge("too few")))
+	assert.Equal(t, []string{"skip: NOT JUDGED: too few"}, r.lines)
+	r = &recT{}
+	Require(r, s, noted(fmt.Errorf("broken")))
+	assert.Equal(t, []string{"fatal: broken"}, r.lines)
+}

@@ -1,0 +1,87 @@
+package proofs
+
+import (
+	"context"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/smokestack-dev/smokestack/checks"
+	"github.com/smokestack-dev/smokestack/harness"
+)
+
+// TestSuccessMetricFaults proves the windowed success metrics on a stack of
+// their own (see faults_success_metrics.go for why not in the matrix): for
+// each row the fault is applied, its window starts, the row's load is sent
+// under it, and the row's checks are judged over that window — each
+// listed failure fails for its stated reason, each rate over too little
+// evidence is NOT JUDGED (never a pass), each control passes.
+func TestSuccessMetricFaults(t *testing.T) {
+	if stack.Mode() != harness.Ephemeral {
+		t.Skip("the success-metric proofs start a stack of their own: ephemeral mode only (SMOKE_TARGET unset)")
+	}
+	cfg, err := harness.LoadConfig(os.LookupEnv)
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.Timeouts.Start+15*time.Minute)
+	defer cancel()
+	s, err := harness.Open(ctx, cfg, harness.WithLogf(t.Logf))
+	if s != nil {
+		t.Cleanup(func() { _ = s.Close(context.Background()) })
+	}
+	require.NoError(t, err)
+	for _, f := range SuccessMetricFaults() {
+		ok := t.Run(f.Name, func(t *testing.T) {
+			start := time.Now()
+			if f.Action.Apply != nil {
+				require.NoError(t, f.Action.Apply(ctx, s), "apply %s", f.Name)
+				t.Cleanup(func() { require.NoError(t, f.Action.Restore(context.WithoutCancel(ctx), s), "restore %s", f.Name) })
+			}
+			r, err := checks.SendLoadE(ctx, s, f.Load)
+			require.NoError(t, err, "load under %s", f.Name)
+			t.Logf("load: %s", r)
+			var cs []checks.Check
+			for _, id := range slices.Concat(f.Fails, f.NotJudged, f.Passes) {
+				c, ok := checks.ByID(id)
+				require.True(t, ok, id)
+				cs = append(cs, c)
+			}
+			vs := checks.EvaluateAll(ctx, s.WithWindowStart(start), cs)
+			for _, id := range slices.Concat(f.Fails, f.NotJudged, f.Passes) {
+				for _, n := range vs[id].Notes {
+					t.Logf("%s: %s", id, n)
+				}
+			}
+			for _, id := range f.Passes {
+				assert.Equal(t, checks.Pass, vs[id].Outcome, "%s under %s: %v", id, f.Name, vs[id].Err)
+			}
+			judged := func(id string, want checks.Outcome) {
+				v := vs[id]
+				if !assert.Equal(t, want, v.Outcome, "%s under %s: %v", id, f.Name, v.Err) {
+					return
+				}
+				seen := Seen(v.Err)
+				if want == checks.NotJudged {
+					seen = checks.Reason(v.Err)
+				}
+				if says, ok := f.Says[id]; assert.True(t, ok, "%s under %s states no reason; it said: %s", id, f.Name, seen) {
+					assert.Contains(t, seen, says, "%s under %s, for another reason", id, f.Name)
+				}
+				t.Logf("%s %s: %s", id, v.Outcome, strings.ReplaceAll(seen, "\n", " | "))
+			}
+			for _, id := range f.Fails {
+				judged(id, checks.Fail)
+			}
+			for _, id := range f.NotJudged {
+				judged(id, checks.NotJudged)
+			}
+		})
+		if !ok && f.Action.Apply == nil {
+			t.Fatalf("the unbroken row %s did not hold: the fault rows would prove nothing", f.Name)
+		}
+	}
+}

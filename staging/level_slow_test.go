@@ -1,0 +1,7 @@
+//go:build slow && !critical
+
+package staging
+
+import "github.com/smokestack-dev/smokestack/checks"
+
+func init() { level = max(level, checks.Slow) }
