@@ -28,7 +28,9 @@ func (s ServerQuantile) String() string {
 }
 
 // Duration is Value as a duration.
-func (s ServerQuantile) Duration() time.Duration { return time.Duration(s.Value * float64(time.Second)) }
+func (s ServerQuantile) Duration() time.Duration {
+	return time.Duration(s.Value * float64(time.Second))
+}
 
 func secondsText(v float64) string {
 	return time.Duration(v * float64(time.Second)).Round(10 * time.Microsecond).String()
