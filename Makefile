@@ -70,11 +70,11 @@ success-metrics: setup
 
 ## test: the project's tests — units, fixtures, the smoke suite, the fault matrix
 test: setup
-	$(LOCAL) $(GO) test -timeout 45m $(TESTFLAGS) ./...
+	$(LOCAL) $(GO) test -timeout 75m $(TESTFLAGS) ./...
 
 ## proofs: the fault matrix alone, with its confusion table
 proofs: setup
-	$(LOCAL) $(GO) test ./proofs -v -timeout 30m $(TESTFLAGS)
+	$(LOCAL) $(GO) test ./proofs -v -timeout 60m $(TESTFLAGS)
 
 ## perf: the P95 budgets as testing.B benchmarks (HTDAG <200ms, HALO <100ms, AOP <50ms)
 perf: setup

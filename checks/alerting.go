@@ -369,6 +369,12 @@ func ruleSeriesExist(ctx context.Context, s *harness.Stack) error {
 	var all []ruleSels
 	var missing []string
 	nrules := 0
+	// The service's own series come from its /metrics, contract part C: a
+	// target whose declared profile leaves part C out is not judged on
+	// them (its rules on genesis_* series are the profile's question).
+	profile, how := s.Profile()
+	ownSeriesServed := profile.Serves(harness.PartC)
+	outOfProfile := 0
 	for _, g := range rules.Groups {
 		for _, r := range ruleStates(g) {
 			nrules++
@@ -378,8 +384,17 @@ func ruleSeriesExist(ctx context.Context, s *harness.Stack) error {
 				missing = append(missing, fmt.Sprintf("%s: its expression does not parse: %v", where, err))
 				continue
 			}
+			if !ownSeriesServed {
+				n := len(sels)
+				sels = slices.DeleteFunc(sels, func(sel RuleSelector) bool { return strings.HasPrefix(sel.Metric, "genesis_") })
+				outOfProfile += n - len(sels)
+			}
 			all = append(all, ruleSels{where, sels})
 		}
+	}
+	if outOfProfile > 0 && !slices.ContainsFunc(all, func(rs ruleSels) bool { return len(rs.sels) > 0 }) && len(missing) == 0 {
+		return OutOfScope("every selector of the rules is of a genesis_* series, which the target's profile %s (contract parts %s; %s) does not serve (/metrics is contract part C)",
+			profile, profile.Parts(), how)
 	}
 	// The label names of every selector, then of the metric of each that
 	// selects nothing: each distinct question asked once, a few at a time
