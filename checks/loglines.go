@@ -171,7 +171,7 @@ func scanDeployLog(ctx context.Context, s *harness.Stack, what string, fn func(l
 	case err != nil:
 		return start, CannotJudge("when the deploy started cannot be told (%v), so %s; set %s", err, what, harness.Env.DeployStarted)
 	}
-	err = s.ScanLogsE(ctx, harness.Genesis, start.At, func(raw []byte) bool { return fn(parseLogLine(raw)) })
+	err = s.ScanLogsE(ctx, harness.Genesis, start.LogSince(), func(raw []byte) bool { return fn(parseLogLine(raw)) })
 	switch {
 	case errors.As(err, &unavailable):
 		return start, CannotJudge("the service's log cannot be read, so %s: %s", what, unavailable.Reason)

@@ -13,6 +13,21 @@ import (
 type DeployStart struct {
 	At  time.Time
 	How string // "the genesis container ... started", "SMOKE_DEPLOY_STARTED=...", "declared: ..."
+	// wholeLog: the start is the container's own, so its whole log is the
+	// deploy's. The engine stamps StartedAt after the process is running,
+	// and on a loaded machine a service's first lines (an ERROR at
+	// start-up) carry earlier timestamps: reading "since StartedAt" lost
+	// them (a false pass seen under load).
+	wholeLog bool
+}
+
+// LogSince is where a reader of the deploy's log starts: At, or the zero
+// time (the whole log) when the deploy is the container's start.
+func (d DeployStart) LogSince() time.Time {
+	if d.wholeLog {
+		return time.Time{}
+	}
+	return d.At
 }
 
 func (d DeployStart) String() string {
@@ -78,7 +93,8 @@ func (s *Stack) DeployStartedE(ctx context.Context, c Component) (DeployStart, e
 	if err != nil || t.IsZero() || t.Year() < 2000 {
 		return DeployStart{}, fmt.Errorf("when did the %s container start: container %s reports StartedAt %q", c.Title(), st.Name, st.StartedAt)
 	}
-	return DeployStart{At: t, How: fmt.Sprintf("the %s container %s started; set %s to read from an earlier deploy start", c.Title(), st.Name, Env.DeployStarted)}, nil
+	return DeployStart{At: t, wholeLog: true,
+		How: fmt.Sprintf("the %s container %s started, its whole log read; set %s to read from another deploy start", c.Title(), st.Name, Env.DeployStarted)}, nil
 }
 
 // containerID is the container of a component: one this run started, or

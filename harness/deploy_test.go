@@ -32,6 +32,10 @@ func TestDeployStarted(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC), d.At.UTC())
 	assert.Contains(t, d.String(), "SMOKE_DEPLOY_STARTED=2026-11-27T09:30:00Z")
+	assert.Equal(t, d.At, d.LogSince(), "a declared start is where the log is read from")
+	// A container's own start reads its whole log: the engine stamps
+	// StartedAt after the process already logged its first lines.
+	assert.True(t, DeployStart{At: d.At, wholeLog: true}.LogSince().IsZero())
 
 	// A declared start wins, and holds for every view of the stack.
 	view := s.WithProfile(ProfileA2A, "declared")
