@@ -141,7 +141,7 @@ func Scope(s *harness.Stack, c Check) error {
 		return OutOfScope("the target's profile %s (contract parts %s; %s) does not include contract part %s, which %s needs",
 			profile, profile.Parts(), how, c.Part, c.ID())
 	}
-	for _, comp := range c.components() {
+	for _, comp := range c.Components() {
 		if !s.Has(comp) {
 			if s.Requires(comp) {
 				return CannotJudge("%s is required but this run cannot reach it: %s", comp.Title(), s.Absent(comp))
@@ -149,7 +149,7 @@ func Scope(s *harness.Stack, c Check) error {
 			return OutOfScope("%s", s.Absent(comp))
 		}
 	}
-	for _, comp := range c.components() {
+	for _, comp := range c.Components() {
 		if why, down := s.Unreachable(comp); down && healthChecks[comp] != c.ID() {
 			return CannotJudge("dependency down: %s at the start of the run; %s judges that", why, healthChecks[comp])
 		}
@@ -160,9 +160,9 @@ func Scope(s *harness.Stack, c Check) error {
 	return nil
 }
 
-// components lists what the check reads: Component and Reads, with Genesis
+// Components lists what the check reads: Component and Reads, with Genesis
 // implied by a contract part and the containers check by the Docker engine.
-func (c Check) components() []harness.Component {
+func (c Check) Components() []harness.Component {
 	var out []harness.Component
 	add := func(x harness.Component) {
 		if x == harness.Docker {

@@ -49,7 +49,12 @@ type Fault struct {
 
 // Combined applies actions in order and restores them in reverse.
 func Combined(actions ...Action) Action {
+	var touches []harness.Component
+	for _, a := range actions {
+		touches = union(touches, a.Touches)
+	}
 	return Action{
+		Touches: touches,
 		Apply: func(ctx context.Context, s *harness.Stack) error {
 			for _, a := range actions {
 				if err := a.Apply(ctx, s); err != nil {
@@ -71,11 +76,16 @@ func Combined(actions ...Action) Action {
 // Action breaks one thing and undoes it; both are bounded by ctx.
 type Action struct {
 	Apply, Restore func(ctx context.Context, s *harness.Stack) error
+	// Touches declares the components the action changes. The matrix
+	// scopes its serial checks (drills and timings) by it: see inScope.
+	// Empty means undeclared, and every check is judged.
+	Touches []harness.Component
 }
 
 // Knob sets fault knobs of the reference service at run time.
 func Knob(spec string) Action {
 	return Action{
+		Touches: []harness.Component{harness.Genesis},
 		Apply:   func(ctx context.Context, s *harness.Stack) error { return s.Genesis().SetFaultsE(ctx, spec) },
 		Restore: func(ctx context.Context, s *harness.Stack) error { return s.Genesis().SetFaultsE(ctx, "") },
 	}
@@ -84,6 +94,7 @@ func Knob(spec string) Action {
 // Stopped stops a component's container and starts it again after.
 func Stopped(c harness.Component) Action {
 	return Action{
+		Touches: []harness.Component{c},
 		Apply:   func(ctx context.Context, s *harness.Stack) error { return s.StopComponentE(ctx, c) },
 		Restore: func(ctx context.Context, s *harness.Stack) error { return s.StartComponentE(ctx, c) },
 	}
@@ -92,6 +103,7 @@ func Stopped(c harness.Component) Action {
 // Paused freezes a component's container: connections open, nothing answers.
 func Paused(c harness.Component) Action {
 	return Action{
+		Touches: []harness.Component{c},
 		Apply:   func(ctx context.Context, s *harness.Stack) error { return s.PauseComponentE(ctx, c, true) },
 		Restore: func(ctx context.Context, s *harness.Stack) error { return s.PauseComponentE(ctx, c, false) },
 	}
@@ -101,6 +113,7 @@ func Paused(c harness.Component) Action {
 // (through its lifecycle reload) and the original one after.
 func PrometheusConfig(broken []byte) Action {
 	return Action{
+		Touches: []harness.Component{harness.Prometheus},
 		Apply:   func(ctx context.Context, s *harness.Stack) error { return s.ReloadPrometheusE(ctx, broken) },
 		Restore: func(ctx context.Context, s *harness.Stack) error { return s.ReloadPrometheusE(ctx, nil) },
 	}
@@ -163,6 +176,7 @@ func Proxied(c harness.Component, build func(s *harness.Stack, rp *httputil.Reve
 	var srv *httptest.Server
 	var undo func()
 	return Action{
+		Touches: []harness.Component{c},
 		Apply: func(ctx context.Context, s *harness.Stack) error {
 			var rp *httputil.ReverseProxy
 			if raw := s.URL(c); raw != "" {

@@ -88,6 +88,7 @@ func alertingFaults() []Fault {
 			Says: says("same labelset", alRulesHealthy)},
 		{Name: "prometheus_reload_refused", Does: "a configuration with an unknown key written and reloaded: Prometheus refuses it and keeps running the old one",
 			Action: Action{
+				Touches: []harness.Component{harness.Prometheus},
 				Apply: func(ctx context.Context, s *harness.Stack) error {
 					return s.ReloadPrometheusRefusedE(ctx, append(s.PrometheusConfig(), []byte("\nsmokestack_misspelt_key: true\n")...))
 				},
@@ -138,6 +139,7 @@ func alertingFaults() []Fault {
 func PrometheusRules(name string, rules []byte) Action {
 	path := faultRulesDir + "/" + name
 	return Action{
+		Touches: []harness.Component{harness.Prometheus},
 		Apply: func(ctx context.Context, s *harness.Stack) error {
 			cfg, err := withRuleFile(s.PrometheusConfig(), path)
 			if err != nil {
@@ -156,6 +158,7 @@ func PrometheusRules(name string, rules []byte) Action {
 // edit, and with the original after.
 func PrometheusConfigEdit(edit func([]byte) ([]byte, error)) Action {
 	return Action{
+		Touches: []harness.Component{harness.Prometheus},
 		Apply: func(ctx context.Context, s *harness.Stack) error {
 			cfg, err := edit(s.PrometheusConfig())
 			if err != nil {
@@ -171,6 +174,7 @@ func PrometheusConfigEdit(edit func([]byte) ([]byte, error)) Action {
 // reloads Prometheus; after, it writes the original back and reloads.
 func RuleFileEdit(path string, edit func([]byte) ([]byte, error)) Action {
 	return Action{
+		Touches: []harness.Component{harness.Prometheus},
 		Apply: func(ctx context.Context, s *harness.Stack) error {
 			orig, ok := s.PrometheusRuleFiles()[path]
 			if !ok {
@@ -201,6 +205,7 @@ func RuleFileEdit(path string, edit func([]byte) ([]byte, error)) Action {
 func FileOnDisk(c harness.Component, path string, content func(*harness.Stack) ([]byte, error)) Action {
 	var orig []byte
 	return Action{
+		Touches: []harness.Component{c},
 		Apply: func(ctx context.Context, s *harness.Stack) error {
 			var err error
 			if orig, err = originalFile(s, c, path); err != nil {
@@ -241,6 +246,7 @@ func originalFile(s *harness.Stack, c harness.Component, path string) ([]byte, e
 func Silenced(name, value string) Action {
 	var id string
 	return Action{
+		Touches: []harness.Component{harness.Alertmanager},
 		Apply: func(ctx context.Context, s *harness.Stack) error {
 			var err error
 			id, err = s.Alertmanager().SilenceE(ctx, name, value, 10*time.Minute, "smokestack fault proof: a silenced "+value)

@@ -144,6 +144,7 @@ func SuccessMetricFaults() []SuccessFault {
 // "fail_rate=F", ...) and clears them after.
 func PlannerFaults(spec string) Action {
 	return Action{
+		Touches: []harness.Component{harness.LLMPlanner},
 		Apply:   func(ctx context.Context, s *harness.Stack) error { return s.LLMPlanner().SetFaultsE(ctx, spec) },
 		Restore: func(ctx context.Context, s *harness.Stack) error { return s.LLMPlanner().SetFaultsE(ctx, "") },
 	}

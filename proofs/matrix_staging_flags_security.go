@@ -33,9 +33,10 @@ func init() {
 	orchestrating = append(slices.Clip(orchestrating), scInjection, scRedaction, scCycles, ffDrill)
 }
 
-// union is the IDs of the lists, each once, in order.
-func union(lists ...[]string) []string {
-	var out []string
+// union is the elements of the lists (check IDs, components), each once,
+// in order.
+func union[T comparable](lists ...[]T) []T {
+	var out []T
 	for _, l := range lists {
 		for _, id := range l {
 			if !slices.Contains(out, id) {
@@ -124,6 +125,7 @@ func merge(ms ...map[string]string) map[string]string {
 // Both applies two actions, and restores them in reverse order.
 func Both(a, b Action) Action {
 	return Action{
+		Touches: union(a.Touches, b.Touches),
 		Apply: func(ctx context.Context, s *harness.Stack) error {
 			if err := a.Apply(ctx, s); err != nil {
 				return err
