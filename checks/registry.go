@@ -34,14 +34,6 @@ type Group struct {
 	Checks []Check
 }
 
-// Test is the group's test function name.
-func (g Group) Test() string {
-	if len(g.Checks) == 0 {
-		return ""
-	}
-	return g.Checks[0].Group
-}
-
 // Registry is every group of checks, in checklist order, in one place: the
 // smoke groups, then the staging groups. The plan a run states, the gate's
 // accounting, the monitor and the fault matrix all read it from here.

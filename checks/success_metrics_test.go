@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -154,4 +155,18 @@ func TestNotesOnPassOnly(t *testing.T) {
 	r = &recT{}
 	Require(r, s, noted(fmt.Errorf("broken")))
 	assert.Equal(t, []string{"fatal: broken"}, r.lines)
+}
+
+// TestSuccessWindowLeavesALiveTargetAlone: on a live target the success
+// metrics read its own traffic; the synthetic load is for ephemeral stacks
+// only, and a live stack comes back untouched (read-only by default).
+func TestSuccessWindowLeavesALiveTargetAlone(t *testing.T) {
+	var requests atomic.Int64
+	s := imitate(t, map[harness.Component]http.HandlerFunc{
+		harness.Genesis: func(w http.ResponseWriter, r *http.Request) { requests.Add(1); w.WriteHeader(http.StatusOK) },
+	})
+	require.Equal(t, harness.Live, s.Mode())
+	assert.Same(t, s, SuccessWindowFor(t, s))
+	assert.Zero(t, requests.Load(), "no request to a live target")
+	assert.Nil(t, SuccessWindowFor(t, nil))
 }

@@ -224,18 +224,14 @@ func (s *Stack) containerSpecs(o startOptions, genesisImage string) ([]container
 	for k, v := range o.genesisEnv {
 		genesisEnv[k] = v
 	}
-	promCfg := o.prometheusConfig
-	if promCfg == nil {
-		name := stackfiles.PrometheusConfig
-		if partial {
-			// No /metrics on a part-A service: no genesis job to scrape.
-			name = stackfiles.PrometheusConfigA2A
-		}
-		b, err := fs.ReadFile(stackfiles.FS, name)
-		if err != nil {
-			return nil, err
-		}
-		promCfg = b
+	promName := stackfiles.PrometheusConfig
+	if partial {
+		// No /metrics on a part-A service: no genesis job to scrape.
+		promName = stackfiles.PrometheusConfigA2A
+	}
+	promCfg, err := fs.ReadFile(stackfiles.FS, promName)
+	if err != nil {
+		return nil, err
 	}
 	s.promConfig = promCfg
 	promFiles := []testcontainers.ContainerFile{fileFrom(promCfg, stackfiles.PrometheusConfigPath)}
@@ -247,9 +243,6 @@ func (s *Stack) containerSpecs(o startOptions, genesisImage string) ([]container
 			return nil, err
 		}
 		rules[path.Base(n)] = b
-	}
-	for n, b := range o.ruleFiles {
-		rules[n] = b
 	}
 	s.ruleFiles = map[string][]byte{}
 	for n, b := range rules {

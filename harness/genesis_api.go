@@ -103,15 +103,6 @@ func PostEnvelopeE[T any](ctx context.Context, g GenesisClient, path string, bod
 	return decodeEnvelope[T](resp)
 }
 
-// GetEnvelopeE gets path and decodes the contract's envelope, as PostEnvelopeE.
-func GetEnvelopeE[T any](ctx context.Context, g GenesisClient, path string) (*Reply[T], error) {
-	resp, err := g.Get(ctx, path)
-	if err != nil {
-		return nil, err
-	}
-	return decodeEnvelope[T](resp)
-}
-
 func decodeEnvelope[T any](resp *Response) (*Reply[T], error) {
 	rep := &Reply[T]{Resp: resp}
 	if resp.Status/100 != 2 {

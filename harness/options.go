@@ -5,14 +5,12 @@ package harness
 type Option func(*startOptions)
 
 type startOptions struct {
-	genesisFaults    string
-	genesisEnv       map[string]string
-	prometheusConfig []byte
-	ruleFiles        map[string][]byte
-	logf             func(format string, args ...any)
-	progressf        func(format string, args ...any)
-	milestonef       func(format string, args ...any) // logf, and progressf when set
-	detached         bool
+	genesisFaults string
+	genesisEnv    map[string]string
+	logf          func(format string, args ...any)
+	progressf     func(format string, args ...any)
+	milestonef    func(format string, args ...any) // logf, and progressf when set
+	detached      bool
 }
 
 // WithGenesisFaults starts the reference service with these fault knobs
@@ -28,22 +26,6 @@ func WithGenesisEnv(key, value string) Option {
 			o.genesisEnv = map[string]string{}
 		}
 		o.genesisEnv[key] = value
-	}
-}
-
-// WithPrometheusConfig replaces fixtures/stack/prometheus.yml.
-func WithPrometheusConfig(yml []byte) Option {
-	return func(o *startOptions) { o.prometheusConfig = yml }
-}
-
-// WithRuleFile adds (or replaces, by name) a rule file under /etc/prometheus/rules.
-// The name must end in .rules.yml for Prometheus to load it.
-func WithRuleFile(name string, yml []byte) Option {
-	return func(o *startOptions) {
-		if o.ruleFiles == nil {
-			o.ruleFiles = map[string][]byte{}
-		}
-		o.ruleFiles[name] = yml
 	}
 }
 
