@@ -71,8 +71,18 @@ type Row struct {
 	Fault    Fault
 	Cells    map[string]Cell
 	Verdicts map[string]checks.Verdict
-	Err      error // the fault could not be applied or restored
+	Err      error // the fault could not be applied or restored (*RestoreError)
+	// Took is how long each phase of the row took: the expected failures
+	// showing, the other checks, the stack back to healthy.
+	Took struct{ Fail, Rest, Restore time.Duration }
 }
+
+// RestoreError says a fault could not be put back: the stack is no longer
+// the healthy one, and later rows would judge a broken stack.
+type RestoreError struct{ Err error }
+
+func (e *RestoreError) Error() string { return "restore: " + e.Err.Error() }
+func (e *RestoreError) Unwrap() error { return e.Err }
 
 // Result is the whole matrix.
 type Result struct {
@@ -140,7 +150,7 @@ func Run(ctx context.Context, s *harness.Stack, all []checks.Check, faults []Fau
 		row := runFault(ctx, s, all, res.Baseline, i, f)
 		logf("fault %-28s %s in %s", f.Name, summarize(row), time.Since(t0).Round(time.Millisecond))
 		res.Rows = append(res.Rows, row)
-		if row.Err != nil && strings.Contains(row.Err.Error(), "restore") {
+		if re := (*RestoreError)(nil); errors.As(row.Err, &re) {
 			logf("fault %s could not be restored; later rows would judge a broken stack, stopping", f.Name)
 			break
 		}
@@ -148,8 +158,8 @@ func Run(ctx context.Context, s *harness.Stack, all []checks.Check, faults []Fau
 	return res
 }
 
-func runFault(ctx context.Context, stack *harness.Stack, matrix []checks.Check, baseline map[string]checks.Verdict, i int, f Fault) Row {
-	row := Row{Fault: f, Cells: map[string]Cell{}, Verdicts: map[string]checks.Verdict{}}
+func runFault(ctx context.Context, stack *harness.Stack, matrix []checks.Check, baseline map[string]checks.Verdict, i int, f Fault) (row Row) {
+	row = Row{Fault: f, Cells: map[string]Cell{}, Verdicts: map[string]checks.Verdict{}}
 	var all []checks.Check
 	for j, c := range matrix {
 		if inScope(i, j, f, c) {
@@ -184,6 +194,7 @@ func runFault(ctx context.Context, stack *harness.Stack, matrix []checks.Check, 
 			expected = append(expected, c)
 		}
 	}
+	t0 := time.Now()
 	pending := expected
 	// Each evaluation gets the run's context, not the wait's shrinking one: a
 	// check cut off by the wait's deadline would "fail" and count as caught.
@@ -203,7 +214,9 @@ func runFault(ctx context.Context, stack *harness.Stack, matrix []checks.Check, 
 		}
 		return nil
 	})
+	row.Took.Fail = time.Since(t0)
 	// Everything else: once, now that the fault has shown.
+	t0 = time.Now()
 	var rest []checks.Check
 	for _, c := range all {
 		if !expectFail[c.ID()] {
@@ -213,6 +226,7 @@ func runFault(ctx context.Context, stack *harness.Stack, matrix []checks.Check, 
 	for id, v := range evaluateAll(ctx, s, rest) {
 		row.Verdicts[id] = v
 	}
+	row.Took.Rest = time.Since(t0)
 	passes := map[string]bool{}
 	for _, id := range f.Passes {
 		passes[id] = true
@@ -236,8 +250,10 @@ func runFault(ctx context.Context, stack *harness.Stack, matrix []checks.Check, 
 		}
 	}
 	s = stack
+	t0 = time.Now()
+	defer func() { row.Took.Restore = time.Since(t0) }() // row is the named result
 	if err := f.Restore(ctx, s); err != nil {
-		row.Err = fmt.Errorf("restore: %w", err)
+		row.Err = &RestoreError{Err: err}
 		return row
 	}
 	// Each row is a fresh deploy: the checks that read the service's log
@@ -251,11 +267,21 @@ func runFault(ctx context.Context, stack *harness.Stack, matrix []checks.Check, 
 	// restore what they change themselves, and the next row evaluates them
 	// again, so a leftover still shows — as that row's false alarm. Timing
 	// checks (Alone) likewise: their samples take seconds per poll.
+	// A row that touched the service alone (a knob, a proxy in front of
+	// it) and needs no stable period waits for the checks it put off their
+	// healthy verdict: the others held theirs with the fault in place, and
+	// its restore is one request. A row that stopped, paused or reloaded
+	// a component waits for every read-only check.
+	onlyOff := f.Stable == 0 && len(f.Touches) > 0 && !slices.ContainsFunc(f.Touches, func(c harness.Component) bool { return c != harness.Genesis })
 	var readOnly []checks.Check
 	for _, c := range all {
-		if !c.Mutates && !c.Alone {
-			readOnly = append(readOnly, c)
+		if c.Mutates || c.Alone {
+			continue
 		}
+		if onlyOff && row.Verdicts[c.ID()].Outcome == baseline[c.ID()].Outcome {
+			continue
+		}
+		readOnly = append(readOnly, c)
 	}
 	var goodSince time.Time
 	err := harness.EventuallyE(ctx, "every check back to its healthy verdict after fault "+f.Name, 90*time.Second, time.Second,
@@ -280,7 +306,7 @@ func runFault(ctx context.Context, stack *harness.Stack, matrix []checks.Check, 
 			return nil
 		})
 	if err != nil {
-		row.Err = fmt.Errorf("restore: %w", err)
+		row.Err = &RestoreError{Err: err}
 	}
 	return row
 }
@@ -354,7 +380,8 @@ func summarize(row Row) string {
 	for _, c := range row.Cells {
 		n[c]++
 	}
-	s := fmt.Sprintf("caught %d/%d", n[FailedAsExpected], n[FailedAsExpected]+n[FalsePass])
+	s := fmt.Sprintf("caught %d/%d (fail %s, rest %s, restore %s)", n[FailedAsExpected], n[FailedAsExpected]+n[FalsePass],
+		row.Took.Fail.Round(100*time.Millisecond), row.Took.Rest.Round(100*time.Millisecond), row.Took.Restore.Round(100*time.Millisecond))
 	if n[FalsePass]+n[FalseAlarm]+n[DefectCell]+n[WrongReason]+n[Unstated] > 0 {
 		s += fmt.Sprintf(", FALSE PASS %d, WRONG REASON %d, NO STATED REASON %d, FALSE ALARM %d, DEFECT %d", n[FalsePass], n[WrongReason], n[Unstated], n[FalseAlarm], n[DefectCell])
 	}
