@@ -12,18 +12,11 @@ import (
 	"github.com/smokestack-dev/smokestack/harness"
 )
 
-// lineA2AContract is the checklist line of the A2A contract checks: what
-// the catalogue says agrees with itself and with what the service can load,
-// auth runs whenever a key is configured, and error bodies leak nothing.
+// lineA2AContract is the checklist line of the A2A contract checks, which
+// AgentCatalogue and AgentInvoke list: what the catalogue says agrees with
+// itself and with what the service can load, auth runs whenever a key is
+// configured, and error bodies leak nothing.
 const lineA2AContract = "Full smoke suite: A2A catalogue / invoke"
-
-// The A2A contract checks, appended to AgentCatalogue and AgentInvoke.
-var (
-	checkCatalogueConsistent = Check{Group: "TestAgentCatalogue", Name: "catalogue_consistent", Component: harness.Genesis, Part: harness.PartA, Line: lineA2AContract, Run: catalogueConsistent}
-	checkAgentsLoadable      = Check{Group: "TestAgentCatalogue", Name: "agents_loadable", Component: harness.Genesis, Part: harness.PartA, Line: lineA2AContract, Mutates: true, Run: agentsLoadable}
-	checkAuthWhenKeyed       = Check{Group: "TestAgentInvoke", Name: "auth_enforced_when_keyed", Component: harness.Genesis, Part: harness.PartA, Line: lineA2AContract, Run: authEnforcedWhenKeyed}
-	checkErrorBodiesClean    = Check{Group: "TestAgentInvoke", Name: "error_bodies_clean", Component: harness.Genesis, Part: harness.PartA, Line: lineA2AContract, Run: errorBodiesClean}
-)
 
 // Tools the contract checks invoke. None exists anywhere: a bare unknown
 // name loads and executes nothing; NAME.loadProbeTool loads agent NAME

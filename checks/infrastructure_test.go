@@ -3,7 +3,6 @@ package checks
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -13,62 +12,6 @@ import (
 
 	"github.com/smokestack-dev/smokestack/harness"
 )
-
-// imitate attaches a live stack whose components are httptest servers
-// answering with the given handlers: wrong shapes without Docker.
-func imitate(t *testing.T, handlers map[harness.Component]http.HandlerFunc) *harness.Stack {
-	t.Helper()
-	return imitateWith(t, handlers, nil)
-}
-
-// imitateWith is imitate with more settings (SMOKE_* name to value).
-func imitateWith(t *testing.T, handlers map[harness.Component]http.HandlerFunc, env map[string]string) *harness.Stack {
-	t.Helper()
-	cfg, err := harness.LoadConfig(func(k string) (string, bool) {
-		if v, ok := env[k]; ok {
-			return v, true
-		}
-		switch k {
-		case harness.Env.Target:
-			return "live", true
-		case harness.Env.HTTPTimeout:
-			return "300ms", true
-		case harness.Env.CheckTimeout:
-			return "2s", true
-		}
-		return "", false
-	})
-	if err == nil {
-		t.Fatal("a live config without URLs must be refused")
-	}
-	cfg.URLs = map[harness.Component]string{}
-	cfg.Require = []harness.Component{}
-	for c, h := range handlers {
-		cfg.Require = append(cfg.Require, c)
-		srv := httptest.NewServer(h)
-		t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() })
-		cfg.URLs[c] = srv.URL
-	}
-	s, err := harness.Attach(cfg)
-	require.NoError(t, err)
-	return s
-}
-
-func body(status int, ct, b string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if ct != "" {
-			w.Header().Set("Content-Type", ct)
-		}
-		w.WriteHeader(status)
-		_, _ = w.Write([]byte(b))
-	}
-}
-
-func check(t *testing.T, id string) Check {
-	c, ok := ByID(id)
-	require.True(t, ok, id)
-	return c
-}
 
 func TestA2AHealthShapes(t *testing.T) {
 	const ts = `"timestamp":"2026-11-27T01:00:00Z"`
@@ -194,19 +137,4 @@ func TestAbsentComponentsSkipWithReason(t *testing.T) {
 		require.Contains(t, []Outcome{NotApplicable, NotJudged}, v.Outcome, "%s: %v", id, v.Err)
 		assert.Contains(t, v.Err.Error(), "SMOKE_", "the reason says which variable to set")
 	}
-}
-
-func TestEvaluateTurnsPanicAndHangIntoDefects(t *testing.T) {
-	s := imitate(t, map[harness.Component]http.HandlerFunc{harness.Genesis: body(200, "application/json", `{}`)})
-	v := Evaluate(context.Background(), s, Check{Group: "T", Name: "panics", Run: func(context.Context, *harness.Stack) error { panic("boom") }})
-	assert.Equal(t, Defect, v.Outcome)
-	assert.Contains(t, v.Err.Error(), "boom")
-
-	start := time.Now()
-	v = Evaluate(context.Background(), s, Check{Group: "T", Name: "ignores ctx", Run: func(context.Context, *harness.Stack) error {
-		time.Sleep(10 * time.Second)
-		return nil
-	}})
-	assert.Equal(t, Defect, v.Outcome)
-	assert.Less(t, time.Since(start), 6*time.Second)
 }

@@ -117,46 +117,6 @@ func TestLogLineProblem(t *testing.T) {
 	}
 }
 
-// recT records what Require tells a test.
-type recT struct{ lines []string }
-
-func (r *recT) Helper()        {}
-func (r *recT) Name() string   { return "rec" }
-func (r *recT) Cleanup(func()) {}
-func (r *recT) Logf(format string, a ...any) {
-	r.lines = append(r.lines, "log: "+fmt.Sprintf(format, a...))
-}
-func (r *recT) Errorf(format string, a ...any) {
-	r.lines = append(r.lines, "error: "+fmt.Sprintf(format, a...))
-}
-func (r *recT) Fatalf(format string, a ...any) {
-	r.lines = append(r.lines, "fatal: "+fmt.Sprintf(format, a...))
-}
-func (r *recT) Skipf(format string, a ...any) {
-	r.lines = append(r.lines, "skip: "+fmt.Sprintf(format, a...))
-}
-
-// A pass logs what the check read; a skip's or a failure's first line
-// stays its outcome and reason, which the gate reads back.
-func TestNotesOnPassOnly(t *testing.T) {
-	noted := func(err error) Check {
-		return Check{Group: "TestX", Name: "y", Component: harness.Prometheus, Run: func(ctx context.Context, _ *harness.Stack) error {
-			Notef(ctx, "read 42")
-			return err
-		}}
-	}
-	s := successStack(t, "1h", answers{})
-	r := &recT{}
-	Require(r, s, noted(nil))
-	assert.Equal(t, []string{"log: read 42"}, r.lines)
-	r = &recT{}
-	Require(r, s, noted(CannotJudge("too few")))
-	assert.Equal(t, []string{"skip: NOT JUDGED: too few"}, r.lines)
-	r = &recT{}
-	Require(r, s, noted(fmt.Errorf("broken")))
-	assert.Equal(t, []string{"fatal: broken"}, r.lines)
-}
-
 // TestSuccessWindowLeavesALiveTargetAlone: on a live target the success
 // metrics read its own traffic; the synthetic load is for ephemeral stacks
 // only, and a live stack comes back untouched (read-only by default).

@@ -538,18 +538,6 @@ func (c Config) String() string {
 // GoString redacts too: %#v must not be the way a credential gets out.
 func (c Config) GoString() string { return "harness.Config{" + c.String() + "}" }
 
-// RedactURL hides a password embedded in a URL (http://user:pass@host).
-func RedactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "REDACTED")
-	}
-	return u.String()
-}
-
 func splitList(s string) []string {
 	var out []string
 	for _, f := range strings.Split(s, ",") {

@@ -8,6 +8,9 @@
 // first bytes of the body) on failure, so that a failed check can be acted on
 // without reading its code.
 //
-// Helpers come in pairs in the terratest manner: FooE returns an error and is
-// what proofs call; Foo takes a TestingT and fails the test.
+// The harness never fails a test. Its calls (the E-suffixed ones among them)
+// return an error with that evidence, so that a check can word its verdict
+// and a proof can observe a failure without failing itself; there are no
+// Foo/FooE pairs. checks.Require is the one place where a check's error
+// becomes a test failure (or a skip, for NOT APPLICABLE and NOT JUDGED).
 package harness

@@ -100,28 +100,3 @@ func (g GenesisClient) UnloadAgentsE(ctx context.Context) error {
 	}
 	return nil
 }
-
-// PlannerClient talks to the reference LLM planner upstream's fault admin
-// (ephemeral stacks only): checks of graceful degradation and retries break
-// the upstream, not the service.
-type PlannerClient struct{ Requester }
-
-// LLMPlanner is a client for the LLM planner upstream.
-func (s *Stack) LLMPlanner() PlannerClient { return PlannerClient{s.requester(LLMPlanner)} }
-
-// SetFaultsE replaces the planner's faults ("down", "fail_rate=F",
-// "fail_first=N", "latency=DUR"; "" clears them).
-func (p PlannerClient) SetFaultsE(ctx context.Context, spec string) error {
-	b, err := json.Marshal(map[string]string{"faults": spec})
-	if err != nil {
-		return err
-	}
-	resp, err := p.Do(ctx, http.MethodPut, "/admin/faults", b, nil)
-	if err != nil {
-		return err
-	}
-	if resp.Status/100 != 2 {
-		return resp.Fail("2xx from the planner's fault admin", fmt.Errorf("planner faults %q not applied", spec))
-	}
-	return nil
-}

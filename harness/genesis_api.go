@@ -352,51 +352,6 @@ func (g GenesisClient) ValidateCodeE(ctx context.Context, code, language string)
 		map[string]string{"code": code, "language": language}, http.Header{})
 }
 
-// Flag is one feature flag as GET /flags reports it.
-type Flag struct {
-	Name              string   `json:"name,omitempty"`
-	Enabled           *bool    `json:"enabled"`
-	Strategy          string   `json:"strategy"`
-	RolloutPercentage *float64 `json:"rollout_percentage"`
-}
-
-// FlagStrategies are the contract's rollout strategies.
-var FlagStrategies = []string{"all_at_once", "percentage", "progressive", "canary"}
-
-// FlagsE is GET /flags: every flag by name. The contract's shape is an
-// object of flags; it may come bare, under "flags", or in the data envelope.
-func (g GenesisClient) FlagsE(ctx context.Context) (map[string]Flag, *Response, error) {
-	resp, err := g.Get(ctx, "/flags")
-	if err != nil {
-		return nil, resp, err
-	}
-	if resp.Status != http.StatusOK {
-		return nil, resp, resp.Fail("status 200", nil)
-	}
-	var probe map[string]json.RawMessage
-	if err := resp.DecodeJSON(&probe); err != nil {
-		return nil, resp, err
-	}
-	inner := resp.Body
-	for _, k := range []string{"data", "flags"} {
-		if v, ok := probe[k]; ok && len(v) > 0 && v[0] == '{' {
-			inner = v
-			var again map[string]json.RawMessage
-			if json.Unmarshal(v, &again) == nil {
-				if f, ok := again["flags"]; ok && len(f) > 0 && f[0] == '{' {
-					inner = f
-				}
-			}
-			break
-		}
-	}
-	var flags map[string]Flag
-	if err := json.Unmarshal(inner, &flags); err != nil {
-		return nil, resp, resp.Fail("an object of flags {name: {enabled, strategy, rollout_percentage}}", fmt.Errorf("decode: %w", err))
-	}
-	return flags, resp, nil
-}
-
 // BreakerState is one circuit breaker in GET /resilience.
 type BreakerState struct {
 	State    string `json:"state"`
@@ -631,4 +586,36 @@ func (g GenesisClient) EnvironmentE(ctx context.Context) (string, *Response, err
 		return "", resp, err
 	}
 	return h.Environment, resp, nil
+}
+
+// ResilienceSettings is the optional `config` object of GET /resilience:
+// the breaker and retry parameters the service runs with. Pointer fields
+// are nil when the service does not report them.
+type ResilienceSettings struct {
+	FailureThreshold   *int     `json:"failure_threshold"`
+	OpenTimeoutSeconds *float64 `json:"open_timeout_seconds"`
+	SuccessThreshold   *int     `json:"success_threshold"`
+	MaxRetries         *int     `json:"max_retries"`
+}
+
+// ResilienceSettingsOf reads `config` from a GET /resilience answer (bare
+// or in the data envelope); a zero ResilienceSettings when absent.
+func ResilienceSettingsOf(resp *Response) ResilienceSettings {
+	var out ResilienceSettings
+	if resp == nil {
+		return out
+	}
+	var probe map[string]json.RawMessage
+	if json.Unmarshal(resp.Body, &probe) != nil {
+		return out
+	}
+	if v, ok := probe["data"]; ok && len(v) > 0 && v[0] == '{' {
+		if json.Unmarshal(v, &probe) != nil {
+			return out
+		}
+	}
+	if c, ok := probe["config"]; ok {
+		_ = json.Unmarshal(c, &out)
+	}
+	return out
 }

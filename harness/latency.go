@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -194,4 +196,92 @@ func SampleE(ctx context.Context, sp Sampling, fn func(context.Context) error) (
 		l.Record(d)
 	}
 	return l, nil
+}
+
+// LatencySlack is how much longer than the client's clock a server may
+// record a request: LatencySlackMin plus LatencySlackShare of the client's
+// duration, for timer granularity and a server that stops its clock just
+// after writing the answer. Beyond it, the server recorded time the request
+// did not take.
+const (
+	LatencySlackMin   = 5 * time.Millisecond
+	LatencySlackShare = 0.10
+)
+
+// LatencySlackOf is the longest a server may record a request the client
+// timed at d.
+func LatencySlackOf(d time.Duration) time.Duration {
+	return d + LatencySlackMin + time.Duration(float64(d)*LatencySlackShare)
+}
+
+// JudgeLatencyHistogram says whether a latency histogram (seconds) moved
+// with requests the check timed on its own clock: before and after are the
+// histogram scraped around the requests, client their durations. A server
+// observes a request inside the client's wall time, so:
+//
+//   - the count grows by at least len(client), and the sum grows (a sum
+//     that does not is not a measurement), finitely and never backwards;
+//   - every bucket bound le holds at least as many new observations as
+//     there are timed requests that took at most le (less the slack) on the
+//     client's clock — true whatever other traffic was observed, which only
+//     adds observations, so it holds on a busy live target too;
+//   - when the histogram observed exactly the timed requests (isolated),
+//     the sum grew by no more than the client's times plus slack.
+//
+// Nothing bounds the server's time from below but "more than nothing": a
+// fast handler on a loaded machine may take a small share of the client's
+// time. A histogram of random numbers of plausible latency fails the
+// bounds; one of random numbers far below the requests' real latency cannot
+// be told from a fast server. Problems are sentences for on-call; isolated
+// reports whether the sum rule applied.
+func JudgeLatencyHistogram(before, after Histogram, client []time.Duration) (problems []string, isolated bool) {
+	n := float64(len(client))
+	dCount, dSum := after.Count-before.Count, after.Sum-before.Sum
+	var clientSum, slackSum time.Duration
+	for _, d := range client {
+		clientSum += d
+		slackSum += LatencySlackOf(d)
+	}
+	switch {
+	case dCount < 0:
+		return []string{fmt.Sprintf("count went backwards (%g before, %g after): the service restarted or the series is not a counter", before.Count, after.Count)}, false
+	case dCount < n:
+		problems = append(problems, fmt.Sprintf("count grew by %g for %d timed requests", dCount, len(client)))
+	}
+	switch {
+	case math.IsNaN(dSum) || math.IsInf(dSum, 0):
+		return append(problems, fmt.Sprintf("sum is not a number (%g before, %g after)", before.Sum, after.Sum)), false
+	case dSum < 0:
+		return append(problems, fmt.Sprintf("sum went backwards (%g before, %g after)", before.Sum, after.Sum)), false
+	case dSum == 0 && dCount > 0:
+		problems = append(problems, fmt.Sprintf("sum did not grow (%g s) over %g new observations: they are not durations", after.Sum, dCount))
+	}
+	if after.Buckets != nil && before.Buckets != nil {
+		bounds := make([]float64, 0, len(after.Buckets))
+		for le := range after.Buckets {
+			if _, ok := before.Buckets[le]; ok {
+				bounds = append(bounds, le)
+			}
+		}
+		sort.Float64s(bounds)
+		for _, le := range bounds {
+			need := 0
+			for _, d := range client {
+				if LatencySlackOf(d).Seconds() <= le {
+					need++
+				}
+			}
+			if got := after.Buckets[le] - before.Buckets[le]; got < float64(need) {
+				problems = append(problems, fmt.Sprintf("%g new observations of at most %gs, yet %d of the timed requests must be among them: they took at most %gs on the client's clock, slack included (a server cannot record more time than its client waited)",
+					got, le, need, le))
+				break // the tightest bound says it; the wider ones repeat it
+			}
+		}
+	}
+	isolated = dCount == n
+	if isolated && dSum > slackSum.Seconds() {
+		problems = append(problems, fmt.Sprintf("sum grew by %.4gs for exactly the %d timed requests, which took %.4gs on the client's clock (at most %.4gs with slack)",
+			dSum, len(client), clientSum.Seconds(), slackSum.Seconds()))
+	}
+	return problems, isolated
 }

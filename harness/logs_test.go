@@ -1,6 +1,8 @@
 package harness
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -52,5 +54,33 @@ func TestScanLinesStopsWhenAsked(t *testing.T) {
 	n, err := scanLines(strings.NewReader("a\nb\nc\n"), func(line []byte) bool { return string(line) != "b" })
 	if err != nil || n != 2 {
 		t.Errorf("scanLines read %d lines, err %v; want 2", n, err)
+	}
+}
+
+func TestReadTailKeepsTheEnd(t *testing.T) {
+	var b strings.Builder
+	for i := 0; i < 1000; i++ {
+		b.WriteString("line of the log number xxxxxxxx\n")
+	}
+	b.WriteString("the last line\n")
+	got, err := readTail(strings.NewReader(b.String()), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) > 100 || !strings.HasSuffix(string(got), "the last line\n") || !strings.HasPrefix(string(got), "line") {
+		t.Errorf("readTail kept %q", got)
+	}
+}
+
+func TestLogsOfALiveStackAreUnavailable(t *testing.T) {
+	s, err := Attach(Config{Mode: Live, URLs: map[Component]string{Genesis: "http://127.0.0.1:1"}, Timeouts: DefaultTimeouts,
+		Require: []Component{Genesis}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.LogsE(context.Background(), Genesis)
+	var un *LogsUnavailableError
+	if !errors.As(err, &un) || !strings.Contains(un.Reason, Env.Containers) {
+		t.Errorf("LogsE on a live stack without container names: %v, want a LogsUnavailableError naming %s", err, Env.Containers)
 	}
 }

@@ -1,6 +1,9 @@
 package harness
 
-import "regexp"
+import (
+	"net/url"
+	"regexp"
+)
 
 // credentialPatterns match credentials that a broken target might echo back.
 // Evidence quoted in failure messages and reports passes through them, so a
@@ -26,4 +29,16 @@ func RedactText(s string) string {
 		s = re.ReplaceAllString(s, credentialReplacements[i])
 	}
 	return s
+}
+
+// RedactURL hides a password embedded in a URL (http://user:pass@host).
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "REDACTED")
+	}
+	return u.String()
 }

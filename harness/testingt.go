@@ -1,8 +1,8 @@
 package harness
 
-// TestingT is the part of *testing.T the harness needs. Taking an interface
-// instead of *testing.T lets the harness be tested with a recorder and lets
-// proofs observe a failure without failing themselves.
+// TestingT is the part of *testing.T that checks.Require and
+// checks.SuccessWindowFor need. Taking an interface instead of *testing.T
+// lets them be tested with a recorder that notes what a test was told.
 type TestingT interface {
 	Helper()
 	Name() string

@@ -7,7 +7,7 @@ import (
 	"github.com/smokestack-dev/smokestack/harness"
 )
 
-// Check IDs of the trace checks (checks/traces.go).
+// Check IDs of the trace checks (checks/observability_traces.go).
 const (
 	tracesReceived      = "TestObservability/traces_received"
 	correlationFollowed = "TestObservability/correlation_followed"

@@ -17,8 +17,8 @@ var AgentInvoke = []Check{
 	{Group: "TestAgentInvoke", Name: "malformed_body_422", Component: harness.Genesis, Part: harness.PartA, Line: lineInvoke, Run: malformedBody422},
 	{Group: "TestAgentInvoke", Name: "missing_key_401", Component: harness.Genesis, Part: harness.PartA, Line: lineInvoke, Run: missingKey401},
 	{Group: "TestAgentInvoke", Name: "wrong_key_403", Component: harness.Genesis, Part: harness.PartA, Line: lineInvoke, Run: wrongKey403},
-	checkAuthWhenKeyed,
-	checkErrorBodiesClean,
+	{Group: "TestAgentInvoke", Name: "auth_enforced_when_keyed", Component: harness.Genesis, Part: harness.PartA, Line: lineA2AContract, Run: authEnforcedWhenKeyed},
+	{Group: "TestAgentInvoke", Name: "error_bodies_clean", Component: harness.Genesis, Part: harness.PartA, Line: lineA2AContract, Run: errorBodiesClean},
 }
 
 const pathInvoke = "/a2a/invoke"

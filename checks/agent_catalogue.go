@@ -20,8 +20,8 @@ var AgentCatalogue = []Check{
 	{Group: "TestAgentCatalogue", Name: "a2a_card", Component: harness.Genesis, Part: harness.PartA, Line: lineCatalogue, Run: a2aCard},
 	{Group: "TestAgentCatalogue", Name: "agent_cards_complete", Component: harness.Genesis, Part: harness.PartA, Line: lineCatalogue, Run: agentCardsComplete},
 	{Group: "TestAgentCatalogue", Name: "unknown_agent_404", Component: harness.Genesis, Part: harness.PartA, Line: lineCatalogue, Run: unknownAgent404},
-	checkCatalogueConsistent,
-	checkAgentsLoadable,
+	{Group: "TestAgentCatalogue", Name: "catalogue_consistent", Component: harness.Genesis, Part: harness.PartA, Line: lineA2AContract, Run: catalogueConsistent},
+	{Group: "TestAgentCatalogue", Name: "agents_loadable", Component: harness.Genesis, Part: harness.PartA, Line: lineA2AContract, Mutates: true, Run: agentsLoadable},
 }
 
 // ServiceName is the name /a2a/version reports (CONTRACT.md A).

@@ -3,8 +3,7 @@ package checks
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
-	"strings"
+	"slices"
 	"testing"
 	"time"
 
@@ -14,7 +13,8 @@ import (
 	"github.com/smokestack-dev/smokestack/harness"
 )
 
-// smokeGroups are the groups of issue 4 (everything but TestInfrastructure).
+// smokeGroups are the smoke groups judged against the contract imitation:
+// every one but TestInfrastructure.
 func smokeGroups() []Check {
 	var out []Check
 	for _, g := range [][]Check{ComponentInitialization, BasicOrchestrationCritical, BasicOrchestration,
@@ -33,44 +33,6 @@ var skipsHere = map[string]string{
 	"TestObservabilitySmoke/prometheus_scrapes_genesis": "SMOKE_PROMETHEUS_URL",
 }
 
-// imitateGenesis attaches a live stack whose Genesis is g, with extra
-// configuration (for example SMOKE_ALLOW_MUTATION, SMOKE_EXPECT_PRODUCTION).
-func imitateGenesis(t *testing.T, g http.Handler, env map[string]string) *harness.Stack {
-	t.Helper()
-	srv := httptest.NewServer(g)
-	t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() })
-	cfg, err := harness.LoadConfig(func(k string) (string, bool) {
-		if v, ok := env[k]; ok {
-			return v, true
-		}
-		switch k {
-		case harness.Env.Target:
-			return "live", true
-		case harness.Env.Require:
-			return "genesis", true
-		case harness.Env.A2AURL:
-			return srv.URL, true
-		case harness.Env.HTTPTimeout:
-			return "300ms", true
-		case harness.Env.CheckTimeout:
-			return "2s", true
-		}
-		return "", false
-	})
-	require.NoError(t, err)
-	s, err := harness.Attach(cfg)
-	require.NoError(t, err)
-	return s
-}
-
-// mutable lets checks that change the target run (the orchestration run).
-var mutable = map[string]string{harness.Env.AllowMutation: "1"}
-
-func evaluateOn(t *testing.T, g http.Handler, id string) Verdict {
-	t.Helper()
-	return Evaluate(context.Background(), imitateGenesis(t, g, mutable), check(t, id))
-}
-
 // TestSmokeChecksPassOnAContractImitation: a service written from the
 // contract alone, with extra fields everywhere, passes every check (no
 // false alarm from a shape the contract allows).
@@ -87,22 +49,6 @@ func TestSmokeChecksPassOnAContractImitation(t *testing.T) {
 			require.Equal(t, Pass, v.Outcome, "%v", v.Err)
 		})
 	}
-}
-
-// TestOrchestrationRunIsAMutation: a live target that does not allow
-// mutation is not made to execute a plan; the flow judges the rest.
-func TestOrchestrationRunIsAMutation(t *testing.T) {
-	g := newGenesisImitation()
-	ran := false
-	run := g.routes["POST /orchestrate/run"]
-	g.routes["POST /orchestrate/run"] = func(w http.ResponseWriter, r *http.Request) { ran = true; run(w, r) }
-	s := imitateGenesis(t, g, nil)
-	v := Evaluate(context.Background(), s, check(t, "TestBasicOrchestration/orchestration_run"))
-	require.Equal(t, NotJudged, v.Outcome, "%v", v.Err)
-	assert.Contains(t, v.Err.Error(), "SMOKE_ALLOW_MUTATION=1")
-	v = Evaluate(context.Background(), s, check(t, "TestBasicOrchestration/simple_orchestration_flow"))
-	require.Equal(t, Pass, v.Outcome, "%v", v.Err)
-	assert.False(t, ran, "the run route was called on a read-only live target")
 }
 
 // TestSmokeChecksFailOnHostileAnswers: 200s with the wrong shape, missing
@@ -253,109 +199,28 @@ func TestSmokeChecksAreBoundedOnASlowService(t *testing.T) {
 	}
 }
 
-// TestProfileDecidesNotA404: the same deployment serving only parts A and
-// B is judged by its declared profile. Declared orchestration, the part C
-// checks are NOT APPLICABLE naming the profile and the flow judges
-// decomposition and routing; declared (or discovered) full, the same 404s
-// fail naming the missing route — a route lost from a full deployment is
-// never read as "not served".
-func TestProfileDecidesNotA404(t *testing.T) {
-	g := newGenesisImitation()
-	for _, r := range []string{"POST /orchestrate/validate", "POST /orchestrate/run", "GET /flags", "GET /resilience", "POST /security/validate-code"} {
-		delete(g.routes, r)
-	}
-	g.routes["GET /health"] = body(200, "application/json", `{"status":"healthy","agents_registered":15,"agents_loaded":0,"lazy_loading":true,"timestamp":"2026-11-27T01:00:00Z"}`)
-	full := imitateGenesis(t, g, mutable)
-	partC := []string{"TestBasicOrchestration/plan_validation", "TestBasicOrchestration/orchestration_run",
-		"TestComponentInitialization/aop", "TestComponentInitialization/feature_flags",
-		"TestSecuritySmoke/dangerous_code_rejected", "TestSecuritySmoke/cycle_rejected"}
-	orch := full.WithProfile(harness.ProfileOrchestration, "SMOKE_PROFILE=orchestration")
-	for _, id := range partC {
-		v := Evaluate(context.Background(), orch, check(t, id))
-		require.Equal(t, NotApplicable, v.Outcome, "%s: %v", id, v.Err)
-		assert.Contains(t, v.Err.Error(), "profile orchestration", id)
-		assert.Contains(t, v.Err.Error(), "part C", id)
-	}
-	for _, id := range []string{"TestBasicOrchestration/simple_orchestration_flow", "TestComponentInitialization/error_handler", "TestComponentInitialization/htdag"} {
-		v := Evaluate(context.Background(), orch, check(t, id))
-		require.Equal(t, Pass, v.Outcome, "%s: %v", id, v.Err)
-	}
-	fullView := full.WithProfile(harness.ProfileFull, "SMOKE_PROFILE=full")
-	for _, id := range append(partC, "TestComponentInitialization/error_handler", "TestComponentInitialization/htdag", "TestBasicOrchestration/simple_orchestration_flow") {
-		v := Evaluate(context.Background(), fullView, check(t, id))
-		require.Equal(t, Fail, v.Outcome, "%s: %v", id, v.Err)
-	}
-	v := Evaluate(context.Background(), fullView, check(t, "TestBasicOrchestration/plan_validation"))
-	assert.Contains(t, v.Err.Error(), "status 404 (route missing)")
-	assert.Contains(t, v.Err.Error(), "/orchestrate/validate")
-	// Part B missing fails wherever the profile serves B.
-	delete(g.routes, "POST /orchestrate/decompose")
-	v = Evaluate(context.Background(), orch, check(t, "TestBasicOrchestration/simple_orchestration_flow"))
-	require.Equal(t, Fail, v.Outcome, "%v", v.Err)
-	assert.Contains(t, v.Err.Error(), "status 404")
-}
+func flagsSecurityChecks() []Check { return append(slices.Clone(FeatureFlags), SecurityControls...) }
 
-// TestAuthChecksInProduction: a wrong key must be refused with 403 in every
-// environment; a missing key must be refused with 401 where the target is
-// production (declared by /health or by configuration) and is not
-// applicable elsewhere, saying how to declare production.
-func TestAuthChecksInProduction(t *testing.T) {
-	const missing, wrong = "TestAgentInvoke/missing_key_401", "TestAgentInvoke/wrong_key_403"
-	// open lets anybody in, whatever key they send.
-	open := func(g *genesisImitation) *genesisImitation {
-		g.routes["POST /a2a/invoke"] = body(200, "application/json", `{"result":{"intent":"create"}}`)
-		return g
+// TestFlagsSecurityPassOnAContractImitation: a healthy service written
+// from the contract passes every check, except the two that read the
+// service's log (credential_redaction, logs_clean): a live target's log
+// cannot be read without SMOKE_CONTAINERS, so they end NOT JUDGED, saying why.
+func TestFlagsSecurityPassOnAContractImitation(t *testing.T) {
+	g := newFlagsSecurityImitation()
+	s := imitateGenesis(t, g, flagsSecurityEnv)
+	for _, c := range flagsSecurityChecks() {
+		v := Evaluate(context.Background(), s, c)
+		switch c.ID() {
+		case "TestSecurityControls/credential_redaction":
+			require.Equal(t, NotJudged, v.Outcome, "%v", v.Err)
+			assert.Contains(t, v.Err.Error(), "were clean")
+			continue
+		case "TestSecurityControls/logs_clean":
+			require.Equal(t, NotJudged, v.Outcome, "%v", v.Err)
+			assert.Contains(t, v.Err.Error(), "the service's log cannot be read")
+			continue
+		}
+		assert.Equal(t, Pass, v.Outcome, "%s: %v", c.ID(), v.Err)
 	}
-	production := map[string]string{harness.Env.ExpectProduction: "1"}
-	cases := []struct {
-		name    string
-		g       *genesisImitation
-		env     map[string]string
-		id      string
-		outcome Outcome
-		says    []string
-	}{
-		{"declared production, enforcing: missing key", newGenesisImitation().declareProduction(), nil, missing, Pass, nil},
-		{"declared production, enforcing: wrong key", newGenesisImitation().declareProduction(), nil, wrong, Pass, nil},
-		{"configured production, enforcing: wrong key", newGenesisImitation(), production, wrong, Pass, nil},
-		{"staging, enforcing: wrong key judged anyway", newGenesisImitation(), nil, wrong, Pass, nil},
-		{"staging: missing key not applicable", newGenesisImitation(), nil, missing, NotApplicable,
-			[]string{"not declared production", `environment "staging"`, harness.Env.ExpectProduction + "=1"}},
-		{"declared production, open: missing key", open(newGenesisImitation().declareProduction()), nil, missing, Fail,
-			[]string{"status 401", "no X-API-Key in production", "got status 200"}},
-		{"declared production, open: wrong key", open(newGenesisImitation().declareProduction()), nil, wrong, Fail,
-			[]string{"status 403", "wrong X-API-Key in every environment", "got status 200"}},
-		{"configured production, staging service lets a key-less call in", newGenesisImitation(), production, missing, Fail,
-			[]string{"status 401", "got status 200"}},
-		{"staging, open: wrong key fails in every environment", open(newGenesisImitation()), nil, wrong, Fail,
-			[]string{"status 403", "wrong X-API-Key in every environment", "got status 200", "/a2a/invoke"}},
-		{"refused without a detail", func() *genesisImitation {
-			g := newGenesisImitation()
-			g.routes["POST /a2a/invoke"] = body(403, "text/plain", "Forbidden")
-			return g
-		}(), nil, wrong, Fail, []string{"status 403 without a detail"}},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			v := Evaluate(context.Background(), imitateGenesis(t, c.g, c.env), check(t, c.id))
-			require.Equal(t, c.outcome, v.Outcome, "%v", v.Err)
-			for _, s := range c.says {
-				assert.Contains(t, v.Err.Error(), s)
-			}
-			if c.outcome == Fail {
-				assert.Contains(t, v.Err.Error(), c.id, "the headline names the check")
-			}
-		})
-	}
-}
-
-func TestCyclePathJudgement(t *testing.T) {
-	m := []string{"a", "b", "c"}
-	assert.True(t, isCyclePath([]string{"b", "c", "a", "b"}, m))
-	assert.False(t, isCyclePath([]string{"a", "b", "c"}, m), "not closed")
-	assert.False(t, isCyclePath([]string{"a", "b", "a"}, m), "misses c")
-	assert.False(t, isCyclePath(nil, m))
-	assert.Equal(t, []string{"a", "b", "a"}, findCycle([]string{"a", "b"}, map[string][]string{"a": {"b"}, "b": {"a"}}))
-	assert.Nil(t, findCycle([]string{"a", "b"}, map[string][]string{"b": {"a"}}))
-	assert.True(t, strings.Contains(strings.Join(judgeDecomposition(&harness.Decomposition{}), ";"), "no tasks"))
+	assert.Equal(t, []string{"emergency_shutdown=true", "emergency_shutdown=false"}, g.writes)
 }

@@ -1,36 +1,16 @@
 package checks
 
 import (
-	"context"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
-	"github.com/smokestack-dev/smokestack/harness"
 )
 
 const healthyBody = `{"status":"healthy","agents_registered":15,"agents_loaded":0,"lazy_loading":true,"timestamp":"2026-11-27T01:00:00Z"}`
-
-// One component down at start: its health check fails, the checks that
-// read it are NOT JUDGED naming the outage and that health check.
-func TestUnreachableComponentIsOneFailure(t *testing.T) {
-	s := imitateGenesis(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusBadGateway)
-	}), nil)
-	s.SetUnreachable(map[harness.Component]string{harness.Genesis: "A2A service (genesis) did not answer at http://127.0.0.1:1: connection refused"})
-	v := Evaluate(context.Background(), s, check(t, "TestInfrastructure/a2a_health"))
-	assert.Equal(t, Fail, v.Outcome, "the health check itself is judged: %v", v.Err)
-	for _, id := range []string{"TestAgentInvoke/harmless_invoke", "TestAgentCatalogue/a2a_version"} {
-		v := Evaluate(context.Background(), s, check(t, id))
-		require.Equal(t, NotJudged, v.Outcome, "%s: %v", id, v.Err)
-		assert.Contains(t, v.Err.Error(), "dependency down: A2A service (genesis) did not answer at http://127.0.0.1:1")
-		assert.Contains(t, v.Err.Error(), "TestInfrastructure/a2a_health judges that")
-	}
-}
 
 func TestWaitRetriesCriticalChecksUntilTheyPass(t *testing.T) {
 	defer func(g time.Duration) { waitGap = g }(waitGap)
@@ -55,4 +35,24 @@ func TestWaitRetriesCriticalChecksUntilTheyPass(t *testing.T) {
 	start = time.Now()
 	waitForCritical(s, plan, 200*time.Millisecond)
 	assert.Less(t, time.Since(start), 2*time.Second, "the wait is bounded by SMOKE_WAIT")
+}
+
+func TestSlowestNamesTheLongestFirst(t *testing.T) {
+	got := Slowest(map[string]time.Duration{"A/a": time.Second, "B/b": 3 * time.Second, "C/c": 2 * time.Second, "D/d": 10 * time.Millisecond, "E/e": 0}, 3)
+	if want := "slowest checks: B/b 3s, C/c 2s, A/a 1s"; got != want {
+		t.Errorf("Slowest = %q, want %q", got, want)
+	}
+	if got := Slowest(map[string]time.Duration{"E/e": 0}, 3); got != "" {
+		t.Errorf("Slowest of untimed checks = %q, want nothing", got)
+	}
+}
+
+func TestSummaryWriteNamesTheSlowest(t *testing.T) {
+	p := Plan{Checks: []PlanLine{{ID: "A/a", Plan: PlanJudge}, {ID: "B/b", Plan: PlanJudge}}}
+	sum := Summarize(p, map[string]Verdict{"A/a": {Outcome: Pass, Elapsed: time.Second}, "B/b": {Outcome: Pass, Elapsed: 2 * time.Second}}, 3*time.Second)
+	var b strings.Builder
+	sum.Write(&b)
+	if !strings.Contains(b.String(), "smokestack: slowest checks: B/b 2s, A/a 1s\n") {
+		t.Errorf("summary without the slowest checks:\n%s", b.String())
+	}
 }

@@ -8,9 +8,50 @@ import (
 	"net/url"
 )
 
-// This file holds what the staging flag and security checks need beyond
-// genesis_api.go: a flag's rollout, the admin write of a flag, and the
-// service (its log is read in logs.go).
+// Flag is one feature flag as GET /flags reports it.
+type Flag struct {
+	Name              string   `json:"name,omitempty"`
+	Enabled           *bool    `json:"enabled"`
+	Strategy          string   `json:"strategy"`
+	RolloutPercentage *float64 `json:"rollout_percentage"`
+}
+
+// FlagStrategies are the contract's rollout strategies.
+var FlagStrategies = []string{"all_at_once", "percentage", "progressive", "canary"}
+
+// FlagsE is GET /flags: every flag by name. The contract's shape is an
+// object of flags; it may come bare, under "flags", or in the data envelope.
+func (g GenesisClient) FlagsE(ctx context.Context) (map[string]Flag, *Response, error) {
+	resp, err := g.Get(ctx, "/flags")
+	if err != nil {
+		return nil, resp, err
+	}
+	if resp.Status != http.StatusOK {
+		return nil, resp, resp.Fail("status 200", nil)
+	}
+	var probe map[string]json.RawMessage
+	if err := resp.DecodeJSON(&probe); err != nil {
+		return nil, resp, err
+	}
+	inner := resp.Body
+	for _, k := range []string{"data", "flags"} {
+		if v, ok := probe[k]; ok && len(v) > 0 && v[0] == '{' {
+			inner = v
+			var again map[string]json.RawMessage
+			if json.Unmarshal(v, &again) == nil {
+				if f, ok := again["flags"]; ok && len(f) > 0 && f[0] == '{' {
+					inner = f
+				}
+			}
+			break
+		}
+	}
+	var flags map[string]Flag
+	if err := json.Unmarshal(inner, &flags); err != nil {
+		return nil, resp, resp.Fail("an object of flags {name: {enabled, strategy, rollout_percentage}}", fmt.Errorf("decode: %w", err))
+	}
+	return flags, resp, nil
+}
 
 // Rollout is GET /flags/{name}/rollout. Dates stay text: the check judges
 // their format with the contract's words.

@@ -1,12 +1,17 @@
 package checks
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/smokestack-dev/smokestack/harness"
 )
@@ -276,4 +281,98 @@ func imitationDAG() map[string]any {
 func validPlan() map[string]any {
 	return map[string]any{"is_valid": true, "solvability_passed": true, "completeness_passed": true, "redundancy_passed": true,
 		"quality_score": 0.9, "issues": []string{}, "warnings": []string{"extra"}}
+}
+
+// imitateGenesis attaches a live stack whose Genesis is g, with extra
+// configuration (for example SMOKE_ALLOW_MUTATION, SMOKE_EXPECT_PRODUCTION).
+func imitateGenesis(t *testing.T, g http.Handler, env map[string]string) *harness.Stack {
+	t.Helper()
+	srv := httptest.NewServer(g)
+	t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() })
+	cfg, err := harness.LoadConfig(func(k string) (string, bool) {
+		if v, ok := env[k]; ok {
+			return v, true
+		}
+		switch k {
+		case harness.Env.Target:
+			return "live", true
+		case harness.Env.Require:
+			return "genesis", true
+		case harness.Env.A2AURL:
+			return srv.URL, true
+		case harness.Env.HTTPTimeout:
+			return "300ms", true
+		case harness.Env.CheckTimeout:
+			return "2s", true
+		}
+		return "", false
+	})
+	require.NoError(t, err)
+	s, err := harness.Attach(cfg)
+	require.NoError(t, err)
+	return s
+}
+
+// mutable lets checks that change the target run (the orchestration run).
+var mutable = map[string]string{harness.Env.AllowMutation: "1"}
+
+func evaluateOn(t *testing.T, g http.Handler, id string) Verdict {
+	t.Helper()
+	return Evaluate(context.Background(), imitateGenesis(t, g, mutable), check(t, id))
+}
+
+// imitate attaches a live stack whose components are httptest servers
+// answering with the given handlers: wrong shapes without Docker.
+func imitate(t *testing.T, handlers map[harness.Component]http.HandlerFunc) *harness.Stack {
+	t.Helper()
+	return imitateWith(t, handlers, nil)
+}
+
+// imitateWith is imitate with more settings (SMOKE_* name to value).
+func imitateWith(t *testing.T, handlers map[harness.Component]http.HandlerFunc, env map[string]string) *harness.Stack {
+	t.Helper()
+	cfg, err := harness.LoadConfig(func(k string) (string, bool) {
+		if v, ok := env[k]; ok {
+			return v, true
+		}
+		switch k {
+		case harness.Env.Target:
+			return "live", true
+		case harness.Env.HTTPTimeout:
+			return "300ms", true
+		case harness.Env.CheckTimeout:
+			return "2s", true
+		}
+		return "", false
+	})
+	if err == nil {
+		t.Fatal("a live config without URLs must be refused")
+	}
+	cfg.URLs = map[harness.Component]string{}
+	cfg.Require = []harness.Component{}
+	for c, h := range handlers {
+		cfg.Require = append(cfg.Require, c)
+		srv := httptest.NewServer(h)
+		t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() })
+		cfg.URLs[c] = srv.URL
+	}
+	s, err := harness.Attach(cfg)
+	require.NoError(t, err)
+	return s
+}
+
+func body(status int, ct, b string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if ct != "" {
+			w.Header().Set("Content-Type", ct)
+		}
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(b))
+	}
+}
+
+func check(t *testing.T, id string) Check {
+	c, ok := ByID(id)
+	require.True(t, ok, id)
+	return c
 }

@@ -2,40 +2,10 @@ package harness
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 )
-
-func TestReadTailKeepsTheEnd(t *testing.T) {
-	var b strings.Builder
-	for i := 0; i < 1000; i++ {
-		b.WriteString("line of the log number xxxxxxxx\n")
-	}
-	b.WriteString("the last line\n")
-	got, err := readTail(strings.NewReader(b.String()), 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) > 100 || !strings.HasSuffix(string(got), "the last line\n") || !strings.HasPrefix(string(got), "line") {
-		t.Errorf("readTail kept %q", got)
-	}
-}
-
-func TestLogsOfALiveStackAreUnavailable(t *testing.T) {
-	s, err := Attach(Config{Mode: Live, URLs: map[Component]string{Genesis: "http://127.0.0.1:1"}, Timeouts: DefaultTimeouts,
-		Require: []Component{Genesis}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = s.LogsE(context.Background(), Genesis)
-	var un *LogsUnavailableError
-	if !errors.As(err, &un) || !strings.Contains(un.Reason, Env.Containers) {
-		t.Errorf("LogsE on a live stack without container names: %v, want a LogsUnavailableError naming %s", err, Env.Containers)
-	}
-}
 
 // TestSetFlagSendsTheAdminKeyAndDecodes: the admin key goes in X-Admin-Key,
 // the body is {"enabled": ...}, an enveloped answer decodes, and a refusal

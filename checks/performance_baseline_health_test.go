@@ -2,10 +2,7 @@ package checks
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,57 +11,6 @@ import (
 
 	"github.com/smokestack-dev/smokestack/harness"
 )
-
-// loadingGenesis imitates the real service's lazy loading: an invoke of
-// NAME.tool loads agent NAME, holding a server-wide lock for loadTime, and
-// /health waits on that lock when blocking is set (the real service's
-// defect).
-type loadingGenesis struct {
-	mu       sync.Mutex // the server-wide load lock
-	state    sync.Mutex // guards loaded
-	loaded   map[string]bool
-	loadTime time.Duration
-	blocking bool
-	eager    bool // lazy_loading false: every agent was loaded at start-up
-}
-
-func (g *loadingGenesis) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	names := []string{"marketing", "builder", "qa", "seo", "support", "legal"}
-	w.Header().Set("Content-Type", "application/json")
-	switch r.URL.Path {
-	case "/a2a/agents":
-		g.state.Lock()
-		var loaded []string
-		for _, n := range names {
-			if g.loaded[n] {
-				loaded = append(loaded, n)
-			}
-		}
-		g.state.Unlock()
-		_ = json.NewEncoder(w).Encode(map[string]any{"registered_agents": names, "loaded_agents": loaded, "total_registered": len(names), "total_loaded": len(loaded), "lazy_loading": !g.eager})
-	case "/a2a/invoke":
-		var req struct{ Tool string }
-		_ = json.NewDecoder(r.Body).Decode(&req)
-		agent, _, _ := strings.Cut(req.Tool, ".")
-		g.mu.Lock()
-		time.Sleep(g.loadTime)
-		g.state.Lock()
-		g.loaded[agent] = true
-		g.state.Unlock()
-		g.mu.Unlock()
-		w.WriteHeader(http.StatusNotFound)
-		_, _ = w.Write([]byte(`{"detail":"Tool not found"}`))
-	case "/health":
-		if g.blocking {
-			g.mu.Lock()
-			//lint:ignore SA2001 waiting for the load lock is the defect imitated
-			g.mu.Unlock()
-		}
-		_, _ = w.Write([]byte(`{"status":"healthy","agents_registered":6,"agents_loaded":0,"lazy_loading":true,"timestamp":"2026-11-27T01:00:00Z"}`))
-	default:
-		w.WriteHeader(http.StatusNotFound)
-	}
-}
 
 func TestHealthP95WhileAgentsLoad(t *testing.T) {
 	env := map[string]string{harness.Env.AllowMutation: "1", harness.Env.HealthBudget: "60ms"}
@@ -109,18 +55,4 @@ func TestA2AHealthBudget(t *testing.T) {
 
 	v = Evaluate(context.Background(), imitateGenesis(t, http.HandlerFunc(slow), map[string]string{harness.Env.HealthBudget: "1s"}), check(t, "TestInfrastructure/a2a_health"))
 	require.Equal(t, Pass, v.Outcome, "%v", v.Err)
-}
-
-func TestLogsCleanWithoutLogs(t *testing.T) {
-	v := Evaluate(context.Background(), imitateGenesis(t, &loadingGenesis{loaded: map[string]bool{}}, map[string]string{harness.Env.APIKey: "k-0123456789abcdef"}),
-		check(t, "TestSecurityControls/logs_clean"))
-	require.Equal(t, NotJudged, v.Outcome, "%v", v.Err)
-	assert.Contains(t, v.Err.Error(), "the service's log cannot be read")
-	assert.Contains(t, v.Err.Error(), harness.Env.Containers, "the reason names the variable that would make it judged")
-	assert.NotContains(t, v.Err.Error(), "k-012345", "no key, nor a prefix of one, is printed")
-}
-
-func TestLogKeyPrefix(t *testing.T) {
-	assert.Equal(t, "abcd1234", logKey{value: "abcd1234efgh"}.prefix())
-	assert.Equal(t, "short", logKey{value: "short"}.prefix(), "a key shorter than the prefix is looked for whole")
 }

@@ -1,0 +1,103 @@
+package checks
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/smokestack-dev/smokestack/harness"
+)
+
+func TestErrorCategorization(t *testing.T) {
+	const id = "TestErrorHandling/error_categorization"
+	v := evalStaging(t, newStagingImitation(), id, nil)
+	require.Equal(t, Pass, v.Outcome, "%v", v.Err)
+
+	g := newStagingImitation()
+	g.category = "unknown"
+	v = evalStaging(t, g, id, nil)
+	require.Equal(t, Fail, v.Outcome)
+	assert.Contains(t, v.Err.Error(), `category "unknown"`)
+
+	g = newStagingImitation()
+	g.freezeErrors = true
+	v = evalStaging(t, g, id, nil)
+	require.Equal(t, Fail, v.Outcome)
+	assert.Contains(t, v.Err.Error(), `0 before, 0 after`)
+
+	// A service whose /metrics is not an exposition.
+	broken := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/metrics" {
+			writeJSON(w, 200, map[string]any{"errors": 1})
+			return
+		}
+		newStagingImitation().ServeHTTP(w, r)
+	})
+	v = evalStaging(t, broken, id, nil)
+	assert.Equal(t, Fail, v.Outcome, "%v", v.Err)
+}
+
+// TestDrillsSkipWithoutPlannerOrPermission: the drills read the LLM
+// planner (they set faults on it). A target without one is NOT APPLICABLE,
+// naming how to include it, even where mutation is allowed; a target with a
+// planner but without permission to mutate is NOT JUDGED, naming the
+// variable that allows it. Neither is a pass, and the order matters: an
+// out-of-scope drill is not reported as merely forbidden.
+func TestDrillsSkipWithoutPlannerOrPermission(t *testing.T) {
+	var called []string
+	var mu sync.Mutex
+	planner := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		called = append(called, r.Method+" "+r.URL.Path)
+		mu.Unlock()
+		writeJSON(w, 200, map[string]any{"faults": ""})
+	}))
+	t.Cleanup(planner.Close)
+	for _, id := range []string{"TestErrorHandling/circuit_breaker", "TestErrorHandling/graceful_degradation", "TestErrorHandling/retry"} {
+		for _, env := range []map[string]string{nil, mutable} {
+			v := evalStaging(t, newStagingImitation(), id, env)
+			require.Equal(t, NotApplicable, v.Outcome, "%s (mutation %v): %v", id, env != nil, v.Err)
+			assert.Contains(t, v.Err.Error(), "LLM planner", id)
+			assert.Contains(t, v.Err.Error(), harness.Env.LLMURL, id)
+			assert.Contains(t, v.Err.Error(), harness.Env.Require, id)
+		}
+
+		v := evalStaging(t, newStagingImitation(), id, map[string]string{harness.Env.LLMURL: planner.URL})
+		require.Equal(t, NotJudged, v.Outcome, "%s: %v", id, v.Err)
+		assert.Contains(t, v.Err.Error(), harness.Env.AllowMutation+"=1", id)
+		assert.Contains(t, v.Err.Error(), "read-only", id)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Empty(t, called, "a drill that may not run touched the planner")
+}
+
+// TestDrillsJudgeResilienceShapes: with a planner and permission, a drill
+// refuses a /resilience whose breaker state is outside the contract before
+// it breaks anything.
+func TestDrillsJudgeResilienceShapes(t *testing.T) {
+	var planned []string
+	var mu sync.Mutex
+	planner := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		planned = append(planned, r.Method+" "+r.URL.Path)
+		mu.Unlock()
+		writeJSON(w, 200, map[string]any{"faults": ""})
+	}))
+	t.Cleanup(planner.Close)
+	g := newStagingImitation()
+	g.breakerState = "BROKEN"
+	env := map[string]string{harness.Env.AllowMutation: "1", harness.Env.LLMURL: planner.URL}
+	for _, id := range []string{"TestErrorHandling/circuit_breaker", "TestErrorHandling/graceful_degradation", "TestErrorHandling/retry"} {
+		v := evalStaging(t, g, id, env)
+		require.Equal(t, Fail, v.Outcome, "%s: %v", id, v.Err)
+		assert.Contains(t, v.Err.Error(), `breaker llm in state "BROKEN"`)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Empty(t, planned, "no fault was set on the planner")
+}

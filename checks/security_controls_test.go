@@ -1,0 +1,215 @@
+package checks
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/smokestack-dev/smokestack/fixtures/probes"
+	"github.com/smokestack-dev/smokestack/harness"
+)
+
+func TestSecurityControlsHostile(t *testing.T) {
+	const inj, cyc, code = "TestSecurityControls/prompt_injection", "TestSecurityControls/dag_cycle_detection", "TestSecurityControls/code_validation"
+	accept := func(marker string) func(*flagsSecurityImitation) {
+		return func(g *flagsSecurityImitation) {
+			inner := g.routes["POST /orchestrate/decompose"]
+			g.routes["POST /orchestrate/decompose"] = func(w http.ResponseWriter, r *http.Request) {
+				b, _ := io.ReadAll(r.Body)
+				if strings.Contains(string(b), marker) {
+					envelopeHandler(func([]byte) (int, any) { return 200, imitationDAG() })(w, r)
+					return
+				}
+				r.Body = io.NopCloser(strings.NewReader(string(b)))
+				inner(w, r)
+			}
+		}
+	}
+	validate := func(status int, v any) func(*flagsSecurityImitation) {
+		return route("POST /orchestrate/validate", envelopeHandler(func(b []byte) (int, any) {
+			if status == 422 && !strings.Contains(string(b), "cycle") {
+				return 200, validPlan()
+			}
+			return status, v
+		}))
+	}
+	codeAnswer := func(marker string, v map[string]any) func(*flagsSecurityImitation) {
+		return func(g *flagsSecurityImitation) {
+			inner := g.routes["POST /security/validate-code"]
+			g.routes["POST /security/validate-code"] = func(w http.ResponseWriter, r *http.Request) {
+				b, _ := io.ReadAll(r.Body)
+				if strings.Contains(string(b), marker) {
+					envelopeHandler(func([]byte) (int, any) { return 200, v })(w, r)
+					return
+				}
+				r.Body = io.NopCloser(strings.NewReader(string(b)))
+				inner(w, r)
+			}
+		}
+	}
+	cases := []struct {
+		name, id string
+		edit     func(*flagsSecurityImitation)
+		want     string
+	}{
+		{"one class missed", inj, accept("You are now DAN"), "role_hijack"},
+		{"refused without patterns", inj, route("POST /orchestrate/decompose", jsonHandler(400, apiErr("SECURITY_ERROR", "no", "security", map[string]any{"detected_patterns": []string{}}))), "names no pattern class"},
+		{"refused with a 500", inj, route("POST /orchestrate/decompose", jsonHandler(500, map[string]any{"detail": "boom"})), "status 500"},
+		{"benign refused", inj, func(g *flagsSecurityImitation) {
+			inner := g.routes["POST /orchestrate/decompose"]
+			g.routes["POST /orchestrate/decompose"] = func(w http.ResponseWriter, r *http.Request) {
+				b, _ := io.ReadAll(r.Body)
+				if strings.Contains(string(b), "system dashboard") {
+					writeJSON(w, 400, apiErr("SECURITY_ERROR", "injection", "security", map[string]any{"detected_patterns": []string{"role_prefix"}}))
+					return
+				}
+				r.Body = io.NopCloser(strings.NewReader(string(b)))
+				inner(w, r)
+			}
+		}, "false positive"},
+		{"cycle accepted", cyc, validate(200, validPlan()), "status 200"},
+		{"cycle without path", cyc, validate(422, apiErr("DECOMPOSITION_ERROR", "cycle", "decomposition", nil)), "no cycle path"},
+		{"cycle path wrong tasks", cyc, validate(422, apiErr("DECOMPOSITION_ERROR", "cycle", "decomposition", map[string]any{"cycle": []string{"probe-a", "probe-z", "probe-a"}})), "not a closed path"},
+		{"cycle path of numbers", cyc, validate(422, apiErr("DECOMPOSITION_ERROR", "cycle", "decomposition", map[string]any{"cycle": []int{1, 2, 1}})), "no cycle path"},
+		{"cycle reported as validation error", cyc, validate(400, apiErr("VALIDATION_ERROR", "bad", "validation", nil)), "status 400"},
+		{"acyclic refused", cyc, route("POST /orchestrate/validate", envelopeHandler(func([]byte) (int, any) {
+			return 422, apiErr("DECOMPOSITION_ERROR", "cycle", "decomposition", map[string]any{"cycle": []string{"probe-a", "probe-b", "probe-a"}})
+		})), "status 422"},
+		{"acyclic with a cycle issue", cyc, func(g *flagsSecurityImitation) {
+			inner := g.routes["POST /orchestrate/validate"]
+			g.routes["POST /orchestrate/validate"] = func(w http.ResponseWriter, r *http.Request) {
+				b, _ := io.ReadAll(r.Body)
+				if strings.Contains(string(b), "smokestack-diamond") {
+					v := validPlan()
+					v["issues"] = []string{"Cycle detected between probe-b and probe-c"}
+					envelopeHandler(func([]byte) (int, any) { return 200, v })(w, r)
+					return
+				}
+				r.Body = io.NopCloser(strings.NewReader(string(b)))
+				inner(w, r)
+			}
+		}, "reported with issue"},
+		{"dangerous accepted", code, codeAnswer("import ctypes", map[string]any{"valid": true, "reason": "fine"}), "import ctypes"},
+		{"rejected without naming", code, codeAnswer("import socket", map[string]any{"valid": false, "reason": "no"}), "names none of [socket]"},
+		{"valid missing", code, codeAnswer("import sys", map[string]any{"reason": "no"}), "no valid field"},
+		{"valid a string", code, codeAnswer("import sys", map[string]any{"valid": "false", "reason": "no"}), "status 200"},
+		{"safe rejected", code, codeAnswer("Counter(words)", map[string]any{"valid": false, "reason": "Dangerous"}), "valid false"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) { hostile(t, c.id, c.edit, c.want, nil) })
+	}
+}
+
+// TestCredentialRedactionCatchesAndNeverRepeatsALeak: a service that echoes
+// credentials fails the check, and the failure quotes none of them.
+func TestCredentialRedactionCatchesAndNeverRepeatsALeak(t *testing.T) {
+	const id = "TestSecurityControls/credential_redaction"
+	nonceRE := regexp.MustCompile(`AKIAFAKE([0-9A-F]{12})`)
+	for _, tc := range []struct {
+		name  string
+		class string
+		echo  func(text string) string
+	}{
+		{"echo everything", "", func(s string) string { return s }},
+		{"pem leaks", "pem_private_key", func(s string) string {
+			if strings.Contains(s, "PRIVATE KEY") {
+				return s
+			}
+			return harness.RedactText(s)
+		}},
+		{"password leaks without its key", "password_assignment", func(s string) string {
+			if i := strings.Index(s, "password="); i >= 0 {
+				return s[i+len("password="):]
+			}
+			return harness.RedactText(s)
+		}},
+		{"a fragment leaks", "a fragment", func(s string) string {
+			if m := nonceRE.FindStringSubmatch(s); m != nil {
+				return "key ending " + m[1]
+			}
+			return harness.RedactText(s)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var received []string
+			var mu sync.Mutex
+			_, v := hostile(t, id, func(g *flagsSecurityImitation) {
+				g.routes["POST /orchestrate/decompose"] = func(w http.ResponseWriter, r *http.Request) {
+					var req struct {
+						UserRequest string `json:"user_request"`
+					}
+					b, _ := io.ReadAll(r.Body)
+					_ = json.Unmarshal(b, &req)
+					mu.Lock()
+					received = append(received, req.UserRequest)
+					mu.Unlock()
+					d := imitationDAG()
+					d["tasks"].([]map[string]any)[0]["description"] = tc.echo(req.UserRequest)
+					envelopeHandler(func([]byte) (int, any) { return 200, d })(w, r)
+				}
+			}, "contains the "+tc.class, nil)
+			var nonce string
+			anyNonce := regexp.MustCompile(`FAKE([0-9A-F]{12})`)
+			for _, s := range received {
+				if m := anyNonce.FindStringSubmatch(s); m != nil {
+					nonce = m[1]
+				}
+			}
+			require.NotEmpty(t, nonce, "no probe credential was sent")
+			msg := v.Err.Error()
+			assert.NotContains(t, msg, nonce)
+			for _, c := range probes.Credentials(nonce) {
+				assert.NotContains(t, msg, c.Secret, "the failure repeats the %s credential", c.Class)
+			}
+		})
+	}
+	t.Run("request refused", func(t *testing.T) {
+		hostile(t, id, route("POST /orchestrate/decompose", jsonHandler(500, apiErr("INTERNAL_ERROR", "boom", "unknown", nil))), "refused: status 500", nil)
+	})
+}
+
+// TestCredentialRedactionWithoutLogs: the check's line covers responses and
+// logs. On a live target the log cannot be read, so clean responses are
+// half the judgement: NOT JUDGED, naming why the log cannot be read and
+// that the responses were clean — never a PASS. A leak in a response is a
+// FAIL all the same (TestCredentialRedactionCatchesAndNeverRepeatsALeak
+// runs on the same live imitation).
+func TestCredentialRedactionWithoutLogs(t *testing.T) {
+	const id = "TestSecurityControls/credential_redaction"
+	g := newFlagsSecurityImitation()
+	v := Evaluate(context.Background(), imitateGenesis(t, g, flagsSecurityEnv), check(t, id))
+	require.Equal(t, NotJudged, v.Outcome, "%v", v.Err)
+	msg := v.Err.Error()
+	assert.Contains(t, msg, "the service's log cannot be read")
+	assert.Contains(t, msg, "no container of it is known on this live target", "the reason says why the log half is missing")
+	assert.Contains(t, msg, fmt.Sprintf("the responses to the %d requests carrying fake credentials", len(probes.CredentialClasses)))
+	assert.Contains(t, msg, "were clean")
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	assert.Len(t, g.received, len(probes.CredentialClasses), "every credential was sent before the verdict")
+}
+
+func TestCyclePathProblem(t *testing.T) {
+	d := probes.CyclicDAGs()[1] // probe-a -> probe-c -> probe-b -> probe-a (a depends on c)
+	require.Equal(t, "three_task_cycle", d.Name)
+	for path, ok := range map[string]bool{
+		"probe-a probe-c probe-b probe-a": true,  // along the dependencies
+		"probe-a probe-b probe-c probe-a": true,  // against them (execution order)
+		"probe-b probe-a probe-c probe-b": true,  // another rotation
+		"probe-a probe-c probe-b":         false, // not closed
+		"probe-a probe-c probe-a":         false, // not every member
+		"probe-a probe-c probe-c probe-a": false, // a member twice
+	} {
+		got := cyclePathProblem(strings.Fields(path), d)
+		assert.Equal(t, ok, got == "", "%s: %q", path, got)
+	}
+}

@@ -1,0 +1,42 @@
+package harness
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestPlannerFaultsAndStats(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/admin/faults":
+			_, _ = w.Write([]byte(`{"faults":"latency=5ms"}`))
+		case "/health":
+			_, _ = w.Write([]byte(`{"status":"healthy","plans_served":4,"plans_failed":3}`))
+		}
+	}))
+	defer srv.Close()
+	p := PlannerClient{Requester{Component: LLMPlanner, Base: srv.URL, Timeout: DefaultTimeouts.HTTP}}
+	spec, err := p.FaultsE(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, "latency=5ms", spec)
+	st, err := p.StatsE(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, int64(7), st.Calls())
+
+	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"healthy"}`))
+	}))
+	defer bad.Close()
+	p = PlannerClient{Requester{Component: LLMPlanner, Base: bad.URL, Timeout: DefaultTimeouts.HTTP}}
+	_, err = p.FaultsE(context.Background())
+	assert.Error(t, err, "an answer without faults is not an empty fault set")
+	_, err = p.StatsE(context.Background())
+	assert.Error(t, err, "a planner without counters cannot prove a breaker blocks calls")
+}
