@@ -11,6 +11,18 @@ const (
 	a2aLoadable   = "TestAgentCatalogue/agents_loadable"
 )
 
+// agentCountFaults prove registered_agents with the reference service's
+// agent count knob: one agent short, which /health reports too.
+func agentCountFaults() []Fault {
+	return []Fault{
+		// agent_count=14 truncates registered_agents while the unknown-agent
+		// 404 still lists all 15: the catalogue no longer agrees with itself.
+		{Name: "genesis_agent_count", Does: "knob agent_count=14: one agent short",
+			Action: Knob("agent_count=14"), Fails: []string{agentsList, a2aVersion, a2aConsistent, a2aHealth},
+			Says: merge(says("agents_registered=14", a2aHealth, a2aVersion), says("missing [spec]", agentsList), says("not registered: spec", a2aConsistent))},
+	}
+}
+
 // catalogueFaults prove the catalogue's smoke checks: knobs, and a
 // tampering proxy for an unknown agent's 404.
 func catalogueFaults() []Fault {

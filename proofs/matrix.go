@@ -15,6 +15,8 @@ type faultSet struct {
 // rows run best beside another group's.
 func faultSets() []faultSet {
 	return []faultSet{
+		{"infrastructure", unhealthyFaults},
+		{"agent_catalogue", agentCountFaults},
 		{"infrastructure", infrastructureFaults},
 		{"component_initialization", componentFaults},
 		{"basic_orchestration", orchestrationFaults},
