@@ -1,38 +1,70 @@
 package proofs
 
 import (
-	"slices"
+	"fmt"
+	"strings"
 	"time"
 
+	"github.com/smokestack-dev/smokestack/checks"
 	"github.com/smokestack-dev/smokestack/harness"
 )
 
-// Check IDs of the trace checks (checks/observability_traces.go).
+// Check IDs of TestObservability: its metrics and log checks, and the
+// trace checks (checks/observability_traces.go).
 const (
+	obsMetrics          = "TestObservability/metrics_scraped"
+	obsLogs             = "TestObservability/structured_logs"
 	tracesReceived      = "TestObservability/traces_received"
 	correlationFollowed = "TestObservability/correlation_followed"
 )
 
-func init() {
-	faultSets = append(faultSets, tracesFaults)
-	// Both post to /orchestrate/*: error_rate=1 fails them with "status
-	// 500", the flags that refuse orchestration with "status 503".
-	orchestrating = append(slices.Clip(orchestrating), tracesReceived, correlationFollowed)
-	for row, ids := range map[string][]string{
-		// No spans. The answer still carries the trace id of the
-		// traceparent the checks send (a no-op tracer keeps the incoming
-		// context), but no trace of it reaches the backend.
-		"tracing_off": {tracesReceived, correlationFollowed},
-		// read_only_mode refuses /orchestrate/run, the request traces_received traces.
-		"flag_read_only_on": {tracesReceived},
-		// Plain lines carry no JSON correlation_id and trace_id to follow.
-		"logs_plain": {correlationFollowed},
-	} {
-		alsoFails[row] = append(alsoFails[row], ids...)
+// logFormatFaults prove structured_logs with the reference service's log
+// knobs.
+func logFormatFaults() []Fault {
+	return []Fault{
+		{Name: "log_stray_line", Does: "knob log_stray_line: a Python traceback (three text lines) printed on stdout beside the JSON log",
+			Action: Knob("log_stray_line"), Fails: []string{obsLogs}, Says: says("Traceback (most recent call last)", obsLogs)},
+		// Plain lines carry no correlation id: credential_redaction cannot
+		// find its own requests in the log either, and correlation_followed
+		// finds no JSON correlation_id and trace_id to follow.
+		{Name: "logs_plain", Does: "knob logs_plain: every line a plain text line instead of a JSON object",
+			Action: Knob("logs_plain"), Fails: []string{obsLogs, scRedaction, correlationFollowed},
+			Says: merge(says("not a JSON object", obsLogs), says("the log never showed this check's requests", scRedaction), says("log: ", correlationFollowed))},
 	}
-	alsoSays["tracing_off"] = merge(alsoSays["tracing_off"], says("not found after", tracesReceived, correlationFollowed))
-	alsoSays["flag_read_only_on"] = merge(alsoSays["flag_read_only_on"], says("status 503", tracesReceived))
-	alsoSays["logs_plain"] = merge(alsoSays["logs_plain"], says("log: ", correlationFollowed))
+}
+
+// metricsAgeFaults prove metrics_scraped with a tampering Prometheus: a
+// family stale, a family gone.
+func metricsAgeFaults() []Fault {
+	const retries = "genesis_retries_total"
+	return []Fault{
+		{Name: "metrics_family_stale", Does: "tampering Prometheus: the newest genesis_retries_total sample is 10 minutes old (scrapes stopped reaching it)",
+			Action: PrometheusAnswers(map[string]func() string{checks.MetricsAgeQuery(): metricAges(map[string]float64{retries: 600})}),
+			Fails:  []string{obsMetrics}, Says: says("stale: "+retries+" (newest sample 10m0s old", obsMetrics)},
+		{Name: "metrics_family_gone", Does: "tampering Prometheus: no current genesis_errors_total series",
+			Action: PrometheusAnswers(map[string]func() string{checks.MetricsAgeQuery(): metricAges(map[string]float64{errorsFamily: -1})}),
+			Fails:  []string{obsMetrics}, Says: says("no current series of "+errorsFamily, obsMetrics)},
+	}
+}
+
+// metricAges answers metrics_scraped's query: every contract family 1 s
+// old in job genesis, but the ages given (a negative age: no series).
+func metricAges(ages map[string]float64) func() string {
+	return func() string {
+		var result []string
+		now := float64(time.Now().UnixMilli()) / 1000
+		for _, f := range checks.ContractMetrics {
+			age, ok := ages[f]
+			if !ok {
+				age = 1
+			}
+			if age < 0 {
+				continue
+			}
+			result = append(result, fmt.Sprintf(`{"metric":{"family":%q,"job":"genesis"},"value":[%.3f,"%g"]}`, f, now, age))
+		}
+		return `{"status":"success","data":{"resultType":"vector","result":[` + strings.Join(result, ",") + `]}}`
+	}
 }
 
 // tracesFaults prove the trace checks with the reference service's trace
