@@ -62,7 +62,7 @@ type RoundCheck struct {
 // them and says why, and the gate treats them as it treats any check a
 // read-only live run cannot judge: listed, not blocking unless critical.
 func RunRound(ctx context.Context, s *harness.Stack, window string, gate Gate) Round {
-	ev := roundEvidence{stack: s, scope: monitorScope(s), noPrometheus: !s.Has(harness.Prometheus)}
+	ev := roundEvidence{stack: s, scope: monitorScope(s), health: checks.Infrastructure, noPrometheus: !s.Has(harness.Prometheus)}
 	var run []checks.Check
 	for _, g := range checks.SmokeGroups {
 		for _, c := range g {
@@ -122,6 +122,8 @@ type roundEvidence struct {
 	// stack only describes the target in the gate's plan; nil in tests.
 	stack *harness.Stack
 	scope func(checks.Check) error
+	// health are section 1's checks (checks.Infrastructure), also in smoke.
+	health []checks.Check
 	// smoke are the smoke suite's checks, mutating ones included: their
 	// verdicts say NOT JUDGED or NOT APPLICABLE.
 	smoke     []checks.Check
@@ -138,7 +140,7 @@ type roundEvidence struct {
 // and so does a target without Prometheus, whose triggers nobody read.
 func judgeRound(gate Gate, ev roundEvidence) Round {
 	r := Round{Time: ev.time, Target: ev.target, Preflight: ev.preflight}
-	for _, c := range checks.Infrastructure {
+	for _, c := range ev.health {
 		r.Health = append(r.Health, roundCheck(c, ev.verdicts[c.ID()]))
 	}
 	g := gate.Judge(FromVerdicts("monitor", ev.stack, ev.scope, ev.smoke, ev.verdicts))
