@@ -3,7 +3,6 @@ package verdict
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -11,97 +10,171 @@ import (
 	"github.com/smokestack-dev/smokestack/harness"
 )
 
-// MonitorRound is one round of the checklist's monitoring script against a
-// live stack: service health, the smoke checks, host resources when that
-// check is registered, and the rollback triggers. It returns the report and
-// the decision; MonitorRoundReport also returns the evidence, for the
-// machine-readable reports.
-func MonitorRound(ctx context.Context, s *harness.Stack, window string, gate Gate) (string, Decision) {
-	text, r := MonitorRoundReport(ctx, s, window, gate)
-	return text, r.Decision
+// Round is one round of the checklist's monitoring script, judged: the
+// single value its report for a person (Text) and its line in the monitor
+// log (Record) are both made from, so the two cannot tell different
+// stories about the same round.
+type Round struct {
+	// Number is the round's place in a monitoring run, from 1; 0 for a
+	// round on its own. Only the caller running the rounds knows it.
+	Number int
+	// Time is when the round was decided.
+	Time time.Time
+	// Target is the stack watched, as harness.Stack.Describe says it (its
+	// URLs redacted).
+	Target string
+	// Preflight names each component that did not answer, once, before
+	// the checks that read it were judged.
+	Preflight []string
+	// Health is section 1, TestInfrastructure's checks: said here, and left
+	// out of the smoke checks' lines, so that each failure is said once.
+	Health []RoundCheck
+	// Resources is section 3, the host resource check; nil when none is
+	// registered (or the registered one would change the target).
+	Resources *RoundCheck
+	// Verdict is the gate over the smoke checks (section 2), the rollback
+	// triggers and the decision with its reasons (section 4), the round's
+	// own reasons included: host resources over their limits, no
+	// Prometheus to read the triggers from.
+	Verdict Report
 }
 
-// MonitorRoundReport is MonitorRound with the round's verdict and its
-// evidence (the gate's checks, the triggers) instead of the decision alone.
+// RoundCheck is one check of a round's own sections (health, resources),
+// with its reason whole and unredacted, as the check gave it: every
+// renderer redacts and clips.
+type RoundCheck struct {
+	ID, Name string
+	// Outcome is "" when the check was never evaluated.
+	Outcome checks.Outcome
+	// Reason is why the check did not pass: the skip's reason, or the
+	// failure's first line without the check's ID; "" for a pass.
+	Reason string
+}
+
+// RunRound runs one round of the monitoring script against a live stack:
+// the pre-flight, service health, the smoke checks, host resources when
+// that check is registered, and the rollback triggers. It prints nothing:
+// the round's Text and Record say what it found.
 //
 // A monitor never changes the deployment. Checks that mutate the target are
 // never run; they stay in the round's plan as NOT JUDGED by configuration
 // (or NOT APPLICABLE when out of the target's profile), so the report names
 // them and says why, and the gate treats them as it treats any check a
 // read-only live run cannot judge: listed, not blocking unless critical.
-func MonitorRoundReport(ctx context.Context, s *harness.Stack, window string, gate Gate) (string, Report) {
-	var smoke, run []checks.Check
+func RunRound(ctx context.Context, s *harness.Stack, window string, gate Gate) Round {
+	ev := roundEvidence{stack: s, scope: monitorScope(s), health: checks.Infrastructure, noPrometheus: !s.Has(harness.Prometheus)}
+	var run []checks.Check
 	for _, g := range checks.SmokeGroups {
 		for _, c := range g {
-			smoke = append(smoke, c)
+			ev.smoke = append(ev.smoke, c)
 			if !c.Mutates {
 				run = append(run, c)
 			}
 		}
 	}
-	resources, hasResources := checks.ByID("TestPerformanceBaseline/system_resources")
-	if hasResources && !resources.Mutates {
-		run = append(run, resources)
-	} else {
-		hasResources = false
+	if c, ok := checks.ByID("TestPerformanceBaseline/system_resources"); ok && !c.Mutates {
+		run = append(run, c)
+		ev.resources = &c
 	}
 	// One outage, one failure: a component that does not answer fails its
 	// health check, and the checks that read it are NOT JUDGED, naming it.
-	var pre []string
 	if s.Mode() == harness.Live {
 		pctx, cancel := context.WithTimeout(ctx, s.Config().Timeouts.HTTP+time.Second)
-		pre, _ = checks.Preflight(pctx, s, func(string) bool { return true })
+		ev.preflight, _ = checks.Preflight(pctx, s, func(string) bool { return true })
 		cancel()
 	}
-	scope := monitorScope(s)
-	vs := checks.EvaluateAll(ctx, s, run)
-	for _, c := range smoke {
+	ev.verdicts = checks.EvaluateAll(ctx, s, run)
+	for _, c := range ev.smoke {
 		if c.Mutates {
-			err := scope(c)
-			vs[c.ID()] = checks.Verdict{Check: c, Err: err, Outcome: scopeOutcome(err)}
+			err := ev.scope(c)
+			ev.verdicts[c.ID()] = checks.Verdict{Check: c, Err: err, Outcome: scopeOutcome(err)}
 		}
 	}
+	if !ev.noPrometheus {
+		ev.triggers = ReadTriggersE(ctx, s.Prometheus(), Triggers(window))
+	}
+	ev.time, ev.target = time.Now().UTC(), s.Describe()
+	return judgeRound(gate, ev)
+}
 
-	var b strings.Builder
-	fmt.Fprintf(&b, "==================== PRODUCTION HEALTH CHECK ====================\n")
-	fmt.Fprintf(&b, "Timestamp: %s\n%s\n", time.Now().UTC().Format(time.RFC3339), s.Describe())
-	for _, l := range pre {
-		fmt.Fprintf(&b, "%s\n", l)
+// MonitorRound is a round's report and decision, for callers that read
+// nothing else (the proofs); RunRound gives the whole round.
+func MonitorRound(ctx context.Context, s *harness.Stack, window string, gate Gate) (string, Decision) {
+	r := RunRound(ctx, s, window, gate)
+	return r.Text(), r.Verdict.Decision
+}
+
+// Record is the round as the monitor log's JSON line and the -json and
+// -junit reports hold it: the verdict, kind "monitor", with its number.
+func (r Round) Record() Record {
+	rec := r.Verdict.Record(r.Time)
+	rec.Kind, rec.Round = KindMonitor, r.Number
+	return rec
+}
+
+// roundEvidence is what a round saw before anything is judged: the part of
+// a round that needs the network, so the judging can be tested on canned
+// verdicts.
+type roundEvidence struct {
+	time      time.Time
+	target    string
+	preflight []string
+	// stack only describes the target in the gate's plan; nil in tests.
+	stack *harness.Stack
+	scope func(checks.Check) error
+	// health are section 1's checks (checks.Infrastructure), also in smoke.
+	health []checks.Check
+	// smoke are the smoke suite's checks, mutating ones included: their
+	// verdicts say NOT JUDGED or NOT APPLICABLE.
+	smoke     []checks.Check
+	resources *checks.Check
+	verdicts  map[string]checks.Verdict
+	triggers  []TriggerResult
+	// noPrometheus: the triggers could not be read, there is nothing to
+	// read them from.
+	noPrometheus bool
+}
+
+// judgeRound applies the gate to the smoke checks and decides with the
+// triggers; host resources over their limits hold a round that would ship,
+// and so does a target without Prometheus, whose triggers nobody read.
+func judgeRound(gate Gate, ev roundEvidence) Round {
+	r := Round{Time: ev.time, Target: ev.target, Preflight: ev.preflight}
+	for _, c := range ev.health {
+		r.Health = append(r.Health, roundCheck(c, ev.verdicts[c.ID()]))
 	}
-	fmt.Fprintf(&b, "\n1. Service Health:\n")
-	for _, c := range checks.Infrastructure {
-		fmt.Fprintf(&b, "   %s\n", line(c, vs[c.ID()]))
-	}
-	g := gate.Judge(FromVerdicts("monitor", s, scope, smoke, vs))
-	fmt.Fprintf(&b, "\n2. Smoke checks: %s\n", g.Summary())
-	for _, l := range g.CheckLines() {
-		// TestInfrastructure is section 1: each failure is said once.
-		if !strings.Contains(l, " TestInfrastructure/") {
-			fmt.Fprintf(&b, "   %s\n", l)
+	g := gate.Judge(FromVerdicts("monitor", ev.stack, ev.scope, ev.smoke, ev.verdicts))
+	d := Decide(g, ev.triggers)
+	if ev.resources != nil {
+		rc := roundCheck(*ev.resources, ev.verdicts[ev.resources.ID()])
+		r.Resources = &rc
+		if o := rc.Outcome; (o == checks.Fail || o == checks.Defect) && d.Decision != Rollback {
+			d.Decision = Hold
+			d.Reasons = append(d.Reasons, "host resources over their limits: "+errText(ev.verdicts[rc.ID].Err))
 		}
 	}
-	fmt.Fprintf(&b, "\n3. Host resources:\n")
-	if hasResources {
-		fmt.Fprintf(&b, "   %s\n", line(resources, vs[resources.ID()]))
-	} else {
-		fmt.Fprintf(&b, "   (no resource check registered)\n")
-	}
-	var triggers []TriggerResult
-	if s.Has(harness.Prometheus) {
-		triggers = ReadTriggersE(ctx, s.Prometheus(), Triggers(window))
-	}
-	d := Decide(g, triggers)
-	if o := vs[resources.ID()].Outcome; hasResources && (o == checks.Fail || o == checks.Defect) && d.Decision != Rollback {
-		d.Decision = Hold
-		d.Reasons = append(d.Reasons, "host resources over their limits: "+errText(vs[resources.ID()].Err))
-	}
-	if !s.Has(harness.Prometheus) && d.Decision == Ship {
+	if ev.noPrometheus && d.Decision == Ship {
 		d.Decision = Hold
 		d.Reasons = append(d.Reasons, "no Prometheus configured: the rollback triggers cannot be read ("+harness.Env.PrometheusURL+")")
 	}
-	fmt.Fprintf(&b, "\n4. %s", d.format(false))
-	fmt.Fprintf(&b, "==============================================================\n\n")
-	return b.String(), d
+	r.Verdict = d
+	return r
+}
+
+// roundCheck is a check's verdict as a round holds it; a check without a
+// verdict (v is the zero Verdict) was never evaluated.
+func roundCheck(c checks.Check, v checks.Verdict) RoundCheck {
+	rc := RoundCheck{ID: c.ID(), Name: c.Name, Outcome: v.Outcome}
+	switch v.Outcome {
+	case checks.Pass:
+	case checks.NotApplicable, checks.NotJudged:
+		rc.Reason = checks.Reason(v.Err)
+	case "":
+		rc.Reason = "not evaluated"
+	default:
+		rc.Reason = strings.TrimPrefix(errText(v.Err), c.ID()+" ")
+	}
+	return rc
 }
 
 // monitorScope is checks.Scope for a monitor: whatever the stack allows, a
@@ -131,20 +204,6 @@ func scopeOutcome(err error) checks.Outcome {
 		return checks.NotApplicable
 	}
 	return checks.NotJudged
-}
-
-// line is one check's line in the report: ok, FAIL, NOT APPLICABLE or NOT
-// JUDGED with the reason.
-func line(c checks.Check, v checks.Verdict) string {
-	switch v.Outcome {
-	case checks.Pass:
-		return "ok   " + c.Name
-	case checks.NotApplicable, checks.NotJudged:
-		return string(v.Outcome) + " " + c.Name + ": " + clip(harness.RedactText(checks.Reason(v.Err)))
-	case "":
-		return "MISSING " + c.Name + ": not evaluated"
-	}
-	return "FAIL " + c.Name + ": " + clip(harness.RedactText(strings.TrimPrefix(errText(v.Err), c.ID()+" ")))
 }
 
 func errText(err error) string {

@@ -123,10 +123,6 @@ func (r Record) verdictText(withChecks bool) string {
 //	GATE PASS: 12/12 checks passed (100.0%), 0 failed, 24 not applicable, 0 not judged, 0 missing
 func (r GateResult) Summary() string { return r.Record(time.Time{}).summary() }
 
-// CheckLines are the report's lines for the checks that did not pass, each
-// with its reason, redacted and clipped.
-func (r GateResult) CheckLines() []string { return r.Record(time.Time{}).Redacted().checkLines() }
-
 // String is the gate's report: the summary, a line per check that did not
 // pass, and the reasons for the decision ("because ...").
 func (r GateResult) String() string { return r.Record(time.Time{}).Text() }
@@ -134,5 +130,3 @@ func (r GateResult) String() string { return r.Record(time.Time{}).Text() }
 // String is the report for a person: the decision first, the gate's
 // summary, the triggers, each check that did not pass, then why.
 func (r Report) String() string { return r.Record(time.Time{}).Text() }
-
-func (r Report) format(withChecks bool) string { return r.Record(time.Time{}).verdictText(withChecks) }

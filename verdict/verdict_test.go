@@ -523,45 +523,6 @@ func copyVerdicts(vs map[string]checks.Verdict) map[string]checks.Verdict {
 	return out
 }
 
-// A monitor round against a live target that is down: the critical health
-// check fails (ROLLBACK), checks that change the target are NOT JUDGED by
-// the monitor's configuration, checks outside the profile NOT APPLICABLE,
-// each named with its reason.
-func TestMonitorRoundOnADeadTarget(t *testing.T) {
-	promURL := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"status":"success","data":{"resultType":"vector","result":[%s]}}`, sample("0.001"))
-	}))
-	t.Cleanup(promURL.Close)
-	dead := httptest.NewServer(http.NotFoundHandler())
-	dead.Close() // nothing answers there any more
-	cfg, err := harness.LoadConfig(func(k string) (string, bool) {
-		v, ok := map[string]string{"SMOKE_TARGET": "live", "SMOKE_A2A_URL": dead.URL, "SMOKE_PROMETHEUS_URL": promURL.URL,
-			"SMOKE_REQUIRE": "genesis,prometheus", "SMOKE_PROFILE": "orchestration", "SMOKE_CHECK_TIMEOUT": "5s"}[k]
-		return v, ok
-	})
-	require.NoError(t, err)
-	s, err := harness.Open(context.Background(), cfg)
-	require.NoError(t, err)
-	text, d := MonitorRound(context.Background(), s, "5m", smokeGate)
-	assert.Equal(t, Rollback, d)
-	assert.Contains(t, text, "FAIL a2a_health: on A2A service (genesis)")
-	assert.Contains(t, text, "because critical check TestInfrastructure/a2a_health failed")
-	for _, c := range checks.SmokeGroups {
-		for _, c := range c {
-			if c.Mutates && c.Part != harness.PartC {
-				assert.Contains(t, text, "NOT JUDGED     "+c.ID()+": smokestack monitor only reads: it never runs a check that changes the target")
-			}
-		}
-	}
-	assert.Contains(t, text, "NOT APPLICABLE grafana_health: ", "TestInfrastructure is section 1, said once")
-	// One outage, one failure: the pre-flight names the dead service once,
-	// its health check fails, the checks that read it are NOT JUDGED.
-	assert.Contains(t, text, "pre-flight: A2A service (genesis) did not answer at "+dead.URL+": connection refused")
-	assert.Contains(t, text, "NOT JUDGED     TestAgentInvoke/auth_enforced_when_keyed: dependency down: A2A service (genesis) did not answer")
-	assert.Equal(t, 1, strings.Count(text, "FAIL a2a_health"), "section 2 does not repeat section 1")
-}
-
 // The headline skips an empty "file.go:NN:" line (testify's layout).
 func TestHeadline(t *testing.T) {
 	assert.Equal(t, "Error Trace: x", headline([]string{"=== RUN   TestA/b", "    check.go:12: ", "        \tError Trace: x"}))

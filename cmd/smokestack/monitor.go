@@ -142,13 +142,13 @@ func monitorMain(c *command, args []string, std stdio) int {
 	res := rounds(ctx, m.times, m.every, m.stopOnRollback, func(ctx context.Context, i int) verdict.Decision {
 		ctx, cancel := context.WithTimeout(ctx, roundTimeout)
 		defer cancel()
-		text, r := verdict.MonitorRoundReport(ctx, s, *m.window, gate)
+		round := verdict.RunRound(ctx, s, *m.window, gate)
 		if ctx.Err() != nil && ctx.Err() != context.DeadlineExceeded {
-			return r.Decision // interrupted: the round does not count
+			return round.Verdict.Decision // interrupted: the round does not count
 		}
-		fmt.Fprint(out, text)
-		rec := r.Record(time.Now())
-		rec.Kind, rec.Round = verdict.KindMonitor, i+1
+		round.Number = i + 1
+		fmt.Fprint(out, round.Text())
+		rec := round.Record()
 		if logFile != nil {
 			line, err := rec.JSONLine()
 			if err == nil {
@@ -165,7 +165,7 @@ func monitorMain(c *command, args []string, std stdio) int {
 		if err := reports.write(monitorRecord(worst, roundsResult{Decisions: decided}, m.times)); err != nil && writeErr == nil {
 			writeErr = err
 		}
-		return r.Decision
+		return rec.Decision
 	}, sleep)
 	fmt.Fprintln(out, res.String(m.times))
 	code = reports.finish(c, std, monitorRecord(worst, res, m.times), res.Worst.ExitCode())
