@@ -8,30 +8,6 @@ import (
 	"github.com/smokestack-dev/smokestack/harness"
 )
 
-// Both applies two actions, and restores them in reverse order.
-func Both(a, b Action) Action {
-	return Action{
-		Touches: union(a.Touches, b.Touches),
-		Apply: func(ctx context.Context, s *harness.Stack) error {
-			if err := a.Apply(ctx, s); err != nil {
-				return err
-			}
-			if err := b.Apply(ctx, s); err != nil {
-				_ = a.Restore(ctx, s)
-				return err
-			}
-			return nil
-		},
-		Restore: func(ctx context.Context, s *harness.Stack) error {
-			errB := b.Restore(ctx, s)
-			if errA := a.Restore(ctx, s); errA != nil {
-				return errA
-			}
-			return errB
-		},
-	}
-}
-
 // Silenced silences the alerts with label name=value in Alertmanager, and
 // expires the silence after.
 func Silenced(name, value string) Action {

@@ -55,9 +55,14 @@ func Combined(actions ...Action) Action {
 	}
 	return Action{
 		Touches: touches,
+		// An action that fails to apply rolls back the ones before it: the
+		// row reports the error and the stack is left as it was.
 		Apply: func(ctx context.Context, s *harness.Stack) error {
-			for _, a := range actions {
+			for i, a := range actions {
 				if err := a.Apply(ctx, s); err != nil {
+					for j := i - 1; j >= 0; j-- {
+						_ = actions[j].Restore(ctx, s)
+					}
 					return err
 				}
 			}

@@ -31,7 +31,7 @@ func securityControlFaults() []Fault {
 		{Name: "redaction_off", Does: "knob redaction_off: credentials come back in responses and appear in logs",
 			Action: Knob("redaction_off"), Fails: []string{scRedaction}, Says: says("credential", scRedaction)},
 		{Name: "redaction_off_logs_only", Does: "knob redaction_off behind a proxy that scrubs the probe credentials from responses: only the log leaks",
-			Action: Both(Knob("redaction_off"), Tampered(tamper{match: correlationPrefix("smokestack-redaction-"), response: scrubFakes})),
+			Action: Combined(Knob("redaction_off"), Tampered(tamper{match: correlationPrefix("smokestack-redaction-"), response: scrubFakes})),
 			Fails:  []string{scRedaction}, Says: says("a log line of", scRedaction)},
 		{Name: "cycle_missed_behind_root", Does: "proxy: validation accepts the DAG whose cycle sits behind a root task (200 valid)",
 			Action: Tampered(tamper{match: route("POST", "/orchestrate/validate"), serve: answerIf("smokestack-cycle_behind_a_root", 200,

@@ -25,10 +25,9 @@ func TestMonitorRoundDecides(t *testing.T) {
 	var text string
 	err := harness.EventuallyE(context.Background(), "monitor round says SHIP on the healthy stack", 60*time.Second, 2*time.Second,
 		func(ctx context.Context) error {
-			var d verdict.Decision
-			text, d = verdict.MonitorRound(context.Background(), stack, "1m", gate)
-			if d != verdict.Ship {
-				return fmt.Errorf("decision %s:\n%s", d, text)
+			r := verdict.RunRound(context.Background(), stack, "1m", gate)
+			if text = r.Text(); r.Verdict.Decision != verdict.Ship {
+				return fmt.Errorf("decision %s:\n%s", r.Verdict.Decision, text)
 			}
 			return nil
 		})
@@ -37,8 +36,9 @@ func TestMonitorRoundDecides(t *testing.T) {
 
 	require.NoError(t, stack.Genesis().SetFaultsE(context.Background(), "health_unhealthy"))
 	t.Cleanup(func() { _ = stack.Genesis().SetFaultsE(context.Background(), "") })
-	text, d := verdict.MonitorRound(context.Background(), stack, "1m", gate)
-	assert.Equal(t, verdict.Rollback, d, text)
+	r := verdict.RunRound(context.Background(), stack, "1m", gate)
+	text = r.Text()
+	assert.Equal(t, verdict.Rollback, r.Verdict.Decision, text)
 	assert.Contains(t, text, "FAIL a2a_health")
 	assert.Contains(t, text, "critical check TestInfrastructure/a2a_health failed")
 }

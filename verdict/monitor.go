@@ -97,13 +97,6 @@ func RunRound(ctx context.Context, s *harness.Stack, window string, gate Gate) R
 	return judgeRound(gate, ev)
 }
 
-// MonitorRound is a round's report and decision, for callers that read
-// nothing else (the proofs); RunRound gives the whole round.
-func MonitorRound(ctx context.Context, s *harness.Stack, window string, gate Gate) (string, Decision) {
-	r := RunRound(ctx, s, window, gate)
-	return r.Text(), r.Verdict.Decision
-}
-
 // Record is the round as the monitor log's JSON line and the -json and
 // -junit reports hold it: the verdict, kind "monitor", with its number.
 func (r Round) Record() Record {
