@@ -119,8 +119,8 @@ func probeHALO(ctx context.Context, p probe) error {
 	if err != nil {
 		return p.requestFailed(path, want, err)
 	}
-	if !rep.OK() {
-		return p.failBody(path, want, fmt.Sprintf("status %d%s", rep.Resp.Status, errorCode(rep.Error)), rep.Resp)
+	if err := succeeded(p, path, want, rep); err != nil {
+		return err
 	}
 	plan := rep.Data.RoutingPlan
 	if plan == nil {
@@ -162,14 +162,8 @@ func probeAOP(ctx context.Context, p probe) error {
 	const path = "/orchestrate/validate"
 	want := "status 200 with is_valid true for a valid two-task plan"
 	rep, err := p.g.ValidatePlanE(ctx, smallPlan())
-	if err != nil {
-		return p.requestFailed(path, want, err)
-	}
-	if err := p.notFound(rep.Resp, http.MethodPost, path); err != nil {
+	if err := answered(p, http.MethodPost, path, want, rep, err); err != nil {
 		return err
-	}
-	if !rep.OK() {
-		return p.failBody(path, want, fmt.Sprintf("status %d%s", rep.Resp.Status, errorCode(rep.Error)), rep.Resp)
 	}
 	if v := rep.Data.IsValid; v == nil || !*v {
 		return p.failBody(path, want, fmt.Sprintf("is_valid %s", showBool(v)), rep.Resp)

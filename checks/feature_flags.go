@@ -57,64 +57,60 @@ func (p probe) flags(ctx context.Context, want string) (map[string]harness.Flag,
 }
 
 func criticalFlagsEnabled(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
 	want := "each of " + strings.Join(CriticalFlags, ", ") + " present and enabled for everyone (enabled true; strategy all_at_once or rollout_percentage 100)"
-	flags, resp, err := p.flags(ctx, want)
-	if err != nil {
-		return err
-	}
-	var problems []string
-	for _, n := range CriticalFlags {
-		f, ok := flags[n]
+	return flagsJudged(ctx, s, want, CriticalFlags, func(n string, f harness.Flag, ok bool) string {
 		switch {
 		case !ok:
-			problems = append(problems, n+" missing")
+			return n + " missing"
 		case f.Enabled == nil:
-			problems = append(problems, n+" has no enabled field")
+			return n + " has no enabled field"
 		case !*f.Enabled:
-			problems = append(problems, n+" disabled")
+			return n + " disabled"
 		case f.Strategy == "all_at_once":
 		case f.Strategy == "canary":
-			problems = append(problems, n+" enabled for canaries only (strategy canary)")
+			return n + " enabled for canaries only (strategy canary)"
 		case f.RolloutPercentage == nil || *f.RolloutPercentage < 100:
-			problems = append(problems, fmt.Sprintf("%s rolling out (strategy %q, rollout_percentage %s), not enabled for everyone", n, f.Strategy, showPct(f.RolloutPercentage)))
+			return fmt.Sprintf("%s rolling out (strategy %q, rollout_percentage %s), not enabled for everyone", n, f.Strategy, showPct(f.RolloutPercentage))
 		}
-	}
-	if len(problems) > 0 {
-		return p.failBody(pathFlags, want, problemsText(problems), resp)
-	}
-	return nil
+		return ""
+	})
 }
 
 func safetyFlagsOff(ctx context.Context, s *harness.Stack) error {
+	want := "each of " + strings.Join(SafetyFlags, ", ") + " present and off (enabled false)"
+	return flagsJudged(ctx, s, want, SafetyFlags, func(n string, f harness.Flag, ok bool) string {
+		switch {
+		case !ok:
+			return n + " missing (a deployment that cannot be switched off in an emergency)"
+		case f.Enabled == nil:
+			return n + " has no enabled field"
+		case *f.Enabled:
+			return n + " ON"
+		}
+		return ""
+	})
+}
+
+// flagsJudged reads /flags and fails with what judge finds wrong with each
+// of the named flags (ok false: the flag is missing; "" is nothing wrong),
+// all of them in one failure.
+func flagsJudged(ctx context.Context, s *harness.Stack, want string, names []string, judge func(n string, f harness.Flag, ok bool) string) error {
 	p, err := newProbe(s)
 	if err != nil {
 		return err
 	}
-	want := "each of " + strings.Join(SafetyFlags, ", ") + " present and off (enabled false)"
 	flags, resp, err := p.flags(ctx, want)
 	if err != nil {
 		return err
 	}
 	var problems []string
-	for _, n := range SafetyFlags {
+	for _, n := range names {
 		f, ok := flags[n]
-		switch {
-		case !ok:
-			problems = append(problems, n+" missing (a deployment that cannot be switched off in an emergency)")
-		case f.Enabled == nil:
-			problems = append(problems, n+" has no enabled field")
-		case *f.Enabled:
-			problems = append(problems, n+" ON")
+		if pr := judge(n, f, ok); pr != "" {
+			problems = append(problems, pr)
 		}
 	}
-	if len(problems) > 0 {
-		return p.failBody(pathFlags, want, problemsText(problems), resp)
-	}
-	return nil
+	return p.failProblems(pathFlags, want, problems, resp)
 }
 
 func showPct(v *float64) string {

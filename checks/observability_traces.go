@@ -153,14 +153,8 @@ func tracesReceived(ctx context.Context, s *harness.Stack) error {
 	// logs are known as the suite's own to the log checks.
 	want := "status 200 with a W3C metadata.trace_id (the run's trace)"
 	rep, err := harness.PostEnvelopeE[harness.Run](ctx, p.g, pathRun, harness.DecomposeRequest{UserRequest: traceRequest}, h)
-	if err != nil {
-		return p.requestFailed(pathRun, want, err)
-	}
-	if err := p.notFound(rep.Resp, http.MethodPost, pathRun); err != nil {
+	if err := answered(p, http.MethodPost, pathRun, want, rep, err); err != nil {
 		return err
-	}
-	if !rep.OK() {
-		return p.failBody(pathRun, want, fmt.Sprintf("status %d%s", rep.Resp.Status, errorCode(rep.Error)), rep.Resp)
 	}
 	if rep.Metadata == nil || !validTraceID(rep.Metadata.TraceID) {
 		got := "no metadata"
@@ -375,14 +369,8 @@ func correlationFollowed(ctx context.Context, s *harness.Stack) error {
 	began := time.Now()
 	want := "status 200 with a W3C metadata.trace_id"
 	rep, err := harness.PostEnvelopeE[harness.Decomposition](ctx, p.g, pathDecompose, harness.DecomposeRequest{UserRequest: simpleRequest}, h)
-	if err != nil {
-		return p.requestFailed(pathDecompose, want, err)
-	}
-	if err := p.notFound(rep.Resp, http.MethodPost, pathDecompose); err != nil {
+	if err := answered(p, http.MethodPost, pathDecompose, want, rep, err); err != nil {
 		return err
-	}
-	if !rep.OK() {
-		return p.failBody(pathDecompose, want, fmt.Sprintf("status %d%s", rep.Resp.Status, errorCode(rep.Error)), rep.Resp)
 	}
 	if rep.Metadata == nil || !validTraceID(rep.Metadata.TraceID) {
 		got := "no metadata"

@@ -259,14 +259,11 @@ func dagCycleDetection(ctx context.Context, s *harness.Stack) error {
 	want := fmt.Sprintf("status 422 DECOMPOSITION_ERROR with details.cycle, the cycle's path, for each of %d cyclic DAGs; each of %d acyclic DAGs not reported as cyclic (status 2xx)", len(cyclic), len(acyclic))
 	for _, d := range cyclic {
 		rep, err := p.g.ValidatePlanE(ctx, planFor(d))
-		if err != nil {
-			return p.requestFailed(pathValidate, want, err)
-		}
-		if err := p.notFound(rep.Resp, http.MethodPost, pathValidate); err != nil {
+		if err := reached(p, http.MethodPost, pathValidate, want, rep, err); err != nil {
 			return err
 		}
 		e := rep.Error
-		if rep.Resp.Status != http.StatusUnprocessableEntity || e == nil || e.Code != "DECOMPOSITION_ERROR" {
+		if !cycleRefused(rep) {
 			return p.failBody(pathValidate, want, fmt.Sprintf("cyclic DAG %s (%s): status %d, error %s", d.Name, strings.Join(d.Cycle, ", "), rep.Resp.Status, showAPIError(e)), rep.Resp)
 		}
 		path := stringList(e.Details["cycle"])
@@ -276,10 +273,7 @@ func dagCycleDetection(ctx context.Context, s *harness.Stack) error {
 	}
 	for _, d := range acyclic {
 		rep, err := p.g.ValidatePlanE(ctx, planFor(d))
-		if err != nil {
-			return p.requestFailed(pathValidate, want, err)
-		}
-		if err := p.notFound(rep.Resp, http.MethodPost, pathValidate); err != nil {
+		if err := reached(p, http.MethodPost, pathValidate, want, rep, err); err != nil {
 			return err
 		}
 		if !rep.OK() {
@@ -292,6 +286,13 @@ func dagCycleDetection(ctx context.Context, s *harness.Stack) error {
 		}
 	}
 	return nil
+}
+
+// cycleRefused is the contract's refusal of a cyclic plan: status 422,
+// error DECOMPOSITION_ERROR.
+func cycleRefused(rep *harness.Reply[harness.PlanValidation]) bool {
+	e := rep.Error
+	return rep.Resp.Status == http.StatusUnprocessableEntity && e != nil && e.Code == "DECOMPOSITION_ERROR"
 }
 
 // cyclePathProblem says what is wrong with path as the cycle of d ("" when
@@ -334,10 +335,7 @@ func codeValidationCorpus(ctx context.Context, s *harness.Stack) error {
 	want := fmt.Sprintf("valid false with a reason naming the danger for each of %d dangerous samples, valid true for each of %d safe samples", len(dangerous), len(safe))
 	judge := func(c probes.CodeSample, wantValid bool) error {
 		rep, err := p.g.ValidateCodeE(ctx, c.Code, c.Language)
-		if err != nil {
-			return p.requestFailed(pathValidateCode, want, err)
-		}
-		if err := p.notFound(rep.Resp, http.MethodPost, pathValidateCode); err != nil {
+		if err := reached(p, http.MethodPost, pathValidateCode, want, rep, err); err != nil {
 			return err
 		}
 		first := c.FirstLine()

@@ -96,10 +96,7 @@ func dangerousCodeRejected(ctx context.Context, s *harness.Stack) error {
 	want := "valid false with a reason for dangerous code (os.system, eval, subprocess), valid true for plain code"
 	for _, pr := range CodeProbes {
 		rep, err := p.g.ValidateCodeE(ctx, pr.Code, "python")
-		if err != nil {
-			return p.requestFailed(pathValidateCode, want, err)
-		}
-		if err := p.notFound(rep.Resp, http.MethodPost, pathValidateCode); err != nil {
+		if err := reached(p, http.MethodPost, pathValidateCode, want, rep, err); err != nil {
 			return err
 		}
 		first := strings.SplitN(pr.Code, "\n", 2)[0]
@@ -154,14 +151,11 @@ func cycleRejected(ctx context.Context, s *harness.Stack) error {
 	req, ids := cyclicPlan()
 	want := "status 422 DECOMPOSITION_ERROR with details.cycle, the cycle's path (" + strings.Join(ids, " -> ") + " in some rotation)"
 	rep, err := p.g.ValidatePlanE(ctx, req)
-	if err != nil {
-		return p.requestFailed(pathValidate, want, err)
-	}
-	if err := p.notFound(rep.Resp, http.MethodPost, pathValidate); err != nil {
+	if err := reached(p, http.MethodPost, pathValidate, want, rep, err); err != nil {
 		return err
 	}
 	e := rep.Error
-	if rep.Resp.Status != http.StatusUnprocessableEntity || e == nil || e.Code != "DECOMPOSITION_ERROR" {
+	if !cycleRefused(rep) {
 		return p.failBody(pathValidate, want, fmt.Sprintf("status %d, error %s", rep.Resp.Status, showAPIError(e)), rep.Resp)
 	}
 	raw, _ := e.Details["cycle"].([]any)
