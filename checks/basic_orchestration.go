@@ -61,18 +61,22 @@ func (p probe) routeJudged(ctx context.Context, d *harness.Decomposition) (*harn
 	return rep, nil
 }
 
-// planJudged decomposes text and routes its tasks, judging both answers:
-// the plan that validation and a run start from.
-func (p probe) planJudged(ctx context.Context, text string) (*harness.Reply[harness.Decomposition], *harness.Reply[harness.Routing], error) {
+// newPlan is the check's view of Genesis and the plan it judged for text:
+// text decomposed and its tasks routed, the start of validation and a run.
+func newPlan(ctx context.Context, s *harness.Stack, text string) (probe, *harness.Reply[harness.Decomposition], *harness.Reply[harness.Routing], error) {
+	p, err := newProbe(s)
+	if err != nil {
+		return p, nil, nil, err
+	}
 	d, err := p.decomposeJudged(ctx, text)
 	if err != nil {
-		return nil, nil, err
+		return p, nil, nil, err
 	}
 	r, err := p.routeJudged(ctx, d.Data)
 	if err != nil {
-		return nil, nil, err
+		return p, nil, nil, err
 	}
-	return d, r, nil
+	return p, d, r, nil
 }
 
 // validateJudged validates a decomposition and its routing plan, as sent by
@@ -139,11 +143,7 @@ func (p probe) runJudged(ctx context.Context, text string) error {
 // executes it on agents (a mutation): that is orchestration_run, a
 // mutating check of its own, so the critical flow stays read-only.
 func simpleFlow(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
-	d, r, err := p.planJudged(ctx, simpleRequest)
+	p, d, r, err := newPlan(ctx, s, simpleRequest)
 	if err != nil {
 		return err
 	}
@@ -185,11 +185,7 @@ func taskDecomposition(ctx context.Context, s *harness.Stack) error {
 }
 
 func taskRouting(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
-	_, r, err := p.planJudged(ctx, richRequest)
+	p, _, r, err := newPlan(ctx, s, richRequest)
 	if err != nil {
 		return err
 	}
@@ -203,11 +199,7 @@ func taskRouting(ctx context.Context, s *harness.Stack) error {
 }
 
 func planValidation(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
-	d, r, err := p.planJudged(ctx, richRequest)
+	p, d, r, err := newPlan(ctx, s, richRequest)
 	if err != nil {
 		return err
 	}

@@ -43,11 +43,7 @@ var ComponentIntegration = []Check{
 // and with the dependencies, the plan was valid, and the executed tasks are
 // counted.
 func fullPipeline(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
-	d, r, err := p.planJudged(ctx, richRequest)
+	p, d, r, err := newPlan(ctx, s, richRequest)
 	if err != nil {
 		return err
 	}

@@ -420,16 +420,8 @@ func (p probe) awaitFlag(ctx context.Context, name string, enabled bool) error {
 // 503 and a reason that names the shutdown.
 func (p probe) awaitRefusal(ctx context.Context) error {
 	want := "status 503 refusing orchestration, with a reason naming emergency_shutdown (error.message or details.reason)"
-	var got string
-	var resp *harness.Response
-	err := harness.EventuallyE(ctx, "orchestration refused during emergency_shutdown", drillWait, 200*time.Millisecond,
-		func(ctx context.Context) error {
-			rep, err := p.g.DecomposeE(ctx, harness.DecomposeRequest{UserRequest: simpleRequest})
-			if err != nil {
-				got = "no answer: " + shortErr(err)
-				return err
-			}
-			resp = rep.Resp
+	return p.awaitDecomposition(ctx, "orchestration refused during emergency_shutdown", want, " with "+ShutdownFlag+" on",
+		func(rep *harness.Reply[harness.Decomposition]) (string, bool) {
 			reason := ""
 			if e := rep.Error; e != nil {
 				reason = e.Message
@@ -437,25 +429,31 @@ func (p probe) awaitRefusal(ctx context.Context) error {
 					reason += " " + r
 				}
 			}
-			got = fmt.Sprintf("status %d, reason %q", rep.Resp.Status, strings.TrimSpace(reason))
+			got := fmt.Sprintf("status %d, reason %q", rep.Resp.Status, strings.TrimSpace(reason))
 			low := strings.ToLower(reason)
-			if rep.Resp.Status != http.StatusServiceUnavailable || !(strings.Contains(low, "emergency") || strings.Contains(low, "shutdown")) {
-				return errors.New(got)
-			}
-			return nil
+			return got, rep.Resp.Status == http.StatusServiceUnavailable && (strings.Contains(low, "emergency") || strings.Contains(low, "shutdown"))
 		})
-	if err != nil {
-		return p.failBody(pathDecompose, want, got+" with "+ShutdownFlag+" on", resp)
-	}
-	return nil
 }
 
 // awaitServing: with emergency_shutdown off again, orchestration answers 2xx.
 func (p probe) awaitServing(ctx context.Context) error {
 	want := "status 2xx for a decomposition once " + ShutdownFlag + " is off again"
+	return p.awaitDecomposition(ctx, "orchestration serving after emergency_shutdown", want, ": orchestration still refused after the drill",
+		func(rep *harness.Reply[harness.Decomposition]) (string, bool) {
+			if !rep.OK() {
+				return fmt.Sprintf("status %d%s", rep.Resp.Status, errorCode(rep.Error)), false
+			}
+			return "", true
+		})
+}
+
+// awaitDecomposition decomposes a simple request every 200ms until judge
+// accepts the answer or drillWait is over, and then fails with the last
+// answer judge described (or the last request error), followed by after.
+func (p probe) awaitDecomposition(ctx context.Context, what, want, after string, judge func(*harness.Reply[harness.Decomposition]) (got string, ok bool)) error {
 	var got string
 	var resp *harness.Response
-	err := harness.EventuallyE(ctx, "orchestration serving after emergency_shutdown", drillWait, 200*time.Millisecond,
+	err := harness.EventuallyE(ctx, what, drillWait, 200*time.Millisecond,
 		func(ctx context.Context) error {
 			rep, err := p.g.DecomposeE(ctx, harness.DecomposeRequest{UserRequest: simpleRequest})
 			if err != nil {
@@ -463,14 +461,14 @@ func (p probe) awaitServing(ctx context.Context) error {
 				return err
 			}
 			resp = rep.Resp
-			if !rep.OK() {
-				got = fmt.Sprintf("status %d%s", rep.Resp.Status, errorCode(rep.Error))
+			var ok bool
+			if got, ok = judge(rep); !ok {
 				return errors.New(got)
 			}
 			return nil
 		})
 	if err != nil {
-		return p.failBody(pathDecompose, want, got+": orchestration still refused after the drill", resp)
+		return p.failBody(pathDecompose, want, got+after, resp)
 	}
 	return nil
 }

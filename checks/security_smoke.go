@@ -95,21 +95,12 @@ func dangerousCodeRejected(ctx context.Context, s *harness.Stack) error {
 	}
 	want := "valid false with a reason for dangerous code (os.system, eval, subprocess), valid true for plain code"
 	for _, pr := range CodeProbes {
-		rep, err := p.g.ValidateCodeE(ctx, pr.Code, "python")
-		if err := reached(p, http.MethodPost, pathValidateCode, want, rep, err); err != nil {
+		first := strings.SplitN(pr.Code, "\n", 2)[0]
+		rep, err := p.codeVerdict(ctx, pr.Code, "python", first, want, pr.Valid)
+		if err != nil {
 			return err
 		}
-		first := strings.SplitN(pr.Code, "\n", 2)[0]
-		if !rep.OK() {
-			return p.failBody(pathValidateCode, want, fmt.Sprintf("status %d for %q%s", rep.Resp.Status, first, errorCode(rep.Error)), rep.Resp)
-		}
-		v := rep.Data
-		switch {
-		case v.Valid == nil:
-			return p.failBody(pathValidateCode, want, fmt.Sprintf("no valid field for %q", first), rep.Resp)
-		case *v.Valid != pr.Valid:
-			return p.failBody(pathValidateCode, want, fmt.Sprintf("valid %t for %q (reason %q)", *v.Valid, first, v.Reason), rep.Resp)
-		case !pr.Valid && strings.TrimSpace(v.Reason) == "":
+		if !pr.Valid && strings.TrimSpace(rep.Data.Reason) == "" {
 			return p.failBody(pathValidateCode, want, fmt.Sprintf("rejected %q without a reason", first), rep.Resp)
 		}
 	}
