@@ -262,17 +262,7 @@ func rollbackMain(c *command, args []string, std stdio) int {
 // the one before did: in an emergency every step that can be done is
 // done), the shutdown's effect, the verification.
 func rollBack(ctx context.Context, s *harness.Stack, e *rollbackEntry, sc func(string) string) int {
-	e.FlagsBefore = readFlags(ctx, s, checks.RollbackWrites)
-	failed := false
-	for _, w := range checks.RollbackWrites {
-		r := writeRecord{Name: w.Name, Enabled: w.Enabled, OK: true}
-		if err := checks.WriteFlagE(ctx, s, w); err != nil {
-			r.OK, r.Error, failed = false, sc(err.Error()), true
-			e.Errors = append(e.Errors, fmt.Sprintf("%s not set to %t: %s", w.Name, w.Enabled, firstLine(r.Error)))
-		}
-		e.Writes = append(e.Writes, r)
-	}
-	e.FlagsAfter = readFlags(ctx, s, checks.RollbackWrites)
+	failed := !writeFlags(ctx, s, checks.RollbackWrites, "set to", e, sc)
 	e.Orchestrated = &stepRecord{Want: "orchestration refused with 503 naming " + checks.ShutdownFlag, OK: true}
 	if err := checks.AwaitShutdownE(ctx, s); err != nil {
 		e.Orchestrated.OK, e.Orchestrated.Error, failed = false, sc(err.Error()), true
@@ -305,16 +295,9 @@ func restoreFlags(ctx context.Context, s *harness.Stack, undo *rollbackEntry, e 
 		}
 		writes = append(writes, checks.FlagWrite{Name: w.Name, Enabled: *was})
 	}
-	e.FlagsBefore = readFlags(ctx, s, checks.RollbackWrites)
-	for _, w := range writes {
-		r := writeRecord{Name: w.Name, Enabled: w.Enabled, OK: true}
-		if err := checks.WriteFlagE(ctx, s, w); err != nil {
-			r.OK, r.Error, failed = false, sc(err.Error()), true
-			e.Errors = append(e.Errors, fmt.Sprintf("%s not set back to %t: %s", w.Name, w.Enabled, firstLine(r.Error)))
-		}
-		e.Writes = append(e.Writes, r)
+	if !writeFlags(ctx, s, writes, "set back to", e, sc) {
+		failed = true
 	}
-	e.FlagsAfter = readFlags(ctx, s, checks.RollbackWrites)
 	shutdown := e.FlagsAfter[checks.ShutdownFlag]
 	if shutdown != nil && !*shutdown {
 		e.Orchestrated = &stepRecord{Want: "orchestration answered again (2xx)", OK: true}
@@ -334,6 +317,26 @@ func restoreFlags(ctx context.Context, s *harness.Stack, undo *rollbackEntry, e 
 	}
 	e.Result = "restored"
 	return exitRolledBack
+}
+
+// writeFlags attempts every write of ws (whatever the one before did: in an
+// emergency every step that can be done is done) and records each in e,
+// between the rollback's flags read before and after; a failed write is an
+// error saying the flag was not "set to" (or "set back to") its value. It
+// reports whether every write took.
+func writeFlags(ctx context.Context, s *harness.Stack, ws []checks.FlagWrite, verb string, e *rollbackEntry, sc func(string) string) bool {
+	e.FlagsBefore = readFlags(ctx, s, checks.RollbackWrites)
+	ok := true
+	for _, w := range ws {
+		r := writeRecord{Name: w.Name, Enabled: w.Enabled, OK: true}
+		if err := checks.WriteFlagE(ctx, s, w); err != nil {
+			r.OK, r.Error, ok = false, sc(err.Error()), false
+			e.Errors = append(e.Errors, fmt.Sprintf("%s not %s %t: %s", w.Name, verb, w.Enabled, firstLine(r.Error)))
+		}
+		e.Writes = append(e.Writes, r)
+	}
+	e.FlagsAfter = readFlags(ctx, s, checks.RollbackWrites)
+	return ok
 }
 
 // readFlags reads the rollback's flags; an unreadable one is nil.
