@@ -158,12 +158,9 @@ func rollbackMain(c *command, args []string, std stdio) int {
 	var f rollbackFlags
 	fs := c.flagSet()
 	f.declare(fs)
-	pos, code, done := c.parse(fs, args, std)
+	code, done := c.parseFlags(fs, args, std, exitRollbackUsage)
 	if done {
 		return code
-	}
-	if !c.none(std, pos) {
-		return exitRollbackUsage
 	}
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(std.err, "smokestack rollback: "+format+"\n", a...)
