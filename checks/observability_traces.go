@@ -156,11 +156,7 @@ func tracesReceived(ctx context.Context, s *harness.Stack) error {
 	if err := answered(p, http.MethodPost, pathRun, want, rep, err); err != nil {
 		return err
 	}
-	if rep.Metadata == nil || !validTraceID(rep.Metadata.TraceID) {
-		got := "no metadata"
-		if rep.Metadata != nil {
-			got = fmt.Sprintf("trace_id %q", rep.Metadata.TraceID)
-		}
+	if got := traceIDProblem(rep.Metadata); got != "" {
 		return p.failBody(pathRun, want, got, rep.Resp)
 	}
 	id := rep.Metadata.TraceID
@@ -372,11 +368,7 @@ func correlationFollowed(ctx context.Context, s *harness.Stack) error {
 	if err := answered(p, http.MethodPost, pathDecompose, want, rep, err); err != nil {
 		return err
 	}
-	if rep.Metadata == nil || !validTraceID(rep.Metadata.TraceID) {
-		got := "no metadata"
-		if rep.Metadata != nil {
-			got = fmt.Sprintf("trace_id %q", rep.Metadata.TraceID)
-		}
+	if got := traceIDProblem(rep.Metadata); got != "" {
 		return p.failBody(pathDecompose, want, got, rep.Resp)
 	}
 	id := rep.Metadata.TraceID
@@ -529,4 +521,16 @@ func rootTags(tr *harness.JaegerTrace) string {
 		return fmt.Sprintf("%q: %s", sp.OperationName, strings.Join(tags, ", "))
 	}
 	return "none"
+}
+
+// traceIDProblem says what is wrong with an answer's metadata.trace_id ("" when
+// it is a W3C trace id).
+func traceIDProblem(md *harness.Metadata) string {
+	switch {
+	case md == nil:
+		return "no metadata"
+	case !validTraceID(md.TraceID):
+		return fmt.Sprintf("trace_id %q", md.TraceID)
+	}
+	return ""
 }
