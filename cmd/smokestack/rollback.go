@@ -260,22 +260,10 @@ func rollbackMain(c *command, args []string, std stdio) int {
 // done), the shutdown's effect, the verification.
 func rollBack(ctx context.Context, s *harness.Stack, e *rollbackEntry, sc func(string) string) int {
 	failed := !writeFlags(ctx, s, checks.RollbackWrites, "set to", e, sc)
-	e.Orchestrated = &stepRecord{Want: "orchestration refused with 503 naming " + checks.ShutdownFlag, OK: true}
-	if err := checks.AwaitShutdownE(ctx, s); err != nil {
-		e.Orchestrated.OK, e.Orchestrated.Error, failed = false, sc(err.Error()), true
-		e.Errors = append(e.Errors, "the shutdown is not in effect: "+firstLine(sc(err.Error())))
+	if !e.orchestrated("orchestration refused with 503 naming "+checks.ShutdownFlag, "the shutdown is not in effect: ", checks.AwaitShutdownE(ctx, s), sc) {
+		failed = true
 	}
-	e.Verification = verify(ctx, s, true, sc)
-	switch {
-	case failed:
-		e.Result = "failed"
-		return exitRollbackFailed
-	case !e.Verification.clean():
-		e.Result = "rolled_back_unverified"
-		return exitUnverified
-	}
-	e.Result = "rolled_back"
-	return exitRolledBack
+	return e.conclude(ctx, s, true, sc, failed, "failed", "rolled_back_unverified", "rolled_back")
 }
 
 // restoreFlags writes back every flag the rollback found, then checks that
@@ -297,22 +285,41 @@ func restoreFlags(ctx context.Context, s *harness.Stack, undo *rollbackEntry, e 
 	}
 	shutdown := e.FlagsAfter[checks.ShutdownFlag]
 	if shutdown != nil && !*shutdown {
-		e.Orchestrated = &stepRecord{Want: "orchestration answered again (2xx)", OK: true}
-		if err := checks.AwaitServingE(ctx, s); err != nil {
-			e.Orchestrated.OK, e.Orchestrated.Error, failed = false, sc(err.Error()), true
-			e.Errors = append(e.Errors, "orchestration still refused: "+firstLine(sc(err.Error())))
+		if !e.orchestrated("orchestration answered again (2xx)", "orchestration still refused: ", checks.AwaitServingE(ctx, s), sc) {
+			failed = true
 		}
 	}
-	e.Verification = verify(ctx, s, shutdown != nil && *shutdown, sc)
+	return e.conclude(ctx, s, shutdown != nil && *shutdown, sc, failed, "restore_failed", "restored_unverified", "restored")
+}
+
+// orchestrated records the step that waited for orchestration to be as the
+// flags say (want); a wait that ended in err is an error starting with
+// what. It reports whether orchestration was as wanted.
+func (e *rollbackEntry) orchestrated(want, what string, err error, sc func(string) string) bool {
+	e.Orchestrated = &stepRecord{Want: want, OK: true}
+	if err == nil {
+		return true
+	}
+	e.Orchestrated.OK, e.Orchestrated.Error = false, sc(err.Error())
+	e.Errors = append(e.Errors, what+firstLine(sc(err.Error())))
+	return false
+}
+
+// conclude verifies the target (shutdownOn: orchestration is meant to be
+// refused) and ends the entry with its result and exit code: failed when
+// a step failed, unverified when the verification found anything, done
+// otherwise.
+func (e *rollbackEntry) conclude(ctx context.Context, s *harness.Stack, shutdownOn bool, sc func(string) string, stepFailed bool, failed, unverified, done string) int {
+	e.Verification = verify(ctx, s, shutdownOn, sc)
 	switch {
-	case failed:
-		e.Result = "restore_failed"
+	case stepFailed:
+		e.Result = failed
 		return exitRollbackFailed
 	case !e.Verification.clean():
-		e.Result = "restored_unverified"
+		e.Result = unverified
 		return exitUnverified
 	}
-	e.Result = "restored"
+	e.Result = done
 	return exitRolledBack
 }
 
