@@ -61,14 +61,7 @@ func requestLengthLimited(ctx context.Context, s *harness.Stack) error {
 	}
 	want := fmt.Sprintf("status 400 VALIDATION_ERROR for a user_request of %d characters (limit %d)", MaxRequestChars+1, MaxRequestChars)
 	long := strings.Repeat("build a page ", MaxRequestChars/13+1)[:MaxRequestChars+1]
-	rep, err := p.g.DecomposeE(ctx, harness.DecomposeRequest{UserRequest: long})
-	if err != nil {
-		return p.requestFailed(pathDecompose, want, err)
-	}
-	if rep.Resp.Status != http.StatusBadRequest || rep.Error == nil || rep.Error.Code != "VALIDATION_ERROR" {
-		return p.failBody(pathDecompose, want, fmt.Sprintf("status %d, error %s", rep.Resp.Status, showAPIError(rep.Error)), rep.Resp)
-	}
-	return nil
+	return p.decomposeRefused(ctx, long, "VALIDATION_ERROR", want)
 }
 
 // CodeProbe is one input of the code validator and the verdict it must get.
