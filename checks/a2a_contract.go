@@ -155,10 +155,7 @@ func catalogueConsistent(ctx context.Context, s *harness.Stack) error {
 	if c.TotalTools != nil && *c.TotalTools != len(c.Tools) {
 		note("/a2a/card", cResp, fmt.Sprintf("total_tools %d but %d tools listed", *c.TotalTools, len(c.Tools)))
 	}
-	if len(problems) > 0 {
-		return p.failBody(firstPath, want, problemsText(problems), firstResp)
-	}
-	return nil
+	return p.failProblems(firstPath, want, problems, firstResp)
 }
 
 func authEnforcedWhenKeyed(ctx context.Context, s *harness.Stack) error {
@@ -253,10 +250,7 @@ func errorBodiesClean(ctx context.Context, s *harness.Stack) error {
 			}
 		}
 	}
-	if len(problems) > 0 {
-		return p.failBody(firstPath, want, problemsText(problems), firstResp)
-	}
-	return nil
+	return p.failProblems(firstPath, want, problems, firstResp)
 }
 
 // keySuffix keeps the wrong key different from the configured one.

@@ -56,10 +56,7 @@ func a2aVersion(ctx context.Context, s *harness.Stack) error {
 	if wg := judgeAgents(s.Config().Expect.Agents, v.AgentsRegistered, v.AgentsLoaded, v.LazyLoading); wg != nil {
 		problems = append(problems, wg.got+" (want "+wg.want+")")
 	}
-	if len(problems) > 0 {
-		return p.failBody(path, want, problemsText(problems), resp)
-	}
-	return nil
+	return p.failProblems(path, want, problems, resp)
 }
 
 func registeredAgents(ctx context.Context, s *harness.Stack) error {
@@ -98,10 +95,7 @@ func registeredAgents(ctx context.Context, s *harness.Stack) error {
 	if wg := judgeAgents(expect.Agents, a.TotalRegistered, a.TotalLoaded, a.LazyLoading); wg != nil {
 		problems = append(problems, wg.got+" (want "+wg.want+")")
 	}
-	if len(problems) > 0 {
-		return p.failBody(path, want, problemsText(problems), resp)
-	}
-	return nil
+	return p.failProblems(path, want, problems, resp)
 }
 
 // setDiff lists what want has and got lacks, and what got has beyond want.
@@ -172,10 +166,7 @@ func a2aCard(ctx context.Context, s *harness.Stack) error {
 	if len(toolless) > 0 {
 		problems = append(problems, fmt.Sprintf("no tools for agents %v", toolless))
 	}
-	if len(problems) > 0 {
-		return p.failBody(path, want, problemsText(problems), resp)
-	}
-	return nil
+	return p.failProblems(path, want, problems, resp)
 }
 
 func agentCardsComplete(ctx context.Context, s *harness.Stack) error {

@@ -51,8 +51,8 @@ func (p probe) routeJudged(ctx context.Context, d *harness.Decomposition) (*harn
 	if err != nil {
 		return nil, p.requestFailed(pathRoute, want, err)
 	}
-	if !rep.OK() {
-		return nil, p.failBody(pathRoute, want, fmt.Sprintf("status %d%s", rep.Resp.Status, errorCode(rep.Error)), rep.Resp)
+	if err := succeeded(p, pathRoute, want, rep); err != nil {
+		return nil, err
 	}
 	problems := judgeRouting(rep.Data.RoutingPlan, taskIDs(d), p.s.Config().Expect.AgentNames)
 	if problems = append(problems, envelopeProblems(rep.Resp, rep.Metadata)...); len(problems) > 0 {
@@ -61,25 +61,34 @@ func (p probe) routeJudged(ctx context.Context, d *harness.Decomposition) (*harn
 	return rep, nil
 }
 
+// newPlan is the check's view of Genesis and the plan it judged for text:
+// text decomposed and its tasks routed, the start of validation and a run.
+func newPlan(ctx context.Context, s *harness.Stack, text string) (probe, *harness.Reply[harness.Decomposition], *harness.Reply[harness.Routing], error) {
+	p, err := newProbe(s)
+	if err != nil {
+		return p, nil, nil, err
+	}
+	d, err := p.decomposeJudged(ctx, text)
+	if err != nil {
+		return p, nil, nil, err
+	}
+	r, err := p.routeJudged(ctx, d.Data)
+	if err != nil {
+		return p, nil, nil, err
+	}
+	return p, d, r, nil
+}
+
 // validateJudged validates a decomposition and its routing plan, as sent by
 // the service.
 func (p probe) validateJudged(ctx context.Context, d *harness.Reply[harness.Decomposition], r *harness.Reply[harness.Routing]) error {
 	want := "status 200 with is_valid, solvability, completeness and redundancy passed, quality_score in 0..1, no issues"
 	req := harness.ValidateRequest{DAG: d.RawData(), RoutingPlan: harness.Field(r.RawData(), "routing_plan")}
 	rep, err := p.g.ValidatePlanE(ctx, req)
-	if err != nil {
-		return p.requestFailed(pathValidate, want, err)
-	}
-	if err := p.notFound(rep.Resp, http.MethodPost, pathValidate); err != nil {
+	if err := answered(p, http.MethodPost, pathValidate, want, rep, err); err != nil {
 		return err
 	}
-	if !rep.OK() {
-		return p.failBody(pathValidate, want, fmt.Sprintf("status %d%s", rep.Resp.Status, errorCode(rep.Error)), rep.Resp)
-	}
-	if problems := append(judgeValidation(rep.Data), envelopeProblems(rep.Resp, rep.Metadata)...); len(problems) > 0 {
-		return p.failBody(pathValidate, want, problemsText(problems), rep.Resp)
-	}
-	return nil
+	return p.failProblems(pathValidate, want, append(judgeValidation(rep.Data), envelopeProblems(rep.Resp, rep.Metadata)...), rep.Resp)
 }
 
 // runJudged runs the whole pipeline for text and judges every stage of the
@@ -88,48 +97,23 @@ func (p probe) validateJudged(ctx context.Context, d *harness.Reply[harness.Deco
 func (p probe) runJudged(ctx context.Context, text string) error {
 	want := `status 200 with status "completed", a well-formed DAG, a complete routing, a valid plan and a completed result per task`
 	rep, err := p.g.RunE(ctx, harness.DecomposeRequest{UserRequest: text})
-	if err != nil {
-		return p.requestFailed(pathRun, want, err)
-	}
-	if err := p.notFound(rep.Resp, http.MethodPost, pathRun); err != nil {
+	if err := answered(p, http.MethodPost, pathRun, want, rep, err); err != nil {
 		return err
-	}
-	if !rep.OK() {
-		return p.failBody(pathRun, want, fmt.Sprintf("status %d%s", rep.Resp.Status, errorCode(rep.Error)), rep.Resp)
 	}
 	run := rep.Data
 	var problems []string
 	if run.Status != "completed" {
 		problems = append(problems, fmt.Sprintf("status %q", run.Status))
 	}
+	var ids []string
 	if run.DAG == nil {
 		problems = append(problems, "no dag")
 	} else {
-		for _, pr := range judgeDecomposition(run.DAG) {
-			problems = append(problems, "dag: "+pr)
-		}
-	}
-	var ids []string
-	if run.DAG != nil {
+		problems = append(problems, prefixed("dag: ", judgeDecomposition(run.DAG))...)
 		ids = taskIDs(run.DAG)
 	}
-	if plan, err := run.RoutingPlan(); err != nil {
-		problems = append(problems, err.Error())
-	} else {
-		for _, pr := range judgeRouting(plan, ids, p.s.Config().Expect.AgentNames) {
-			problems = append(problems, "routing: "+pr)
-		}
-		if len(plan.UnassignedTasks) > 0 {
-			problems = append(problems, fmt.Sprintf("routing: unassigned tasks %v", plan.UnassignedTasks))
-		}
-	}
-	if run.Validation == nil {
-		problems = append(problems, "no validation")
-	} else {
-		for _, pr := range judgeValidation(run.Validation) {
-			problems = append(problems, "validation: "+pr)
-		}
-	}
+	stages, _ := judgeRunStages(run, ids, p.s.Config().Expect.AgentNames)
+	problems = append(problems, stages...)
 	results, err := run.TaskResults()
 	if err != nil {
 		problems = append(problems, err.Error())
@@ -148,11 +132,7 @@ func (p probe) runJudged(ctx context.Context, text string) error {
 			problems = append(problems, fmt.Sprintf("a result for unknown task %q", id))
 		}
 	}
-	problems = append(problems, envelopeProblems(rep.Resp, rep.Metadata)...)
-	if len(problems) > 0 {
-		return p.failBody(pathRun, want, problemsText(problems), rep.Resp)
-	}
-	return nil
+	return p.failProblems(pathRun, want, append(problems, envelopeProblems(rep.Resp, rep.Metadata)...), rep.Resp)
 }
 
 // simpleFlow is the checklist's simple orchestration flow: decompose a
@@ -163,15 +143,7 @@ func (p probe) runJudged(ctx context.Context, text string) error {
 // executes it on agents (a mutation): that is orchestration_run, a
 // mutating check of its own, so the critical flow stays read-only.
 func simpleFlow(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
-	d, err := p.decomposeJudged(ctx, simpleRequest)
-	if err != nil {
-		return err
-	}
-	r, err := p.routeJudged(ctx, d.Data)
+	p, d, r, err := newPlan(ctx, s, simpleRequest)
 	if err != nil {
 		return err
 	}
@@ -213,15 +185,7 @@ func taskDecomposition(ctx context.Context, s *harness.Stack) error {
 }
 
 func taskRouting(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
-	d, err := p.decomposeJudged(ctx, richRequest)
-	if err != nil {
-		return err
-	}
-	r, err := p.routeJudged(ctx, d.Data)
+	p, _, r, err := newPlan(ctx, s, richRequest)
 	if err != nil {
 		return err
 	}
@@ -235,15 +199,7 @@ func taskRouting(ctx context.Context, s *harness.Stack) error {
 }
 
 func planValidation(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
-	d, err := p.decomposeJudged(ctx, richRequest)
-	if err != nil {
-		return err
-	}
-	r, err := p.routeJudged(ctx, d.Data)
+	p, d, r, err := newPlan(ctx, s, richRequest)
 	if err != nil {
 		return err
 	}

@@ -119,8 +119,8 @@ func probeHALO(ctx context.Context, p probe) error {
 	if err != nil {
 		return p.requestFailed(path, want, err)
 	}
-	if !rep.OK() {
-		return p.failBody(path, want, fmt.Sprintf("status %d%s", rep.Resp.Status, errorCode(rep.Error)), rep.Resp)
+	if err := succeeded(p, path, want, rep); err != nil {
+		return err
 	}
 	plan := rep.Data.RoutingPlan
 	if plan == nil {
@@ -162,14 +162,8 @@ func probeAOP(ctx context.Context, p probe) error {
 	const path = "/orchestrate/validate"
 	want := "status 200 with is_valid true for a valid two-task plan"
 	rep, err := p.g.ValidatePlanE(ctx, smallPlan())
-	if err != nil {
-		return p.requestFailed(path, want, err)
-	}
-	if err := p.notFound(rep.Resp, http.MethodPost, path); err != nil {
+	if err := answered(p, http.MethodPost, path, want, rep, err); err != nil {
 		return err
-	}
-	if !rep.OK() {
-		return p.failBody(path, want, fmt.Sprintf("status %d%s", rep.Resp.Status, errorCode(rep.Error)), rep.Resp)
 	}
 	if v := rep.Data.IsValid; v == nil || !*v {
 		return p.failBody(path, want, fmt.Sprintf("is_valid %s", showBool(v)), rep.Resp)
@@ -226,17 +220,21 @@ func showAPIError(e *harness.APIError) string {
 	return fmt.Sprintf("{code %q, message %q, category %q, request_id %q}", e.Code, e.Message, e.Category(), e.RequestID)
 }
 
-func probeSecurity(ctx context.Context, p probe) error {
-	const path = "/orchestrate/decompose"
-	want := "status 400 with error code SECURITY_ERROR for a prompt injection"
-	rep, err := p.g.DecomposeE(ctx, harness.DecomposeRequest{UserRequest: injectionRequest})
+// decomposeRefused sends text for decomposition and wants it refused with
+// status 400 and the error code.
+func (p probe) decomposeRefused(ctx context.Context, text, code, want string) error {
+	rep, err := p.g.DecomposeE(ctx, harness.DecomposeRequest{UserRequest: text})
 	if err != nil {
-		return p.requestFailed(path, want, err)
+		return p.requestFailed(pathDecompose, want, err)
 	}
-	if rep.Resp.Status != http.StatusBadRequest || rep.Error == nil || rep.Error.Code != "SECURITY_ERROR" {
-		return p.failBody(path, want, fmt.Sprintf("status %d, error %s", rep.Resp.Status, showAPIError(rep.Error)), rep.Resp)
+	if rep.Resp.Status != http.StatusBadRequest || rep.Error == nil || rep.Error.Code != code {
+		return p.failBody(pathDecompose, want, fmt.Sprintf("status %d, error %s", rep.Resp.Status, showAPIError(rep.Error)), rep.Resp)
 	}
 	return nil
+}
+
+func probeSecurity(ctx context.Context, p probe) error {
+	return p.decomposeRefused(ctx, injectionRequest, "SECURITY_ERROR", "status 400 with error code SECURITY_ERROR for a prompt injection")
 }
 
 // CriticalFlags are the checklist's five flags that must exist (and, in

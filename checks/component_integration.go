@@ -43,15 +43,7 @@ var ComponentIntegration = []Check{
 // and with the dependencies, the plan was valid, and the executed tasks are
 // counted.
 func fullPipeline(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
-	d, err := p.decomposeJudged(ctx, richRequest)
-	if err != nil {
-		return err
-	}
-	r, err := p.routeJudged(ctx, d.Data)
+	p, d, r, err := newPlan(ctx, s, richRequest)
 	if err != nil {
 		return err
 	}
@@ -67,19 +59,12 @@ func fullPipeline(ctx context.Context, s *harness.Stack) error {
 	}
 	want := `status 200 with status "completed": a well-formed DAG, every task assigned, a valid plan, and a completed result per task from its assigned agent`
 	rep, err := p.g.RunE(ctx, harness.DecomposeRequest{UserRequest: richRequest})
-	if err != nil {
-		return p.requestFailed(pathRun, want, err)
-	}
-	if err := p.notFound(rep.Resp, http.MethodPost, pathRun); err != nil {
+	if err := answered(p, http.MethodPost, pathRun, want, rep, err); err != nil {
 		return err
 	}
-	if !rep.OK() {
-		return p.failBody(pathRun, want, fmt.Sprintf("status %d%s", rep.Resp.Status, errorCode(rep.Error)), rep.Resp)
-	}
 	problems, completed := judgeRun(rep.Data, p.s.Config().Expect.AgentNames)
-	problems = append(problems, envelopeProblems(rep.Resp, rep.Metadata)...)
-	if len(problems) > 0 {
-		return p.failBody(pathRun, want, problemsText(problems), rep.Resp)
+	if err := p.failProblems(pathRun, want, append(problems, envelopeProblems(rep.Resp, rep.Metadata)...), rep.Resp); err != nil {
+		return err
 	}
 	after, err := p.scrape(ctx, "the task counters after the run")
 	if err != nil {
@@ -95,29 +80,10 @@ func judgeRun(run *harness.Run, agents []string) (problems []string, completed i
 	if run.DAG == nil {
 		return []string{"no dag"}, 0
 	}
-	for _, pr := range judgeDecomposition(run.DAG) {
-		problems = append(problems, "dag: "+pr)
-	}
+	problems = prefixed("dag: ", judgeDecomposition(run.DAG))
 	ids := taskIDs(run.DAG)
-	plan, err := run.RoutingPlan()
-	if err != nil {
-		problems = append(problems, err.Error())
-		plan = &harness.RoutingPlan{}
-	} else {
-		for _, pr := range judgeRouting(plan, ids, agents) {
-			problems = append(problems, "routing: "+pr)
-		}
-		if len(plan.UnassignedTasks) > 0 {
-			problems = append(problems, fmt.Sprintf("routing: unassigned tasks %v", plan.UnassignedTasks))
-		}
-	}
-	if run.Validation == nil {
-		problems = append(problems, "no validation")
-	} else {
-		for _, pr := range judgeValidation(run.Validation) {
-			problems = append(problems, "validation: "+pr)
-		}
-	}
+	stages, plan := judgeRunStages(run, ids, agents)
+	problems = append(problems, stages...)
 	results, err := run.TaskResults()
 	if err != nil {
 		return append(problems, err.Error()), 0
@@ -173,6 +139,37 @@ func judgeRun(run *harness.Run, agents []string) (problems []string, completed i
 		problems = append(problems, fmt.Sprintf("status %q", run.Status))
 	}
 	return problems, completed
+}
+
+// judgeRunStages judges the routing and the validation a run answer
+// reports for the tasks ids, each problem prefixed with its stage; a routing
+// that does not decode is an empty plan.
+func judgeRunStages(run *harness.Run, ids, agents []string) (problems []string, plan *harness.RoutingPlan) {
+	plan, err := run.RoutingPlan()
+	if err != nil {
+		problems = append(problems, err.Error())
+		plan = &harness.RoutingPlan{}
+	} else {
+		problems = append(problems, prefixed("routing: ", judgeRouting(plan, ids, agents))...)
+		if len(plan.UnassignedTasks) > 0 {
+			problems = append(problems, fmt.Sprintf("routing: unassigned tasks %v", plan.UnassignedTasks))
+		}
+	}
+	if run.Validation == nil {
+		problems = append(problems, "no validation")
+	} else {
+		problems = append(problems, prefixed("validation: ", judgeValidation(run.Validation))...)
+	}
+	return problems, plan
+}
+
+// prefixed is problems each under the name of what they were found in.
+func prefixed(prefix string, problems []string) []string {
+	var out []string
+	for _, pr := range problems {
+		out = append(out, prefix+pr)
+	}
+	return out
 }
 
 // ---- error_handling_integrated --------------------------------------------------
@@ -296,8 +293,8 @@ func observabilityIntegrated(ctx context.Context, s *harness.Stack) error {
 	if err != nil {
 		return p.requestFailed(pathRoute, "status 200 with a routing", err)
 	}
-	if !rr.OK() {
-		return p.failBody(pathRoute, "status 200 with a routing", fmt.Sprintf("status %d%s", rr.Resp.Status, errorCode(rr.Error)), rr.Resp)
+	if err := succeeded(p, pathRoute, "status 200 with a routing", rr); err != nil {
+		return err
 	}
 	validation := harness.ValidateRequest{DAG: plan, RoutingPlan: harness.Field(rr.RawData(), "routing_plan")}
 	vr, err := p.g.ValidatePlanE(ctx, validation)

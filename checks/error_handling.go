@@ -103,10 +103,7 @@ var categorizationProbes = []errorProbe{
 func (p probe) sendErrorProbe(ctx context.Context, c errorProbe) error {
 	want := fmt.Sprintf("for %s: status %d, error {code %s, details.category %q, request_id, timestamp}", c.what, c.status, c.code, c.category)
 	rep, err := c.send(ctx, p.g)
-	if err != nil {
-		return p.requestFailed(c.path, want, err)
-	}
-	if err := p.notFound(rep.Resp, http.MethodPost, c.path); err != nil {
+	if err := reached(p, http.MethodPost, c.path, want, rep, err); err != nil {
 		return err
 	}
 	e := rep.Error

@@ -57,64 +57,60 @@ func (p probe) flags(ctx context.Context, want string) (map[string]harness.Flag,
 }
 
 func criticalFlagsEnabled(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
 	want := "each of " + strings.Join(CriticalFlags, ", ") + " present and enabled for everyone (enabled true; strategy all_at_once or rollout_percentage 100)"
-	flags, resp, err := p.flags(ctx, want)
-	if err != nil {
-		return err
-	}
-	var problems []string
-	for _, n := range CriticalFlags {
-		f, ok := flags[n]
+	return flagsJudged(ctx, s, want, CriticalFlags, func(n string, f harness.Flag, ok bool) string {
 		switch {
 		case !ok:
-			problems = append(problems, n+" missing")
+			return n + " missing"
 		case f.Enabled == nil:
-			problems = append(problems, n+" has no enabled field")
+			return n + " has no enabled field"
 		case !*f.Enabled:
-			problems = append(problems, n+" disabled")
+			return n + " disabled"
 		case f.Strategy == "all_at_once":
 		case f.Strategy == "canary":
-			problems = append(problems, n+" enabled for canaries only (strategy canary)")
+			return n + " enabled for canaries only (strategy canary)"
 		case f.RolloutPercentage == nil || *f.RolloutPercentage < 100:
-			problems = append(problems, fmt.Sprintf("%s rolling out (strategy %q, rollout_percentage %s), not enabled for everyone", n, f.Strategy, showPct(f.RolloutPercentage)))
+			return fmt.Sprintf("%s rolling out (strategy %q, rollout_percentage %s), not enabled for everyone", n, f.Strategy, showPct(f.RolloutPercentage))
 		}
-	}
-	if len(problems) > 0 {
-		return p.failBody(pathFlags, want, problemsText(problems), resp)
-	}
-	return nil
+		return ""
+	})
 }
 
 func safetyFlagsOff(ctx context.Context, s *harness.Stack) error {
+	want := "each of " + strings.Join(SafetyFlags, ", ") + " present and off (enabled false)"
+	return flagsJudged(ctx, s, want, SafetyFlags, func(n string, f harness.Flag, ok bool) string {
+		switch {
+		case !ok:
+			return n + " missing (a deployment that cannot be switched off in an emergency)"
+		case f.Enabled == nil:
+			return n + " has no enabled field"
+		case *f.Enabled:
+			return n + " ON"
+		}
+		return ""
+	})
+}
+
+// flagsJudged reads /flags and fails with what judge finds wrong with each
+// of the named flags (ok false: the flag is missing; "" is nothing wrong),
+// all of them in one failure.
+func flagsJudged(ctx context.Context, s *harness.Stack, want string, names []string, judge func(n string, f harness.Flag, ok bool) string) error {
 	p, err := newProbe(s)
 	if err != nil {
 		return err
 	}
-	want := "each of " + strings.Join(SafetyFlags, ", ") + " present and off (enabled false)"
 	flags, resp, err := p.flags(ctx, want)
 	if err != nil {
 		return err
 	}
 	var problems []string
-	for _, n := range SafetyFlags {
+	for _, n := range names {
 		f, ok := flags[n]
-		switch {
-		case !ok:
-			problems = append(problems, n+" missing (a deployment that cannot be switched off in an emergency)")
-		case f.Enabled == nil:
-			problems = append(problems, n+" has no enabled field")
-		case *f.Enabled:
-			problems = append(problems, n+" ON")
+		if pr := judge(n, f, ok); pr != "" {
+			problems = append(problems, pr)
 		}
 	}
-	if len(problems) > 0 {
-		return p.failBody(pathFlags, want, problemsText(problems), resp)
-	}
-	return nil
+	return p.failProblems(pathFlags, want, problems, resp)
 }
 
 func showPct(v *float64) string {
@@ -424,16 +420,8 @@ func (p probe) awaitFlag(ctx context.Context, name string, enabled bool) error {
 // 503 and a reason that names the shutdown.
 func (p probe) awaitRefusal(ctx context.Context) error {
 	want := "status 503 refusing orchestration, with a reason naming emergency_shutdown (error.message or details.reason)"
-	var got string
-	var resp *harness.Response
-	err := harness.EventuallyE(ctx, "orchestration refused during emergency_shutdown", drillWait, 200*time.Millisecond,
-		func(ctx context.Context) error {
-			rep, err := p.g.DecomposeE(ctx, harness.DecomposeRequest{UserRequest: simpleRequest})
-			if err != nil {
-				got = "no answer: " + shortErr(err)
-				return err
-			}
-			resp = rep.Resp
+	return p.awaitDecomposition(ctx, "orchestration refused during emergency_shutdown", want, " with "+ShutdownFlag+" on",
+		func(rep *harness.Reply[harness.Decomposition]) (string, bool) {
 			reason := ""
 			if e := rep.Error; e != nil {
 				reason = e.Message
@@ -441,25 +429,31 @@ func (p probe) awaitRefusal(ctx context.Context) error {
 					reason += " " + r
 				}
 			}
-			got = fmt.Sprintf("status %d, reason %q", rep.Resp.Status, strings.TrimSpace(reason))
+			got := fmt.Sprintf("status %d, reason %q", rep.Resp.Status, strings.TrimSpace(reason))
 			low := strings.ToLower(reason)
-			if rep.Resp.Status != http.StatusServiceUnavailable || !(strings.Contains(low, "emergency") || strings.Contains(low, "shutdown")) {
-				return errors.New(got)
-			}
-			return nil
+			return got, rep.Resp.Status == http.StatusServiceUnavailable && (strings.Contains(low, "emergency") || strings.Contains(low, "shutdown"))
 		})
-	if err != nil {
-		return p.failBody(pathDecompose, want, got+" with "+ShutdownFlag+" on", resp)
-	}
-	return nil
 }
 
 // awaitServing: with emergency_shutdown off again, orchestration answers 2xx.
 func (p probe) awaitServing(ctx context.Context) error {
 	want := "status 2xx for a decomposition once " + ShutdownFlag + " is off again"
+	return p.awaitDecomposition(ctx, "orchestration serving after emergency_shutdown", want, ": orchestration still refused after the drill",
+		func(rep *harness.Reply[harness.Decomposition]) (string, bool) {
+			if !rep.OK() {
+				return fmt.Sprintf("status %d%s", rep.Resp.Status, errorCode(rep.Error)), false
+			}
+			return "", true
+		})
+}
+
+// awaitDecomposition decomposes a simple request every 200ms until judge
+// accepts the answer or drillWait is over, and then fails with the last
+// answer judge described (or the last request error), followed by after.
+func (p probe) awaitDecomposition(ctx context.Context, what, want, after string, judge func(*harness.Reply[harness.Decomposition]) (got string, ok bool)) error {
 	var got string
 	var resp *harness.Response
-	err := harness.EventuallyE(ctx, "orchestration serving after emergency_shutdown", drillWait, 200*time.Millisecond,
+	err := harness.EventuallyE(ctx, what, drillWait, 200*time.Millisecond,
 		func(ctx context.Context) error {
 			rep, err := p.g.DecomposeE(ctx, harness.DecomposeRequest{UserRequest: simpleRequest})
 			if err != nil {
@@ -467,14 +461,14 @@ func (p probe) awaitServing(ctx context.Context) error {
 				return err
 			}
 			resp = rep.Resp
-			if !rep.OK() {
-				got = fmt.Sprintf("status %d%s", rep.Resp.Status, errorCode(rep.Error))
+			var ok bool
+			if got, ok = judge(rep); !ok {
 				return errors.New(got)
 			}
 			return nil
 		})
 	if err != nil {
-		return p.failBody(pathDecompose, want, got+": orchestration still refused after the drill", resp)
+		return p.failBody(pathDecompose, want, got+after, resp)
 	}
 	return nil
 }

@@ -63,6 +63,43 @@ func (p probe) requestFailed(path, want string, err error) error {
 	return requestFailed(p.name, harness.Genesis, p.base+path, want, p.line, err)
 }
 
+// failProblems is failBody listing every problem, or nil when there is none.
+func (p probe) failProblems(path, want string, problems []string, resp *harness.Response) error {
+	if len(problems) == 0 {
+		return nil
+	}
+	return p.failBody(path, want, problemsText(problems), resp)
+}
+
+// reached fails an answer that never came (err) or came as a 404 from a
+// route the target's profile serves; any other answer is the caller's to
+// judge, refusals included.
+func reached[T any](p probe, method, path, want string, rep *harness.Reply[T], err error) error {
+	if err != nil {
+		return p.requestFailed(path, want, err)
+	}
+	return p.notFound(rep.Resp, method, path)
+}
+
+// answered is reached for a request that must succeed: a non-2xx answer
+// fails with its status and error code.
+func answered[T any](p probe, method, path, want string, rep *harness.Reply[T], err error) error {
+	if err := reached(p, method, path, want, rep, err); err != nil {
+		return err
+	}
+	return succeeded(p, path, want, rep)
+}
+
+// succeeded fails a non-2xx answer with its status and error code. Routes
+// whose 404 is judged as any other status (decompose, route) call it
+// without reached's 404 rule.
+func succeeded[T any](p probe, path, want string, rep *harness.Reply[T]) error {
+	if !rep.OK() {
+		return p.failBody(path, want, fmt.Sprintf("status %d%s", rep.Resp.Status, errorCode(rep.Error)), rep.Resp)
+	}
+	return nil
+}
+
 // notFound fails a 404 on a route: the runner only runs a check whose
 // contract part the target's profile serves, so a 404 means a route lost
 // from the deployment, never "not served here".
@@ -386,8 +423,8 @@ func (p probe) decompose(ctx context.Context, text, want string) (*harness.Reply
 	if err != nil {
 		return nil, p.requestFailed(path, want, err)
 	}
-	if !rep.OK() {
-		return nil, p.failBody(path, want, fmt.Sprintf("status %d%s", rep.Resp.Status, errorCode(rep.Error)), rep.Resp)
+	if err := succeeded(p, path, want, rep); err != nil {
+		return nil, err
 	}
 	return rep, nil
 }

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/common/model"
-
 	"github.com/smokestack-dev/smokestack/harness"
 )
 
@@ -307,13 +305,9 @@ func metricsVisible(ctx context.Context, s *harness.Stack) error {
 	}
 	url := s.URL(harness.Prometheus) + "/api/v1/query?query=up"
 	want := "`up` has results and every series is 1"
-	v, err := s.Prometheus().QueryE(ctx, "up")
+	vec, err := promVector(ctx, s, "up", name, url, want, lineMetrics)
 	if err != nil {
-		return requestFailed(name, harness.Prometheus, url, want, lineMetrics, err)
-	}
-	vec, ok := v.(model.Vector)
-	if !ok {
-		return fail(name, harness.Prometheus, url, want, "a "+v.Type().String()+" result", lineMetrics, nil)
+		return err
 	}
 	if len(vec) == 0 {
 		return fail(name, harness.Prometheus, url, want, "no results (nothing scraped)", lineMetrics, nil)

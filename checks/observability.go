@@ -72,19 +72,29 @@ const (
 // intervals of its job (read from Prometheus' own configuration). An event
 // counter with no series is judged by the service's /metrics: exposed there
 // but not in Prometheus is a failure; exposed nowhere, no event yet.
+// promVector asks Prometheus the instant query and wants a vector: a failed
+// request or another result type fails the check name (quoting line) at url.
+func promVector(ctx context.Context, s *harness.Stack, query, name, url, want, line string) (model.Vector, error) {
+	v, err := s.Prometheus().QueryE(ctx, query)
+	if err != nil {
+		return nil, requestFailed(name, harness.Prometheus, url, want, line, err)
+	}
+	vec, ok := v.(model.Vector)
+	if !ok {
+		return nil, fail(name, harness.Prometheus, url, want, "a "+v.Type().String()+" result", line, nil)
+	}
+	return vec, nil
+}
+
 func metricsScraped(ctx context.Context, s *harness.Stack) error {
 	prom := s.Prometheus()
 	query := MetricsAgeQuery()
 	url := s.URL(harness.Prometheus) + "/api/v1/query"
 	want := fmt.Sprintf("the %d genesis_* families of the contract in Prometheus, each with a sample younger than %d scrape intervals + %s",
 		len(ContractMetrics), freshnessIntervals, freshnessSlack)
-	v, err := prom.QueryE(ctx, query)
+	vec, err := promVector(ctx, s, query, "", url, want, "")
 	if err != nil {
-		return requestFailed("", harness.Prometheus, url, want, "", err)
-	}
-	vec, ok := v.(model.Vector)
-	if !ok {
-		return fail("", harness.Prometheus, url, want, "a "+v.Type().String()+" result", "", nil)
+		return err
 	}
 	type newest struct {
 		age float64

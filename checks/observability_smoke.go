@@ -79,13 +79,9 @@ func prometheusScrapesGenesis(ctx context.Context, s *harness.Stack) error {
 	url := s.URL(harness.Prometheus) + "/api/v1/query?query=" + query
 	want := "current genesis_* series in Prometheus (genesis_build_info and genesis_http_requests_total) from a target that is up"
 	prom := s.Prometheus()
-	v, err := prom.QueryE(ctx, query)
+	vec, err := promVector(ctx, s, query, name, url, want, lineObservability)
 	if err != nil {
-		return requestFailed(name, harness.Prometheus, url, want, lineObservability, err)
-	}
-	vec, ok := v.(model.Vector)
-	if !ok {
-		return fail(name, harness.Prometheus, url, want, "a "+v.Type().String()+" result", lineObservability, nil)
+		return err
 	}
 	if len(vec) == 0 {
 		return fail(name, harness.Prometheus, url, want, "no genesis_build_info series (Genesis is not scraped, or its scrapes fail)", lineObservability, targetErrors(ctx, s))

@@ -153,21 +153,8 @@ func tracesReceived(ctx context.Context, s *harness.Stack) error {
 	// logs are known as the suite's own to the log checks.
 	want := "status 200 with a W3C metadata.trace_id (the run's trace)"
 	rep, err := harness.PostEnvelopeE[harness.Run](ctx, p.g, pathRun, harness.DecomposeRequest{UserRequest: traceRequest}, h)
-	if err != nil {
-		return p.requestFailed(pathRun, want, err)
-	}
-	if err := p.notFound(rep.Resp, http.MethodPost, pathRun); err != nil {
+	if err := traced(p, pathRun, want, rep, err); err != nil {
 		return err
-	}
-	if !rep.OK() {
-		return p.failBody(pathRun, want, fmt.Sprintf("status %d%s", rep.Resp.Status, errorCode(rep.Error)), rep.Resp)
-	}
-	if rep.Metadata == nil || !validTraceID(rep.Metadata.TraceID) {
-		got := "no metadata"
-		if rep.Metadata != nil {
-			got = fmt.Sprintf("trace_id %q", rep.Metadata.TraceID)
-		}
-		return p.failBody(pathRun, want, got, rep.Resp)
 	}
 	id := rep.Metadata.TraceID
 	completed := 0
@@ -375,21 +362,8 @@ func correlationFollowed(ctx context.Context, s *harness.Stack) error {
 	began := time.Now()
 	want := "status 200 with a W3C metadata.trace_id"
 	rep, err := harness.PostEnvelopeE[harness.Decomposition](ctx, p.g, pathDecompose, harness.DecomposeRequest{UserRequest: simpleRequest}, h)
-	if err != nil {
-		return p.requestFailed(pathDecompose, want, err)
-	}
-	if err := p.notFound(rep.Resp, http.MethodPost, pathDecompose); err != nil {
+	if err := traced(p, pathDecompose, want, rep, err); err != nil {
 		return err
-	}
-	if !rep.OK() {
-		return p.failBody(pathDecompose, want, fmt.Sprintf("status %d%s", rep.Resp.Status, errorCode(rep.Error)), rep.Resp)
-	}
-	if rep.Metadata == nil || !validTraceID(rep.Metadata.TraceID) {
-		got := "no metadata"
-		if rep.Metadata != nil {
-			got = fmt.Sprintf("trace_id %q", rep.Metadata.TraceID)
-		}
-		return p.failBody(pathDecompose, want, got, rep.Resp)
 	}
 	id := rep.Metadata.TraceID
 	wantAll := fmt.Sprintf("the X-Correlation-Id sent (%s) in the answer, in a line of the service's log with trace_id %s, and on a span of trace %s in the trace backend",
@@ -541,4 +515,19 @@ func rootTags(tr *harness.JaegerTrace) string {
 		return fmt.Sprintf("%q: %s", sp.OperationName, strings.Join(tags, ", "))
 	}
 	return "none"
+}
+
+// traced is answered for a POST whose answer must carry its trace: a 2xx
+// without a W3C metadata.trace_id fails too.
+func traced[T any](p probe, path, want string, rep *harness.Reply[T], err error) error {
+	if err := answered(p, http.MethodPost, path, want, rep, err); err != nil {
+		return err
+	}
+	switch md := rep.Metadata; {
+	case md == nil:
+		return p.failBody(path, want, "no metadata", rep.Resp)
+	case !validTraceID(md.TraceID):
+		return p.failBody(path, want, fmt.Sprintf("trace_id %q", md.TraceID), rep.Resp)
+	}
+	return nil
 }

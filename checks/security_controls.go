@@ -259,14 +259,11 @@ func dagCycleDetection(ctx context.Context, s *harness.Stack) error {
 	want := fmt.Sprintf("status 422 DECOMPOSITION_ERROR with details.cycle, the cycle's path, for each of %d cyclic DAGs; each of %d acyclic DAGs not reported as cyclic (status 2xx)", len(cyclic), len(acyclic))
 	for _, d := range cyclic {
 		rep, err := p.g.ValidatePlanE(ctx, planFor(d))
-		if err != nil {
-			return p.requestFailed(pathValidate, want, err)
-		}
-		if err := p.notFound(rep.Resp, http.MethodPost, pathValidate); err != nil {
+		if err := reached(p, http.MethodPost, pathValidate, want, rep, err); err != nil {
 			return err
 		}
 		e := rep.Error
-		if rep.Resp.Status != http.StatusUnprocessableEntity || e == nil || e.Code != "DECOMPOSITION_ERROR" {
+		if !cycleRefused(rep) {
 			return p.failBody(pathValidate, want, fmt.Sprintf("cyclic DAG %s (%s): status %d, error %s", d.Name, strings.Join(d.Cycle, ", "), rep.Resp.Status, showAPIError(e)), rep.Resp)
 		}
 		path := stringList(e.Details["cycle"])
@@ -276,10 +273,7 @@ func dagCycleDetection(ctx context.Context, s *harness.Stack) error {
 	}
 	for _, d := range acyclic {
 		rep, err := p.g.ValidatePlanE(ctx, planFor(d))
-		if err != nil {
-			return p.requestFailed(pathValidate, want, err)
-		}
-		if err := p.notFound(rep.Resp, http.MethodPost, pathValidate); err != nil {
+		if err := reached(p, http.MethodPost, pathValidate, want, rep, err); err != nil {
 			return err
 		}
 		if !rep.OK() {
@@ -292,6 +286,13 @@ func dagCycleDetection(ctx context.Context, s *harness.Stack) error {
 		}
 	}
 	return nil
+}
+
+// cycleRefused is the contract's refusal of a cyclic plan: status 422,
+// error DECOMPOSITION_ERROR.
+func cycleRefused(rep *harness.Reply[harness.PlanValidation]) bool {
+	e := rep.Error
+	return rep.Resp.Status == http.StatusUnprocessableEntity && e != nil && e.Code == "DECOMPOSITION_ERROR"
 }
 
 // cyclePathProblem says what is wrong with path as the cycle of d ("" when
@@ -325,6 +326,26 @@ func cyclePathProblem(path []string, d probes.DAG) string {
 
 // ---- code validation -------------------------------------------------------------------
 
+// codeVerdict validates code (first is its first line, as failures quote
+// it) and fails an answer that is no 2xx, has no valid field or says valid
+// other than wantValid; the reason is the caller's to judge.
+func (p probe) codeVerdict(ctx context.Context, code, language, first, want string, wantValid bool) (*harness.Reply[harness.CodeValidation], error) {
+	rep, err := p.g.ValidateCodeE(ctx, code, language)
+	if err := reached(p, http.MethodPost, pathValidateCode, want, rep, err); err != nil {
+		return nil, err
+	}
+	if !rep.OK() {
+		return nil, p.failBody(pathValidateCode, want, fmt.Sprintf("status %d for %q%s", rep.Resp.Status, first, errorCode(rep.Error)), rep.Resp)
+	}
+	switch v := rep.Data; {
+	case v.Valid == nil:
+		return nil, p.failBody(pathValidateCode, want, fmt.Sprintf("no valid field for %q", first), rep.Resp)
+	case *v.Valid != wantValid:
+		return nil, p.failBody(pathValidateCode, want, fmt.Sprintf("valid %t for %q (reason %q)", *v.Valid, first, v.Reason), rep.Resp)
+	}
+	return rep, nil
+}
+
 func codeValidationCorpus(ctx context.Context, s *harness.Stack) error {
 	p, err := newProbe(s)
 	if err != nil {
@@ -333,24 +354,12 @@ func codeValidationCorpus(ctx context.Context, s *harness.Stack) error {
 	dangerous, safe := probes.DangerousCode(), probes.SafeCode()
 	want := fmt.Sprintf("valid false with a reason naming the danger for each of %d dangerous samples, valid true for each of %d safe samples", len(dangerous), len(safe))
 	judge := func(c probes.CodeSample, wantValid bool) error {
-		rep, err := p.g.ValidateCodeE(ctx, c.Code, c.Language)
+		first := c.FirstLine()
+		rep, err := p.codeVerdict(ctx, c.Code, c.Language, first, want, wantValid)
 		if err != nil {
-			return p.requestFailed(pathValidateCode, want, err)
-		}
-		if err := p.notFound(rep.Resp, http.MethodPost, pathValidateCode); err != nil {
 			return err
 		}
-		first := c.FirstLine()
-		if !rep.OK() {
-			return p.failBody(pathValidateCode, want, fmt.Sprintf("status %d for %q%s", rep.Resp.Status, first, errorCode(rep.Error)), rep.Resp)
-		}
-		v := rep.Data
-		switch {
-		case v.Valid == nil:
-			return p.failBody(pathValidateCode, want, fmt.Sprintf("no valid field for %q", first), rep.Resp)
-		case *v.Valid != wantValid:
-			return p.failBody(pathValidateCode, want, fmt.Sprintf("valid %t for %q (reason %q)", *v.Valid, first, v.Reason), rep.Resp)
-		case !wantValid && !mentionsAny(v.Reason, c.Mentions):
+		if v := rep.Data; !wantValid && !mentionsAny(v.Reason, c.Mentions) {
 			return p.failBody(pathValidateCode, want, fmt.Sprintf("rejected %q with reason %q, which names none of %v", first, v.Reason, c.Mentions), rep.Resp)
 		}
 		return nil

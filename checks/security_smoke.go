@@ -61,14 +61,7 @@ func requestLengthLimited(ctx context.Context, s *harness.Stack) error {
 	}
 	want := fmt.Sprintf("status 400 VALIDATION_ERROR for a user_request of %d characters (limit %d)", MaxRequestChars+1, MaxRequestChars)
 	long := strings.Repeat("build a page ", MaxRequestChars/13+1)[:MaxRequestChars+1]
-	rep, err := p.g.DecomposeE(ctx, harness.DecomposeRequest{UserRequest: long})
-	if err != nil {
-		return p.requestFailed(pathDecompose, want, err)
-	}
-	if rep.Resp.Status != http.StatusBadRequest || rep.Error == nil || rep.Error.Code != "VALIDATION_ERROR" {
-		return p.failBody(pathDecompose, want, fmt.Sprintf("status %d, error %s", rep.Resp.Status, showAPIError(rep.Error)), rep.Resp)
-	}
-	return nil
+	return p.decomposeRefused(ctx, long, "VALIDATION_ERROR", want)
 }
 
 // CodeProbe is one input of the code validator and the verdict it must get.
@@ -95,24 +88,12 @@ func dangerousCodeRejected(ctx context.Context, s *harness.Stack) error {
 	}
 	want := "valid false with a reason for dangerous code (os.system, eval, subprocess), valid true for plain code"
 	for _, pr := range CodeProbes {
-		rep, err := p.g.ValidateCodeE(ctx, pr.Code, "python")
+		first := strings.SplitN(pr.Code, "\n", 2)[0]
+		rep, err := p.codeVerdict(ctx, pr.Code, "python", first, want, pr.Valid)
 		if err != nil {
-			return p.requestFailed(pathValidateCode, want, err)
-		}
-		if err := p.notFound(rep.Resp, http.MethodPost, pathValidateCode); err != nil {
 			return err
 		}
-		first := strings.SplitN(pr.Code, "\n", 2)[0]
-		if !rep.OK() {
-			return p.failBody(pathValidateCode, want, fmt.Sprintf("status %d for %q%s", rep.Resp.Status, first, errorCode(rep.Error)), rep.Resp)
-		}
-		v := rep.Data
-		switch {
-		case v.Valid == nil:
-			return p.failBody(pathValidateCode, want, fmt.Sprintf("no valid field for %q", first), rep.Resp)
-		case *v.Valid != pr.Valid:
-			return p.failBody(pathValidateCode, want, fmt.Sprintf("valid %t for %q (reason %q)", *v.Valid, first, v.Reason), rep.Resp)
-		case !pr.Valid && strings.TrimSpace(v.Reason) == "":
+		if !pr.Valid && strings.TrimSpace(rep.Data.Reason) == "" {
 			return p.failBody(pathValidateCode, want, fmt.Sprintf("rejected %q without a reason", first), rep.Resp)
 		}
 	}
@@ -154,14 +135,11 @@ func cycleRejected(ctx context.Context, s *harness.Stack) error {
 	req, ids := cyclicPlan()
 	want := "status 422 DECOMPOSITION_ERROR with details.cycle, the cycle's path (" + strings.Join(ids, " -> ") + " in some rotation)"
 	rep, err := p.g.ValidatePlanE(ctx, req)
-	if err != nil {
-		return p.requestFailed(pathValidate, want, err)
-	}
-	if err := p.notFound(rep.Resp, http.MethodPost, pathValidate); err != nil {
+	if err := reached(p, http.MethodPost, pathValidate, want, rep, err); err != nil {
 		return err
 	}
 	e := rep.Error
-	if rep.Resp.Status != http.StatusUnprocessableEntity || e == nil || e.Code != "DECOMPOSITION_ERROR" {
+	if !cycleRefused(rep) {
 		return p.failBody(pathValidate, want, fmt.Sprintf("status %d, error %s", rep.Resp.Status, showAPIError(e)), rep.Resp)
 	}
 	raw, _ := e.Details["cycle"].([]any)

@@ -550,8 +550,5 @@ func successPhase4(ctx context.Context, s *harness.Stack) error {
 			Notef(ctx, "Phase 4 rollout today: %g%% (phase %s, day %d of %d, from %s to %s)", *r.CurrentPercentage, r.Phase, day, Phase4RampDays, r.StartDate, r.EndDate)
 		}
 	}
-	if len(problems) > 0 {
-		return p.failBody(rolloutPath(Phase4Flag), want, problemsText(problems), resp)
-	}
-	return nil
+	return p.failProblems(rolloutPath(Phase4Flag), want, problems, resp)
 }

@@ -115,9 +115,7 @@ const (
 )
 
 func TestAccountingNeverGreenWithoutEvidence(t *testing.T) {
-	if stack.Mode() != harness.Ephemeral {
-		t.Skip("needs the ephemeral stack this package starts")
-	}
+	ephemeralOnly(t, "needs the ephemeral stack this package starts")
 	prom := harness.Env.PrometheusURL + "=" + stack.URL(harness.Prometheus)
 
 	healthy := goTestJSON(t, liveEnv(), "./smoke", "-tags", "critical")

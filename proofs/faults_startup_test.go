@@ -1,8 +1,6 @@
 package proofs
 
 import (
-	"context"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -19,25 +17,14 @@ import (
 // judges the checks the row names: each listed failure fails for its stated
 // reason (judged on what was seen), each control passes.
 func TestStartupFaults(t *testing.T) {
-	if stack.Mode() != harness.Ephemeral {
-		t.Skip("start-up faults start stacks of their own: ephemeral mode only (SMOKE_TARGET unset)")
-	}
+	ephemeralOnly(t, "start-up faults start stacks of their own: ephemeral mode only (SMOKE_TARGET unset)")
 	for _, f := range StartupFaults() {
 		t.Run(f.Name, func(t *testing.T) {
-			cfg, err := harness.LoadConfig(os.LookupEnv)
-			require.NoError(t, err)
-			cfg.Expect.Production = f.Production
-			opts := []harness.Option{harness.WithGenesisFaults(f.Faults), harness.WithLogf(t.Logf)}
+			opts := []harness.Option{harness.WithGenesisFaults(f.Faults)}
 			for k, v := range f.Env {
 				opts = append(opts, harness.WithGenesisEnv(k, v))
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), cfg.Timeouts.Start+time.Minute)
-			defer cancel()
-			s, err := harness.Open(ctx, cfg, opts...)
-			if s != nil {
-				t.Cleanup(func() { _ = s.Close(context.Background()) })
-			}
-			require.NoError(t, err)
+			ctx, s := openOwnStack(t, time.Minute, func(cfg *harness.Config) { cfg.Expect.Production = f.Production }, opts...)
 			var cs []checks.Check
 			for _, id := range slices.Concat(f.Fails, f.Passes) {
 				c, ok := checks.ByID(id)

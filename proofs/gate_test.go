@@ -18,9 +18,7 @@ import (
 // TestGateOverRealRuns: the gate passes a real healthy critical run and
 // fails the same run after the A2A service broke, naming the check.
 func TestGateOverRealRuns(t *testing.T) {
-	if stack.Mode() != harness.Ephemeral {
-		t.Skip("breaks the stack on purpose: runs only on an ephemeral stack")
-	}
+	ephemeralOnly(t, "breaks the stack on purpose: runs only on an ephemeral stack")
 	gate := verdict.Gate{MinPassRate: 0.95, RequireAll: true}
 	judge := func() verdict.GateResult {
 		out, _ := goTestLive(t, "-json", "./smoke", "-tags", "critical")
@@ -48,9 +46,7 @@ func TestGateOverRealRuns(t *testing.T) {
 // read from the stack's Prometheus, stay quiet on healthy traffic and fire
 // when the service answers 500 or slowly.
 func TestRollbackTriggersOverRealMetrics(t *testing.T) {
-	if stack.Mode() != harness.Ephemeral {
-		t.Skip("breaks the stack on purpose: runs only on an ephemeral stack")
-	}
+	ephemeralOnly(t, "breaks the stack on purpose: runs only on an ephemeral stack")
 	ctx := context.Background()
 	g := stack.Genesis()
 	traffic := func(n int) {

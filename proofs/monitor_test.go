@@ -18,9 +18,7 @@ import (
 // stack and ROLLBACK when a critical check fails, even though one failure
 // in thirty-odd checks is within the 95 % pass rate.
 func TestMonitorRoundDecides(t *testing.T) {
-	if stack.Mode() != harness.Ephemeral {
-		t.Skip("breaks the stack on purpose: runs only on an ephemeral stack")
-	}
+	ephemeralOnly(t, "breaks the stack on purpose: runs only on an ephemeral stack")
 	gate := verdict.Gate{MinPassRate: 0.95, Critical: checks.IsCritical}
 	var text string
 	err := harness.EventuallyE(context.Background(), "monitor round says SHIP on the healthy stack", 60*time.Second, 2*time.Second,

@@ -17,9 +17,7 @@ import (
 // its stage, and a slow tail of 10 % of requests fails a P95 budget that a
 // mean would pass.
 func TestBudgetsCanFail(t *testing.T) {
-	if stack.Mode() != harness.Ephemeral {
-		t.Skip("sets latency knobs on the service: runs only on an ephemeral stack")
-	}
+	ephemeralOnly(t, "sets latency knobs on the service: runs only on an ephemeral stack")
 	ctx := context.Background()
 	ops, skipped, err := perf.Ops(ctx, stack)
 	require.NoError(t, err)

@@ -27,9 +27,7 @@ import (
 // that forces the flag, and by a proxy that answers the write without
 // passing it on — where the rollback must exit 1, not 0.
 func TestRollbackDrill(t *testing.T) {
-	if stack.Mode() != harness.Ephemeral {
-		t.Skip("the drill switches the stack's flags: it runs on the ephemeral stack this package starts")
-	}
+	ephemeralOnly(t, "the drill switches the stack's flags: it runs on the ephemeral stack this package starts")
 	ctx := context.Background()
 	names := []string{checks.ShutdownFlag, checks.Phase4Flag}
 	flags := func(t *testing.T) map[string]bool {

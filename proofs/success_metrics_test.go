@@ -2,7 +2,6 @@ package proofs
 
 import (
 	"context"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -12,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smokestack-dev/smokestack/checks"
-	"github.com/smokestack-dev/smokestack/harness"
 )
 
 // TestSuccessMetricFaults proves the windowed success metrics on a stack of
@@ -22,18 +20,8 @@ import (
 // listed failure fails for its stated reason, each rate over too little
 // evidence is NOT JUDGED (never a pass), each control passes.
 func TestSuccessMetricFaults(t *testing.T) {
-	if stack.Mode() != harness.Ephemeral {
-		t.Skip("the success-metric proofs start a stack of their own: ephemeral mode only (SMOKE_TARGET unset)")
-	}
-	cfg, err := harness.LoadConfig(os.LookupEnv)
-	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), cfg.Timeouts.Start+15*time.Minute)
-	defer cancel()
-	s, err := harness.Open(ctx, cfg, harness.WithLogf(t.Logf))
-	if s != nil {
-		t.Cleanup(func() { _ = s.Close(context.Background()) })
-	}
-	require.NoError(t, err)
+	ephemeralOnly(t, "the success-metric proofs start a stack of their own: ephemeral mode only (SMOKE_TARGET unset)")
+	ctx, s := openOwnStack(t, 15*time.Minute, nil)
 	for _, f := range SuccessMetricFaults() {
 		ok := t.Run(f.Name, func(t *testing.T) {
 			start := time.Now()

@@ -1,8 +1,6 @@
 package proofs
 
 import (
-	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -19,19 +17,8 @@ import (
 // every part-A check passes and the others are NOT APPLICABLE by the
 // discovered profile; under each knob its checks fail for the stated reason.
 func TestA2ASurfaceMatrix(t *testing.T) {
-	if stack.Mode() != harness.Ephemeral {
-		t.Skip("the a2a-surface matrix starts a stack of its own: ephemeral mode only (SMOKE_TARGET unset)")
-	}
-	cfg, err := harness.LoadConfig(os.LookupEnv)
-	require.NoError(t, err)
-	cfg.GenesisSurface = harness.ProfileA2A
-	ctx, cancel := context.WithTimeout(context.Background(), cfg.Timeouts.Start+10*time.Minute)
-	defer cancel()
-	s, err := harness.Open(ctx, cfg, harness.WithLogf(t.Logf))
-	if s != nil {
-		t.Cleanup(func() { _ = s.Close(context.Background()) })
-	}
-	require.NoError(t, err)
+	ephemeralOnly(t, "the a2a-surface matrix starts a stack of its own: ephemeral mode only (SMOKE_TARGET unset)")
+	ctx, s := openOwnStack(t, 10*time.Minute, func(cfg *harness.Config) { cfg.GenesisSurface = harness.ProfileA2A })
 	p, how := s.Profile()
 	require.Equal(t, harness.ProfileA2A, p, "the a2a surface is discovered as profile a2a (%s)", how)
 

@@ -18,9 +18,7 @@ import (
 // (smokestack up), stay. Without the reaper this is the only cleanup of a
 // run killed by a signal.
 func TestSweepRemovesOnlyWhatKilledRunsLeft(t *testing.T) {
-	if stack.Mode() != harness.Ephemeral {
-		t.Skip("needs the Docker engine of an ephemeral stack")
-	}
+	ephemeralOnly(t, "needs the Docker engine of an ephemeral stack")
 	cli, err := stack.Docker()
 	require.NoError(t, err)
 	ctx := context.Background()

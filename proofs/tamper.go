@@ -97,40 +97,36 @@ func ifStatus(code int, f func(*http.Request, int, http.Header, []byte) (int, []
 // onData edits the `data` object of a route's 2xx envelope answers.
 func onData(method, path string, edit func(data map[string]any)) tamper {
 	return tamper{match: route(method, path), response: func(_ *http.Request, status int, _ http.Header, body []byte) (int, []byte) {
-		if status/100 != 2 {
-			return status, body
-		}
-		var env map[string]any
-		if json.Unmarshal(body, &env) != nil {
-			return status, body
-		}
-		data, ok := env["data"].(map[string]any)
-		if !ok {
-			return status, body
-		}
-		edit(data)
-		out, err := json.Marshal(env)
-		if err != nil {
-			return status, body
-		}
-		return status, out
+		return status, editedJSON(status, body, func(env map[string]any) bool {
+			data, ok := env["data"].(map[string]any)
+			if ok {
+				edit(data)
+			}
+			return ok
+		})
 	}}
 }
 
 // onJSON edits a route's 2xx JSON object answers.
 func onJSON(method, path string, edit func(map[string]any)) tamper {
 	return tamper{match: route(method, path), response: func(_ *http.Request, status int, _ http.Header, body []byte) (int, []byte) {
-		var m map[string]any
-		if status/100 != 2 || json.Unmarshal(body, &m) != nil {
-			return status, body
-		}
-		edit(m)
-		out, err := json.Marshal(m)
-		if err != nil {
-			return status, body
-		}
-		return status, out
+		return status, editedJSON(status, body, func(m map[string]any) bool { edit(m); return true })
 	}}
+}
+
+// editedJSON is body, a 2xx JSON object answer, re-encoded after edit (which
+// says whether it edited anything); any other body, or one edit left alone,
+// passes byte for byte.
+func editedJSON(status int, body []byte, edit func(map[string]any) bool) []byte {
+	var m map[string]any
+	if status/100 != 2 || json.Unmarshal(body, &m) != nil || !edit(m) {
+		return body
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return body
+	}
+	return out
 }
 
 // peekBody reads a request's body and puts it back for the proxy.

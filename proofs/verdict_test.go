@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/smokestack-dev/smokestack/harness"
 )
 
 // TestVerdictNeverCached runs the command users type, `go test ./smoke
@@ -19,9 +17,7 @@ import (
 // must really run, the third must fail. It also proves live mode: the
 // critical suite passes attached to a stack by URL alone.
 func TestVerdictNeverCached(t *testing.T) {
-	if stack.Mode() != harness.Ephemeral {
-		t.Skip("breaks the stack on purpose: runs only on an ephemeral stack")
-	}
+	ephemeralOnly(t, "breaks the stack on purpose: runs only on an ephemeral stack")
 	run := func(label string) (string, error) {
 		out, err := goTestLive(t, "./smoke", "-tags", "critical")
 		t.Logf("%s run: %s", label, lastLines(out, 3))

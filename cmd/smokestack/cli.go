@@ -147,6 +147,20 @@ func (c *command) none(std stdio, pos []string) bool {
 	return true
 }
 
+// parseFlags parses the flags of a command that takes no arguments; done
+// says it is over: -h answered, or a bad flag or an argument refused (with
+// usage, the command's exit code for that; a bad flag's is parse's).
+func (c *command) parseFlags(fs *flag.FlagSet, args []string, std stdio, usage int) (code int, done bool) {
+	pos, code, done := c.parse(fs, args, std)
+	if done {
+		return code, true
+	}
+	if !c.none(std, pos) {
+		return usage, true
+	}
+	return 0, false
+}
+
 // checkRate refuses a pass rate outside 0..1: "95" is the commonest slip
 // for 0.95, and as a share it would make every gate fail.
 func (c *command) checkRate(std stdio, rate float64) bool {

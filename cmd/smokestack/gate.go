@@ -72,13 +72,9 @@ func gateMain(c *command, args []string, std stdio) int {
 	fs := c.flagSet()
 	g.declare(fs)
 	rf.declare(fs)
-	pos, code, done := c.parse(fs, args, std)
+	path, code, done := c.parseStream(fs, args, std, &g)
 	if done {
 		return code
-	}
-	path, ok := c.atMostOne(std, pos)
-	if !ok || !c.checkRate(std, g.rate) {
-		return 2
 	}
 	out, err := rf.open()
 	if err != nil {
@@ -93,6 +89,22 @@ func gateMain(c *command, args []string, std stdio) int {
 	rec := g.gate().Judge(run).Record(time.Now())
 	fmt.Fprint(std.out, rec.Text())
 	return out.finish(c, std, rec, rec.ExitCode)
+}
+
+// parseStream parses the flags and the one input of a command that judges a
+// go test -json stream (gate, verdict): done says it is over, with -h
+// answered, or a bad flag, a second input or a pass rate out of range
+// refused.
+func (c *command) parseStream(fs *flag.FlagSet, args []string, std stdio, g *gateFlags) (path string, code int, done bool) {
+	pos, code, done := c.parse(fs, args, std)
+	if done {
+		return "", code, true
+	}
+	path, ok := c.atMostOne(std, pos)
+	if !ok || !c.checkRate(std, g.rate) {
+		return "", 2, true
+	}
+	return path, 0, false
 }
 
 // readRun reads a go test -json stream from path ("" or "-": stdin).
@@ -181,13 +193,9 @@ func verdictMain(c *command, args []string, std stdio) int {
 	g.declare(fs)
 	window := windowFlag(fs)
 	rf.declare(fs)
-	pos, code, done := c.parse(fs, args, std)
+	path, code, done := c.parseStream(fs, args, std, &g)
 	if done {
 		return code
-	}
-	path, ok := c.atMostOne(std, pos)
-	if !ok || !c.checkRate(std, g.rate) {
-		return 2
 	}
 	if _, err := time.ParseDuration(*window); err != nil {
 		return c.usageError(std, "-window %q: %v", *window, err)

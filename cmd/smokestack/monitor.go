@@ -82,11 +82,11 @@ func monitorMain(c *command, args []string, std stdio) int {
 	fs := c.flagSet()
 	m.declare(fs)
 	rf.declare(fs)
-	pos, code, done := c.parse(fs, args, std)
+	code, done := c.parseFlags(fs, args, std, 2)
 	if done {
 		return code
 	}
-	if !c.none(std, pos) || !c.checkRate(std, m.rate) {
+	if !c.checkRate(std, m.rate) {
 		return 2
 	}
 	if m.times < 1 || m.times > maxRounds || m.every <= 0 || m.every > maxEvery {

@@ -44,12 +44,8 @@ func reportMain(c *command, args []string, std stdio) int {
 	var f reportPageFlags
 	fs := c.flagSet()
 	f.declare(fs)
-	pos, code, done := c.parse(fs, args, std)
-	if done {
+	if code, done := c.parseFlags(fs, args, std, 2); done {
 		return code
-	}
-	if !c.none(std, pos) {
-		return 2
 	}
 	if f.log == "" || f.out == "" {
 		return c.usageError(std, "-log FILE and -o DIR are both required")

@@ -158,12 +158,9 @@ func rollbackMain(c *command, args []string, std stdio) int {
 	var f rollbackFlags
 	fs := c.flagSet()
 	f.declare(fs)
-	pos, code, done := c.parse(fs, args, std)
+	code, done := c.parseFlags(fs, args, std, exitRollbackUsage)
 	if done {
 		return code
-	}
-	if !c.none(std, pos) {
-		return exitRollbackUsage
 	}
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(std.err, "smokestack rollback: "+format+"\n", a...)
@@ -262,33 +259,11 @@ func rollbackMain(c *command, args []string, std stdio) int {
 // the one before did: in an emergency every step that can be done is
 // done), the shutdown's effect, the verification.
 func rollBack(ctx context.Context, s *harness.Stack, e *rollbackEntry, sc func(string) string) int {
-	e.FlagsBefore = readFlags(ctx, s, checks.RollbackWrites)
-	failed := false
-	for _, w := range checks.RollbackWrites {
-		r := writeRecord{Name: w.Name, Enabled: w.Enabled, OK: true}
-		if err := checks.WriteFlagE(ctx, s, w); err != nil {
-			r.OK, r.Error, failed = false, sc(err.Error()), true
-			e.Errors = append(e.Errors, fmt.Sprintf("%s not set to %t: %s", w.Name, w.Enabled, firstLine(r.Error)))
-		}
-		e.Writes = append(e.Writes, r)
+	failed := !writeFlags(ctx, s, checks.RollbackWrites, "set to", e, sc)
+	if !e.orchestrated("orchestration refused with 503 naming "+checks.ShutdownFlag, "the shutdown is not in effect: ", checks.AwaitShutdownE(ctx, s), sc) {
+		failed = true
 	}
-	e.FlagsAfter = readFlags(ctx, s, checks.RollbackWrites)
-	e.Orchestrated = &stepRecord{Want: "orchestration refused with 503 naming " + checks.ShutdownFlag, OK: true}
-	if err := checks.AwaitShutdownE(ctx, s); err != nil {
-		e.Orchestrated.OK, e.Orchestrated.Error, failed = false, sc(err.Error()), true
-		e.Errors = append(e.Errors, "the shutdown is not in effect: "+firstLine(sc(err.Error())))
-	}
-	e.Verification = verify(ctx, s, true, sc)
-	switch {
-	case failed:
-		e.Result = "failed"
-		return exitRollbackFailed
-	case !e.Verification.clean():
-		e.Result = "rolled_back_unverified"
-		return exitUnverified
-	}
-	e.Result = "rolled_back"
-	return exitRolledBack
+	return e.conclude(ctx, s, true, sc, failed, "failed", "rolled_back_unverified", "rolled_back")
 }
 
 // restoreFlags writes back every flag the rollback found, then checks that
@@ -305,35 +280,67 @@ func restoreFlags(ctx context.Context, s *harness.Stack, undo *rollbackEntry, e 
 		}
 		writes = append(writes, checks.FlagWrite{Name: w.Name, Enabled: *was})
 	}
+	if !writeFlags(ctx, s, writes, "set back to", e, sc) {
+		failed = true
+	}
+	shutdown := e.FlagsAfter[checks.ShutdownFlag]
+	if shutdown != nil && !*shutdown {
+		if !e.orchestrated("orchestration answered again (2xx)", "orchestration still refused: ", checks.AwaitServingE(ctx, s), sc) {
+			failed = true
+		}
+	}
+	return e.conclude(ctx, s, shutdown != nil && *shutdown, sc, failed, "restore_failed", "restored_unverified", "restored")
+}
+
+// orchestrated records the step that waited for orchestration to be as the
+// flags say (want); a wait that ended in err is an error starting with
+// what. It reports whether orchestration was as wanted.
+func (e *rollbackEntry) orchestrated(want, what string, err error, sc func(string) string) bool {
+	e.Orchestrated = &stepRecord{Want: want, OK: true}
+	if err == nil {
+		return true
+	}
+	e.Orchestrated.OK, e.Orchestrated.Error = false, sc(err.Error())
+	e.Errors = append(e.Errors, what+firstLine(sc(err.Error())))
+	return false
+}
+
+// conclude verifies the target (shutdownOn: orchestration is meant to be
+// refused) and ends the entry with its result and exit code: failed when
+// a step failed, unverified when the verification found anything, done
+// otherwise.
+func (e *rollbackEntry) conclude(ctx context.Context, s *harness.Stack, shutdownOn bool, sc func(string) string, stepFailed bool, failed, unverified, done string) int {
+	e.Verification = verify(ctx, s, shutdownOn, sc)
+	switch {
+	case stepFailed:
+		e.Result = failed
+		return exitRollbackFailed
+	case !e.Verification.clean():
+		e.Result = unverified
+		return exitUnverified
+	}
+	e.Result = done
+	return exitRolledBack
+}
+
+// writeFlags attempts every write of ws (whatever the one before did: in an
+// emergency every step that can be done is done) and records each in e,
+// between the rollback's flags read before and after; a failed write is an
+// error saying the flag was not "set to" (or "set back to") its value. It
+// reports whether every write took.
+func writeFlags(ctx context.Context, s *harness.Stack, ws []checks.FlagWrite, verb string, e *rollbackEntry, sc func(string) string) bool {
 	e.FlagsBefore = readFlags(ctx, s, checks.RollbackWrites)
-	for _, w := range writes {
+	ok := true
+	for _, w := range ws {
 		r := writeRecord{Name: w.Name, Enabled: w.Enabled, OK: true}
 		if err := checks.WriteFlagE(ctx, s, w); err != nil {
-			r.OK, r.Error, failed = false, sc(err.Error()), true
-			e.Errors = append(e.Errors, fmt.Sprintf("%s not set back to %t: %s", w.Name, w.Enabled, firstLine(r.Error)))
+			r.OK, r.Error, ok = false, sc(err.Error()), false
+			e.Errors = append(e.Errors, fmt.Sprintf("%s not %s %t: %s", w.Name, verb, w.Enabled, firstLine(r.Error)))
 		}
 		e.Writes = append(e.Writes, r)
 	}
 	e.FlagsAfter = readFlags(ctx, s, checks.RollbackWrites)
-	shutdown := e.FlagsAfter[checks.ShutdownFlag]
-	if shutdown != nil && !*shutdown {
-		e.Orchestrated = &stepRecord{Want: "orchestration answered again (2xx)", OK: true}
-		if err := checks.AwaitServingE(ctx, s); err != nil {
-			e.Orchestrated.OK, e.Orchestrated.Error, failed = false, sc(err.Error()), true
-			e.Errors = append(e.Errors, "orchestration still refused: "+firstLine(sc(err.Error())))
-		}
-	}
-	e.Verification = verify(ctx, s, shutdown != nil && *shutdown, sc)
-	switch {
-	case failed:
-		e.Result = "restore_failed"
-		return exitRollbackFailed
-	case !e.Verification.clean():
-		e.Result = "restored_unverified"
-		return exitUnverified
-	}
-	e.Result = "restored"
-	return exitRolledBack
+	return ok
 }
 
 // readFlags reads the rollback's flags; an unreadable one is nil.

@@ -39,12 +39,8 @@ be set (up starts a stack, it does not attach to one).`,
 func upMain(c *command, args []string, std stdio) int {
 	fs := c.flagSet()
 	envFile := envFlag(fs, "")
-	pos, code, done := c.parse(fs, args, std)
-	if done {
+	if code, done := c.parseFlags(fs, args, std, 2); done {
 		return code
-	}
-	if !c.none(std, pos) {
-		return 2
 	}
 	return c.result(std, up(*envFile, std))
 }
@@ -110,12 +106,8 @@ succeeds, so a cleanup step can always run it.`,
 func downMain(c *command, args []string, std stdio) int {
 	fs := c.flagSet()
 	envFile := envFlag(fs, "")
-	pos, code, done := c.parse(fs, args, std)
-	if done {
+	if code, done := c.parseFlags(fs, args, std, 2); done {
 		return code
-	}
-	if !c.none(std, pos) {
-		return 2
 	}
 	return c.result(std, down(*envFile, std))
 }
@@ -171,12 +163,8 @@ arguments.`,
 
 func imageMain(c *command, args []string, std stdio) int {
 	fs := c.flagSet()
-	pos, code, done := c.parse(fs, args, std)
-	if done {
+	if code, done := c.parseFlags(fs, args, std, 2); done {
 		return code
-	}
-	if !c.none(std, pos) {
-		return 2
 	}
 	return c.result(std, image(std))
 }
