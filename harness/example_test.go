@@ -141,11 +141,18 @@ func ExampleGenesisClient_HealthE() {
 	// 503 unhealthy 15
 }
 
-// In ephemeral mode (the default) Open starts the whole stack under
-// Docker and waits until every component answers; Close removes it. It
-// needs a Docker engine, so this example is compiled, not run.
+// Open gives the stack a configuration describes. In live mode it
+// attaches and settles the target's profile (declared here; unset, it is
+// discovered with three read-only requests); in ephemeral mode (the default) the same call starts
+// the whole stack under Docker and waits until every component answers.
+// The stack comes back even on error, so Close is deferred before the
+// check.
 func ExampleOpen() {
-	cfg, err := harness.ConfigFromEnv()
+	genesis := httptest.NewServer(harnesstest.Genesis(nil))
+	defer genesis.Close()
+	cfg, err := harness.LoadConfig(liveSettings(map[string]string{
+		"SMOKE_TARGET": "live", "SMOKE_A2A_URL": genesis.URL, "SMOKE_REQUIRE": "genesis", "SMOKE_PROFILE": "full",
+	}))
 	if err != nil {
 		fmt.Println("configuration:", err)
 		return
@@ -153,10 +160,15 @@ func ExampleOpen() {
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.Timeouts.Start)
 	defer cancel()
 	s, err := harness.Open(ctx, cfg)
-	defer func() { _ = s.Close(context.Background()) }() // the stack is returned even on error
+	defer func() { _ = s.Close(context.Background()) }()
 	if err != nil {
-		fmt.Println("start:", err)
+		fmt.Println("open:", err)
 		return
 	}
-	fmt.Println(s.Describe())
+	profile, how := s.Profile()
+	fmt.Println(profile)
+	fmt.Println(how)
+	// Output:
+	// full
+	// SMOKE_PROFILE=full
 }
