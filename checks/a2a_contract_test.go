@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smokestack-dev/smokestack/harness"
+	"github.com/smokestack-dev/smokestack/harness/harnesstest"
 )
 
 // The contract imitation runs without SMOKE_API_KEY: auth_enforced_when_keyed
@@ -31,7 +32,7 @@ const (
 )
 
 // keyed is the configuration of a suite that knows the imitation's key.
-var keyed = map[string]string{harness.Env.AllowMutation: "1", harness.Env.APIKey: imitationAPIKey}
+var keyed = map[string]string{harness.Env.AllowMutation: "1", harness.Env.APIKey: harnesstest.GenesisAPIKey}
 
 // lazyImitation is the contract imitation with lazy loading bookkeeping:
 // agent.tool loads the agent (unless it is in broken), then answers 404 for
@@ -41,7 +42,7 @@ func lazyImitation(broken, forget []string) *genesisImitation {
 	g := newGenesisImitation()
 	var mu sync.Mutex
 	loaded := []string{}
-	invoke := g.routes["POST /a2a/invoke"]
+	invoke := g.route("POST /a2a/invoke")
 	g.routes["POST /a2a/invoke"] = func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		var req struct {
@@ -114,7 +115,7 @@ func TestA2AContractChecksFail(t *testing.T) {
 	extras := []string{"orchestrator", "reflection", "se_darwin", "waltzrl_conversation", "waltzrl_feedback"}
 	unregisteredCards := func() http.Handler {
 		g := newGenesisImitation()
-		cards := g.routes["GET /a2a/agents/*"]
+		cards := g.route("GET /a2a/agents/*")
 		g.routes["GET /a2a/agents/*"] = func(w http.ResponseWriter, r *http.Request) {
 			name := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/a2a/agents/"), "/card")
 			switch {
@@ -145,7 +146,7 @@ func TestA2AContractChecksFail(t *testing.T) {
 	}
 	cardless := func() http.Handler {
 		g := newGenesisImitation()
-		cards := g.routes["GET /a2a/agents/*"]
+		cards := g.route("GET /a2a/agents/*")
 		g.routes["GET /a2a/agents/*"] = func(w http.ResponseWriter, r *http.Request) {
 			if strings.HasPrefix(r.URL.Path, "/a2a/agents/legal/") {
 				writeJSON(w, 404, map[string]any{"detail": "Not Found"})
@@ -158,7 +159,7 @@ func TestA2AContractChecksFail(t *testing.T) {
 	traceback := `Traceback (most recent call last):\n  File "/app/a2a_service.py", line 412, in invoke\nKeyError: 'smokestack'`
 	leakyInvoke := func(status int) http.Handler {
 		g := newGenesisImitation()
-		invoke := g.routes["POST /a2a/invoke"]
+		invoke := g.route("POST /a2a/invoke")
 		g.routes["POST /a2a/invoke"] = func(w http.ResponseWriter, r *http.Request) {
 			rec := &capture{header: http.Header{}}
 			invoke(rec, r)
@@ -227,7 +228,7 @@ func TestA2AContractChecksFail(t *testing.T) {
 
 func TestAgentsLoadableTimesOut(t *testing.T) {
 	g := lazyImitation(nil, nil)
-	invoke := g.routes["POST /a2a/invoke"]
+	invoke := g.route("POST /a2a/invoke")
 	g.routes["POST /a2a/invoke"] = func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		if strings.Contains(string(b), `"support.`) {

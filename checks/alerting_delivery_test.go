@@ -12,6 +12,7 @@ import (
 
 	stackfiles "github.com/smokestack-dev/smokestack/fixtures/stack"
 	"github.com/smokestack-dev/smokestack/harness"
+	"github.com/smokestack-dev/smokestack/harness/harnesstest"
 )
 
 func TestNotifyIntervals(t *testing.T) {
@@ -66,11 +67,11 @@ func TestAlertmanagerConnectedLive(t *testing.T) {
 	watchdog := map[string]any{"labels": map[string]string{"alertname": "Watchdog"}, "state": "firing", "activeAt": "2026-12-01T03:00:00Z", "value": "1"}
 	p := &promAPI{ams: []string{"http://alertmanager:9093/api/v2/alerts"}, alerts: []map[string]any{watchdog}}
 	amAlerts := `[]`
-	am := func(w http.ResponseWriter, r *http.Request) {
+	am := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, amAlerts)
-	}
-	s := imitate(t, map[harness.Component]http.HandlerFunc{harness.Prometheus: p.handler(t), harness.Alertmanager: am})
+	})
+	s := harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.Prometheus: p.handler(t), harness.Alertmanager: am})
 	c := check(t, "TestAlerting/alertmanager_connected")
 
 	// Another host, and the Watchdog not in the Alertmanager the suite reads.
@@ -106,13 +107,12 @@ func TestAlertDeliveredLive(t *testing.T) {
 	watchdog := map[string]any{"labels": map[string]string{"alertname": "Watchdog"}, "state": "firing", "activeAt": "2026-12-01T03:00:00Z", "value": "1"}
 	p := &promAPI{alerts: []map[string]any{watchdog}}
 	amAlerts := `[{"labels":{"alertname":"Watchdog"},"receivers":[{"name":"deadmanssnitch"}],"status":{"state":"active","silencedBy":[],"inhibitedBy":[]}}]`
-	am := func(w http.ResponseWriter, r *http.Request) {
+	am := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		assert.Equal(t, `alertname="Watchdog"`, r.URL.Query().Get("filter"))
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, amAlerts)
-	}
-	s := imitateWith(t, map[harness.Component]http.HandlerFunc{harness.Prometheus: p.handler(t), harness.Alertmanager: am},
-		map[string]string{harness.Env.CheckTimeout: "3s"})
+	})
+	s := harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.Prometheus: p.handler(t), harness.Alertmanager: am}, harnesstest.Env(map[string]string{harness.Env.CheckTimeout: "3s"}))
 	c := check(t, "TestAlerting/alert_delivered")
 	v := Evaluate(t.Context(), s, c)
 	assert.Equal(t, Pass, v.Outcome, "%v", v.Err)

@@ -13,6 +13,7 @@ import (
 
 	stackfiles "github.com/smokestack-dev/smokestack/fixtures/stack"
 	"github.com/smokestack-dev/smokestack/harness"
+	"github.com/smokestack-dev/smokestack/harness/harnesstest"
 )
 
 func selectorTexts(t *testing.T, expr string) []string {
@@ -219,7 +220,7 @@ func TestRuleSeriesExistAgainstAnImitation(t *testing.T) {
 		}}},
 		labels: map[string][]string{"genesis_http_requests_total": {"__name__", "code", "job"}},
 	}
-	s := imitate(t, map[harness.Component]http.HandlerFunc{harness.Prometheus: p.handler(t)})
+	s := harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.Prometheus: p.handler(t)})
 	v := Evaluate(t.Context(), s, check(t, "TestAlerting/rule_series_exist"))
 	require.Equal(t, Fail, v.Outcome, "%v", v.Err)
 	msg := v.Err.Error()
@@ -239,7 +240,7 @@ func TestRuleSeriesExistAgainstAnImitation(t *testing.T) {
 
 func TestRulesHealthyAgainstAnImitation(t *testing.T) {
 	p := &promAPI{reload: true, groups: []map[string]any{{"name": "g", "file": "/r.yml", "rules": []any{rule("A", "up == 0", "ok", "")}}}}
-	s := imitate(t, map[harness.Component]http.HandlerFunc{harness.Prometheus: p.handler(t)})
+	s := harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.Prometheus: p.handler(t)})
 	c := check(t, "TestAlerting/rules_healthy")
 	v := Evaluate(t.Context(), s, c)
 	assert.Equal(t, Pass, v.Outcome, "%v", v.Err)

@@ -14,7 +14,7 @@ import (
 func TestOrchestrationRunIsAMutation(t *testing.T) {
 	g := newGenesisImitation()
 	ran := false
-	run := g.routes["POST /orchestrate/run"]
+	run := g.route("POST /orchestrate/run")
 	g.routes["POST /orchestrate/run"] = func(w http.ResponseWriter, r *http.Request) { ran = true; run(w, r) }
 	s := imitateGenesis(t, g, nil)
 	v := Evaluate(context.Background(), s, check(t, "TestBasicOrchestration/orchestration_run"))

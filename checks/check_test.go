@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smokestack-dev/smokestack/harness"
+	"github.com/smokestack-dev/smokestack/harness/harnesstest"
 )
 
 // TestProfileDecidesNotA404: the same deployment serving only parts A and
@@ -23,7 +24,7 @@ import (
 func TestProfileDecidesNotA404(t *testing.T) {
 	g := newGenesisImitation()
 	for _, r := range []string{"POST /orchestrate/validate", "POST /orchestrate/run", "GET /flags", "GET /resilience", "POST /security/validate-code"} {
-		delete(g.routes, r)
+		g.routes[r] = nil // not served
 	}
 	g.routes["GET /health"] = body(200, "application/json", `{"status":"healthy","agents_registered":15,"agents_loaded":0,"lazy_loading":true,"timestamp":"2026-11-27T01:00:00Z"}`)
 	full := imitateGenesis(t, g, mutable)
@@ -50,7 +51,7 @@ func TestProfileDecidesNotA404(t *testing.T) {
 	assert.Contains(t, v.Err.Error(), "status 404 (route missing)")
 	assert.Contains(t, v.Err.Error(), "/orchestrate/validate")
 	// Part B missing fails wherever the profile serves B.
-	delete(g.routes, "POST /orchestrate/decompose")
+	g.routes["POST /orchestrate/decompose"] = nil
 	v = Evaluate(context.Background(), orch, check(t, "TestBasicOrchestration/simple_orchestration_flow"))
 	require.Equal(t, Fail, v.Outcome, "%v", v.Err)
 	assert.Contains(t, v.Err.Error(), "status 404")
@@ -114,7 +115,7 @@ func TestPartCRouteMissing(t *testing.T) {
 }
 
 func TestEvaluateTurnsPanicAndHangIntoDefects(t *testing.T) {
-	s := imitate(t, map[harness.Component]http.HandlerFunc{harness.Genesis: body(200, "application/json", `{}`)})
+	s := harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.Genesis: body(200, "application/json", `{}`)})
 	v := Evaluate(context.Background(), s, Check{Group: "T", Name: "panics", Run: func(context.Context, *harness.Stack) error { panic("boom") }})
 	assert.Equal(t, Defect, v.Outcome)
 	assert.Contains(t, v.Err.Error(), "boom")

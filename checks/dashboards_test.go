@@ -15,6 +15,7 @@ import (
 
 	stackfiles "github.com/smokestack-dev/smokestack/fixtures/stack"
 	"github.com/smokestack-dev/smokestack/harness"
+	"github.com/smokestack-dev/smokestack/harness/harnesstest"
 )
 
 func TestGrafanaVars(t *testing.T) {
@@ -138,11 +139,11 @@ func promAnswers(empty ...string) http.HandlerFunc {
 func TestDashboardQueriesAnswer(t *testing.T) {
 	const id = "TestDashboards/dashboard_queries_answer"
 	genesis := body(200, "application/json", `{}`)
-	s := imitate(t, map[harness.Component]http.HandlerFunc{harness.Prometheus: promAnswers(), harness.Genesis: genesis})
+	s := harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.Prometheus: promAnswers(), harness.Genesis: genesis})
 	v := Evaluate(context.Background(), s, check(t, id))
 	require.Equal(t, Pass, v.Outcome, "%v", v.Err)
 
-	s = imitate(t, map[harness.Component]http.HandlerFunc{harness.Prometheus: promAnswers("genesis_spans_exported_total"), harness.Genesis: genesis})
+	s = harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.Prometheus: promAnswers("genesis_spans_exported_total"), harness.Genesis: genesis})
 	v = Evaluate(context.Background(), s, check(t, id))
 	require.Equal(t, Fail, v.Outcome, "%v", v.Err)
 	msg := v.Err.Error()
@@ -160,7 +161,7 @@ func TestDashboardQueriesAnswer(t *testing.T) {
 		mu.Unlock()
 		promAnswers()(w, r)
 	}
-	s = imitate(t, map[harness.Component]http.HandlerFunc{harness.Prometheus: recording, harness.Genesis: genesis})
+	s = harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.Prometheus: http.HandlerFunc(recording), harness.Genesis: genesis})
 	require.Equal(t, Pass, Evaluate(context.Background(), s, check(t, id)).Outcome)
 	all := strings.Join(sent, "\n")
 	assert.NotContains(t, all, "$__")
@@ -206,7 +207,7 @@ func TestGrafanaChecks(t *testing.T) {
 	const user, password = "viewer", "s3cret-grafana-Password"
 	env := map[string]string{harness.Env.GrafanaUser: user, harness.Env.GrafanaPassword: password}
 	run := func(t *testing.T, id string, breakIt func(w http.ResponseWriter, r *http.Request) bool) Verdict {
-		s := imitateWith(t, map[harness.Component]http.HandlerFunc{harness.Grafana: grafanaImitation(t, user, password, breakIt)}, env)
+		s := harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.Grafana: grafanaImitation(t, user, password, breakIt)}, harnesstest.Env(env))
 		v := Evaluate(context.Background(), s, check(t, id))
 		if v.Err != nil {
 			assert.NotContains(t, v.Err.Error(), password, "Grafana's password is never printed")
@@ -275,7 +276,7 @@ func TestGrafanaChecks(t *testing.T) {
 }
 
 func TestGrafanaChecksWithoutGrafana(t *testing.T) {
-	s := imitate(t, map[harness.Component]http.HandlerFunc{harness.Prometheus: promAnswers()})
+	s := harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.Prometheus: promAnswers()})
 	for _, id := range []string{"TestDashboards/datasource_healthy", "TestDashboards/dashboard_provisioned", "TestDashboards/panels_via_grafana"} {
 		v := Evaluate(context.Background(), s, check(t, id))
 		assert.Equal(t, NotApplicable, v.Outcome, "%s: %v", id, v.Err)
@@ -285,8 +286,7 @@ func TestGrafanaChecksWithoutGrafana(t *testing.T) {
 
 func TestPanelsViaGrafanaOutsidePartC(t *testing.T) {
 	const user, password = "viewer", "pw"
-	s := imitateWith(t, map[harness.Component]http.HandlerFunc{harness.Grafana: grafanaImitation(t, user, password, nil)},
-		map[string]string{harness.Env.GrafanaUser: user, harness.Env.GrafanaPassword: password})
+	s := harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.Grafana: grafanaImitation(t, user, password, nil)}, harnesstest.Env(map[string]string{harness.Env.GrafanaUser: user, harness.Env.GrafanaPassword: password}))
 	v := Evaluate(context.Background(), s.WithProfile(harness.ProfileA2A, "declared"), check(t, "TestDashboards/panels_via_grafana"))
 	assert.Equal(t, NotApplicable, v.Outcome, "%v", v.Err)
 	assert.Contains(t, Reason(v.Err), "part C")

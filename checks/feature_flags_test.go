@@ -98,7 +98,7 @@ func TestEmergencyShutdownDrillHostile(t *testing.T) {
 	})
 	t.Run("restore does not take", func(t *testing.T) {
 		_, v := hostile(t, id, func(g *flagsSecurityImitation) {
-			inner := g.routes["PUT /flags/*"]
+			inner := g.route("PUT /flags/*")
 			g.routes["PUT /flags/*"] = func(w http.ResponseWriter, r *http.Request) {
 				b, _ := io.ReadAll(r.Body)
 				if strings.Contains(string(b), "false") {
@@ -116,7 +116,7 @@ func TestEmergencyShutdownDrillHostile(t *testing.T) {
 	})
 	t.Run("shutdown not enforced, restored anyway", func(t *testing.T) {
 		g, _ := hostile(t, id, func(g *flagsSecurityImitation) {
-			inner := g.routes["POST /orchestrate/decompose"]
+			inner := g.route("POST /orchestrate/decompose")
 			g.routes["POST /orchestrate/decompose"] = func(w http.ResponseWriter, r *http.Request) {
 				g.mu.Lock()
 				g.flags[ShutdownFlag]["enabled"] = g.flags[ShutdownFlag]["enabled"] == true // unchanged: the guard is missing
@@ -130,7 +130,7 @@ func TestEmergencyShutdownDrillHostile(t *testing.T) {
 	})
 	t.Run("503 without a reason", func(t *testing.T) {
 		g, _ := hostile(t, id, func(g *flagsSecurityImitation) {
-			inner := g.routes["POST /orchestrate/decompose"]
+			inner := g.route("POST /orchestrate/decompose")
 			g.routes["POST /orchestrate/decompose"] = func(w http.ResponseWriter, r *http.Request) {
 				if g.flags[ShutdownFlag]["enabled"] == true {
 					writeJSON(w, 503, map[string]any{"detail": "Service Unavailable"})
@@ -143,7 +143,7 @@ func TestEmergencyShutdownDrillHostile(t *testing.T) {
 	})
 	t.Run("not serving after", func(t *testing.T) {
 		hostile(t, id, func(g *flagsSecurityImitation) {
-			inner := g.routes["POST /orchestrate/decompose"]
+			inner := g.route("POST /orchestrate/decompose")
 			calls := 0
 			g.routes["POST /orchestrate/decompose"] = func(w http.ResponseWriter, r *http.Request) {
 				calls++

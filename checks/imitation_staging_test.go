@@ -263,7 +263,7 @@ func newFlagsSecurityImitation() *flagsSecurityImitation {
 	for _, i := range probes.Injections() {
 		injections[i.Text] = i.Class
 	}
-	inner := g.routes["POST /orchestrate/decompose"]
+	inner := g.route("POST /orchestrate/decompose")
 	g.routes["POST /orchestrate/decompose"] = func(w http.ResponseWriter, r *http.Request) {
 		g.mu.Lock()
 		down := g.flags[ShutdownFlag]["enabled"] == true

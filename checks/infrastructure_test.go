@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smokestack-dev/smokestack/harness"
+	"github.com/smokestack-dev/smokestack/harness/harnesstest"
 )
 
 func TestA2AHealthShapes(t *testing.T) {
@@ -37,7 +38,7 @@ func TestA2AHealthShapes(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s := imitate(t, map[harness.Component]http.HandlerFunc{harness.Genesis: body(c.status, "application/json", c.body)})
+			s := harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.Genesis: body(c.status, "application/json", c.body)})
 			v := Evaluate(context.Background(), s, check(t, "TestInfrastructure/a2a_health"))
 			require.Equal(t, c.want, v.Outcome, "%v", v.Err)
 			if c.says != "" {
@@ -56,11 +57,11 @@ func TestHangingComponentIsBounded(t *testing.T) {
 		case <-time.After(3 * time.Second):
 		}
 	}
-	handlers := map[harness.Component]http.HandlerFunc{}
+	handlers := map[harness.Component]http.Handler{}
 	for _, c := range []harness.Component{harness.Genesis, harness.Prometheus, harness.Alertmanager, harness.NodeExporter, harness.Grafana} {
-		handlers[c] = hang
+		handlers[c] = http.HandlerFunc(hang)
 	}
-	s := imitate(t, handlers)
+	s := harnesstest.NewStack(t, handlers)
 	for _, c := range Infrastructure {
 		if c.Name == "containers_up" {
 			continue
@@ -93,7 +94,7 @@ func TestMetricsVisibleJudgesPrometheusAnswers(t *testing.T) {
 		"HTML":            {body(200, "text/html", "<html>login</html>"), Fail, ""},
 	} {
 		t.Run(name, func(t *testing.T) {
-			s := imitate(t, map[harness.Component]http.HandlerFunc{harness.Prometheus: c.h})
+			s := harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.Prometheus: c.h})
 			v := Evaluate(context.Background(), s, check(t, "TestInfrastructure/metrics_visible"))
 			require.Equal(t, c.want, v.Outcome, "%v", v.Err)
 			if c.says != "" {
@@ -120,7 +121,7 @@ func TestNodeExporterNeedsResourceSeries(t *testing.T) {
 		"500":            {body(500, "text/plain", "oops"), Fail, "status 500"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			s := imitate(t, map[harness.Component]http.HandlerFunc{harness.NodeExporter: c.h})
+			s := harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.NodeExporter: c.h})
 			v := Evaluate(context.Background(), s, check(t, "TestInfrastructure/node_exporter_metrics"))
 			require.Equal(t, c.want, v.Outcome, "%v", v.Err)
 			if c.says != "" {
@@ -131,7 +132,7 @@ func TestNodeExporterNeedsResourceSeries(t *testing.T) {
 }
 
 func TestAbsentComponentsSkipWithReason(t *testing.T) {
-	s := imitate(t, map[harness.Component]http.HandlerFunc{harness.Genesis: body(200, "application/json", `{}`)})
+	s := harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.Genesis: body(200, "application/json", `{}`)})
 	for _, id := range []string{"TestInfrastructure/grafana_health", "TestInfrastructure/prometheus_health", "TestInfrastructure/containers_up"} {
 		v := Evaluate(context.Background(), s, check(t, id))
 		require.Contains(t, []Outcome{NotApplicable, NotJudged}, v.Outcome, "%s: %v", id, v.Err)

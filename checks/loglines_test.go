@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smokestack-dev/smokestack/harness"
+	"github.com/smokestack-dev/smokestack/harness/harnesstest"
 )
 
 // A line of the reference service, as it writes it.
@@ -92,7 +93,7 @@ func TestQuoteLineRedactsAndCuts(t *testing.T) {
 // The log checks read the container's log: a live target without
 // SMOKE_CONTAINERS cannot be judged, and says so.
 func TestLogChecksNeedTheLog(t *testing.T) {
-	s := imitate(t, map[harness.Component]http.HandlerFunc{harness.Genesis: body(200, "application/json", `{"status":"healthy"}`)})
+	s := harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.Genesis: body(200, "application/json", `{"status":"healthy"}`)})
 	for _, id := range []string{"TestObservability/structured_logs", "TestComponentIntegration/no_critical_errors_in_logs"} {
 		v := Evaluate(context.Background(), s, check(t, id))
 		require.Equal(t, NotJudged, v.Outcome, "%s: %v", id, v.Err)

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smokestack-dev/smokestack/harness"
+	"github.com/smokestack-dev/smokestack/harness/harnesstest"
 )
 
 // promMetricAges imitates Prometheus for metrics_scraped: the age query
@@ -57,7 +58,7 @@ func TestMetricsScraped(t *testing.T) {
 		return body(200, "text/plain; version=0.0.4", b.String())
 	}
 	run := func(ages map[string]float64, genesis http.HandlerFunc) Verdict {
-		s := imitate(t, map[harness.Component]http.HandlerFunc{harness.Prometheus: promMetricAges(ages), harness.Genesis: genesis})
+		s := harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.Prometheus: promMetricAges(ages), harness.Genesis: genesis})
 		return Evaluate(context.Background(), s, check(t, id))
 	}
 	v := run(nil, exposition())

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smokestack-dev/smokestack/harness"
+	"github.com/smokestack-dev/smokestack/harness/harnesstest"
 )
 
 func TestBudgetChecks(t *testing.T) {
@@ -67,7 +68,7 @@ func TestBudgetFailsOnFailedRequests(t *testing.T) {
 func TestSystemResources(t *testing.T) {
 	const id = "TestPerformanceBaseline/system_resources"
 	run := func(values map[string]float64, extra map[string]string) Verdict {
-		s := imitate(t, map[harness.Component]http.HandlerFunc{harness.Prometheus: prometheusImitation(values, extra)})
+		s := harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.Prometheus: prometheusImitation(values, extra)})
 		return Evaluate(context.Background(), s, check(t, id))
 	}
 	healthy := map[string]float64{"memory": 42, "CPU": 12.5, "disk": 70}
@@ -99,12 +100,12 @@ func TestSystemResources(t *testing.T) {
 	// A stack the suite started with smokestack up (SMOKE_STACK_RUN) runs
 	// on the suite's own host: like an ephemeral stack, a busy last minute
 	// with an idle since-boot share is the suite's own work.
-	own := imitateWith(t, map[harness.Component]http.HandlerFunc{harness.Prometheus: prometheusImitation(
-		map[string]float64{"memory": 10, "CPU": 95, "CPU sustained": 20, "disk": 10}, nil)}, map[string]string{"SMOKE_STACK_RUN": "1201-010412-c6d77c"})
+	own := harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.Prometheus: prometheusImitation(
+		map[string]float64{"memory": 10, "CPU": 95, "CPU sustained": 20, "disk": 10}, nil)}, harnesstest.Env(map[string]string{"SMOKE_STACK_RUN": "1201-010412-c6d77c"}))
 	v = Evaluate(context.Background(), own, check(t, id))
 	require.Equal(t, Pass, v.Outcome, "%v", v.Err)
-	own = imitateWith(t, map[harness.Component]http.HandlerFunc{harness.Prometheus: prometheusImitation(
-		map[string]float64{"memory": 10, "CPU": 95, "CPU sustained": 75, "disk": 10}, nil)}, map[string]string{"SMOKE_STACK_RUN": "1201-010412-c6d77c"})
+	own = harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.Prometheus: prometheusImitation(
+		map[string]float64{"memory": 10, "CPU": 95, "CPU sustained": 75, "disk": 10}, nil)}, harnesstest.Env(map[string]string{"SMOKE_STACK_RUN": "1201-010412-c6d77c"}))
 	v = Evaluate(context.Background(), own, check(t, id))
 	require.Equal(t, Fail, v.Outcome, "busy since boot too: %v", v.Err)
 
@@ -139,7 +140,7 @@ func TestSystemResources(t *testing.T) {
 	assert.Less(t, time.Since(start), 5*time.Second)
 
 	// Without Prometheus it is not applicable, saying how to include it.
-	s := imitate(t, map[harness.Component]http.HandlerFunc{harness.Genesis: newStagingImitation().ServeHTTP})
+	s := harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.Genesis: newStagingImitation()})
 	v = Evaluate(context.Background(), s, check(t, id))
 	require.Equal(t, NotApplicable, v.Outcome, "%v", v.Err)
 	assert.Contains(t, v.Err.Error(), harness.Env.PrometheusURL)

@@ -22,7 +22,7 @@ func TestSecurityControlsHostile(t *testing.T) {
 	const inj, cyc, code = "TestSecurityControls/prompt_injection", "TestSecurityControls/dag_cycle_detection", "TestSecurityControls/code_validation"
 	accept := func(marker string) func(*flagsSecurityImitation) {
 		return func(g *flagsSecurityImitation) {
-			inner := g.routes["POST /orchestrate/decompose"]
+			inner := g.route("POST /orchestrate/decompose")
 			g.routes["POST /orchestrate/decompose"] = func(w http.ResponseWriter, r *http.Request) {
 				b, _ := io.ReadAll(r.Body)
 				if strings.Contains(string(b), marker) {
@@ -44,7 +44,7 @@ func TestSecurityControlsHostile(t *testing.T) {
 	}
 	codeAnswer := func(marker string, v map[string]any) func(*flagsSecurityImitation) {
 		return func(g *flagsSecurityImitation) {
-			inner := g.routes["POST /security/validate-code"]
+			inner := g.route("POST /security/validate-code")
 			g.routes["POST /security/validate-code"] = func(w http.ResponseWriter, r *http.Request) {
 				b, _ := io.ReadAll(r.Body)
 				if strings.Contains(string(b), marker) {
@@ -65,7 +65,7 @@ func TestSecurityControlsHostile(t *testing.T) {
 		{"refused without patterns", inj, route("POST /orchestrate/decompose", jsonHandler(400, apiErr("SECURITY_ERROR", "no", "security", map[string]any{"detected_patterns": []string{}}))), "names no pattern class"},
 		{"refused with a 500", inj, route("POST /orchestrate/decompose", jsonHandler(500, map[string]any{"detail": "boom"})), "status 500"},
 		{"benign refused", inj, func(g *flagsSecurityImitation) {
-			inner := g.routes["POST /orchestrate/decompose"]
+			inner := g.route("POST /orchestrate/decompose")
 			g.routes["POST /orchestrate/decompose"] = func(w http.ResponseWriter, r *http.Request) {
 				b, _ := io.ReadAll(r.Body)
 				if strings.Contains(string(b), "system dashboard") {
@@ -85,7 +85,7 @@ func TestSecurityControlsHostile(t *testing.T) {
 			return 422, apiErr("DECOMPOSITION_ERROR", "cycle", "decomposition", map[string]any{"cycle": []string{"probe-a", "probe-b", "probe-a"}})
 		})), "status 422"},
 		{"acyclic with a cycle issue", cyc, func(g *flagsSecurityImitation) {
-			inner := g.routes["POST /orchestrate/validate"]
+			inner := g.route("POST /orchestrate/validate")
 			g.routes["POST /orchestrate/validate"] = func(w http.ResponseWriter, r *http.Request) {
 				b, _ := io.ReadAll(r.Body)
 				if strings.Contains(string(b), "smokestack-diamond") {

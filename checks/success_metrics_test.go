@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smokestack-dev/smokestack/harness"
+	"github.com/smokestack-dev/smokestack/harness/harnesstest"
 )
 
 // answers is an imitation Prometheus's instant queries: the first pair
@@ -37,8 +38,7 @@ func successStack(t *testing.T, window string, a answers) *harness.Stack {
 		}
 		fmt.Fprintf(w, `{"status":"success","data":{"resultType":"vector","result":[%s]}}`, result)
 	}
-	return imitateWith(t, map[harness.Component]http.HandlerFunc{harness.Prometheus: prom, harness.Genesis: body(404, "", "")},
-		map[string]string{harness.Env.SuccessWindow: window})
+	return harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.Prometheus: http.HandlerFunc(prom), harness.Genesis: body(404, "", "")}, harnesstest.Env(map[string]string{harness.Env.SuccessWindow: window}))
 }
 
 func successVerdict(t *testing.T, window, name string, a answers) Verdict {
@@ -122,8 +122,8 @@ func TestLogLineProblem(t *testing.T) {
 // only, and a live stack comes back untouched (read-only by default).
 func TestSuccessWindowLeavesALiveTargetAlone(t *testing.T) {
 	var requests atomic.Int64
-	s := imitate(t, map[harness.Component]http.HandlerFunc{
-		harness.Genesis: func(w http.ResponseWriter, r *http.Request) { requests.Add(1); w.WriteHeader(http.StatusOK) },
+	s := harnesstest.NewStack(t, map[harness.Component]http.Handler{
+		harness.Genesis: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { requests.Add(1); w.WriteHeader(http.StatusOK) }),
 	})
 	require.Equal(t, harness.Live, s.Mode())
 	assert.Same(t, s, SuccessWindowFor(t, s))

@@ -16,6 +16,7 @@ import (
 
 	"github.com/smokestack-dev/smokestack/checks"
 	"github.com/smokestack-dev/smokestack/harness"
+	"github.com/smokestack-dev/smokestack/harness/harnesstest"
 )
 
 // cannedRound is a round judged from verdicts made by hand, no network, on
@@ -189,10 +190,7 @@ func healthWord(o Outcome) string {
 // the monitor's configuration, checks outside the profile NOT APPLICABLE,
 // each named with its reason.
 func TestMonitorRoundOnADeadTarget(t *testing.T) {
-	promURL := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"status":"success","data":{"resultType":"vector","result":[%s]}}`, sample("0.001"))
-	}))
+	promURL := httptest.NewServer(harnesstest.PrometheusQuery(func(string) string { return harnesstest.Sample("0.001") }))
 	t.Cleanup(promURL.Close)
 	dead := httptest.NewServer(http.NotFoundHandler())
 	dead.Close() // nothing answers there any more

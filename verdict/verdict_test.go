@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -14,6 +13,7 @@ import (
 
 	"github.com/smokestack-dev/smokestack/checks"
 	"github.com/smokestack-dev/smokestack/harness"
+	"github.com/smokestack-dev/smokestack/harness/harnesstest"
 )
 
 var smokeGate = Gate{MinPassRate: 0.95, Critical: checks.IsCritical}
@@ -382,24 +382,8 @@ func TestGateRedactsAndClips(t *testing.T) {
 
 // prom imitates Prometheus' query API answering each expression by a rule.
 func prom(t *testing.T, answer func(q string) string) harness.PrometheusClient {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_ = r.ParseForm()
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"status":"success","data":{"resultType":"vector","result":[%s]}}`, answer(r.Form.Get("query")))
-	}))
-	t.Cleanup(srv.Close)
-	cfg, err := harness.LoadConfig(func(k string) (string, bool) {
-		m := map[string]string{"SMOKE_TARGET": "live", "SMOKE_PROMETHEUS_URL": srv.URL, "SMOKE_REQUIRE": "prometheus"}
-		v, ok := m[k]
-		return v, ok
-	})
-	require.NoError(t, err)
-	s, err := harness.Attach(cfg)
-	require.NoError(t, err)
-	return s.Prometheus()
+	return harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.Prometheus: harnesstest.PrometheusQuery(answer)}).Prometheus()
 }
-
-func sample(v string) string { return `{"metric":{},"value":[1700000000,"` + v + `"]}` }
 
 func TestDecide(t *testing.T) {
 	ok := judge(t, healthy().stream(), smokeGate)
@@ -411,9 +395,9 @@ func TestDecide(t *testing.T) {
 	ctx := context.Background()
 	healthyProm := prom(t, func(q string) string {
 		if strings.Contains(q, "histogram_quantile") {
-			return sample("0.12")
+			return harnesstest.Sample("0.12")
 		}
-		return sample("0.001")
+		return harnesstest.Sample("0.001")
 	})
 	r := Decide(ok, ReadTriggersE(ctx, healthyProm, Triggers("5m")))
 	assert.Equal(t, Ship, r.Decision, r.String())
@@ -421,9 +405,9 @@ func TestDecide(t *testing.T) {
 
 	slow := prom(t, func(q string) string {
 		if strings.Contains(q, "histogram_quantile") {
-			return sample("0.73")
+			return harnesstest.Sample("0.73")
 		}
-		return sample("0.001")
+		return harnesstest.Sample("0.001")
 	})
 	r = Decide(ok, ReadTriggersE(ctx, slow, Triggers("5m")))
 	assert.Equal(t, Rollback, r.Decision)
@@ -431,15 +415,15 @@ func TestDecide(t *testing.T) {
 
 	erroring := prom(t, func(q string) string {
 		if strings.Contains(q, "histogram_quantile") {
-			return sample("0.1")
+			return harnesstest.Sample("0.1")
 		}
-		return sample("0.05")
+		return harnesstest.Sample("0.05")
 	})
 	r = Decide(ok, ReadTriggersE(ctx, erroring, Triggers("5m")))
 	assert.Equal(t, Rollback, r.Decision)
 	assert.Contains(t, r.String(), "error rate > 1%: observed 5.00%")
 
-	silent := prom(t, func(q string) string { return sample("NaN") })
+	silent := prom(t, func(q string) string { return harnesstest.Sample("NaN") })
 	r = Decide(ok, ReadTriggersE(ctx, silent, Triggers("5m")))
 	assert.Equal(t, Hold, r.Decision, "no traffic in the window is no evidence: hold, do not ship")
 	assert.Equal(t, 3, r.Decision.ExitCode())

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/smokestack-dev/smokestack/checks"
 	"github.com/smokestack-dev/smokestack/harness"
+	"github.com/smokestack-dev/smokestack/harness/harnesstest"
 	"github.com/smokestack-dev/smokestack/verdict"
 )
 
@@ -223,10 +223,7 @@ func TestSleep(t *testing.T) {
 
 // fakePrometheus answers every query with one sample.
 func fakePrometheus(t *testing.T, value string) string {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1700000000,"%s"]}]}}`, value)
-	}))
+	srv := httptest.NewServer(harnesstest.PrometheusQuery(func(string) string { return harnesstest.Sample(value) }))
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
