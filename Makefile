@@ -42,8 +42,10 @@ images-local: engine
 genesis-image: engine
 	source $(ENGINE_DIR)/env && $(GO) run ./cmd/smokestack image >/dev/null
 
-## smoke-critical: the main job — the critical smoke suite on an ephemeral stack
-smoke-critical: setup
+## smoke-critical: the main job — the critical smoke suite on an ephemeral stack. One test
+## package: it builds the reference image itself when missing (genesis-image is for ./... in parallel),
+## so it does not compile the CLI first (empty Go caches, images present: 79 s -> 72 s here)
+smoke-critical: engine images-local
 	$(LOCAL) $(GO) test ./smoke -tags critical -v $(TESTFLAGS)
 
 ## smoke: the whole smoke suite on an ephemeral stack
