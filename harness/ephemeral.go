@@ -437,16 +437,6 @@ func (s *Stack) Container(c Component) (*testcontainers.DockerContainer, bool) {
 	return ct, ok
 }
 
-// StopComponentE stops a component's container: a fault for proofs.
-func (s *Stack) StopComponentE(ctx context.Context, c Component) error {
-	ct, ok := s.Container(c)
-	if !ok {
-		return fmt.Errorf("%s has no container in this stack", c.Title())
-	}
-	d := 5 * time.Second
-	return ct.Stop(ctx, &d)
-}
-
 // StartComponentE starts a stopped container again and learns its new port
 // (Docker may publish a restarted container on another one).
 func (s *Stack) StartComponentE(ctx context.Context, c Component) error {
@@ -465,25 +455,6 @@ func (s *Stack) StartComponentE(ctx context.Context, c Component) error {
 	s.urls[c] = fmt.Sprintf("http://127.0.0.1:%d", mapped.Num())
 	s.mu.Unlock()
 	return nil
-}
-
-// PauseComponentE freezes a component's processes: its port still accepts
-// connections but nothing answers, the fault that proves every deadline.
-func (s *Stack) PauseComponentE(ctx context.Context, c Component, pause bool) error {
-	ct, ok := s.Container(c)
-	if !ok {
-		return fmt.Errorf("%s has no container in this stack", c.Title())
-	}
-	cli, err := s.Docker()
-	if err != nil {
-		return err
-	}
-	if pause {
-		_, err = cli.ContainerPause(ctx, ct.GetContainerID(), client.ContainerPauseOptions{})
-	} else {
-		_, err = cli.ContainerUnpause(ctx, ct.GetContainerID(), client.ContainerUnpauseOptions{})
-	}
-	return err
 }
 
 // RunID identifies this stack's containers and network (label dev.smokestack.run).

@@ -32,9 +32,9 @@ func PrometheusRules(name string, rules []byte) Action {
 			if err := s.CopyToComponentE(ctx, harness.Prometheus, path, rules); err != nil {
 				return err
 			}
-			return s.ReloadPrometheusE(ctx, cfg)
+			return reloadPrometheus(ctx, s, cfg)
 		},
-		Restore: func(ctx context.Context, s *harness.Stack) error { return s.ReloadPrometheusE(ctx, nil) },
+		Restore: func(ctx context.Context, s *harness.Stack) error { return reloadPrometheus(ctx, s, nil) },
 	}
 }
 
@@ -48,9 +48,9 @@ func PrometheusConfigEdit(edit func([]byte) ([]byte, error)) Action {
 			if err != nil {
 				return err
 			}
-			return s.ReloadPrometheusE(ctx, cfg)
+			return reloadPrometheus(ctx, s, cfg)
 		},
-		Restore: func(ctx context.Context, s *harness.Stack) error { return s.ReloadPrometheusE(ctx, nil) },
+		Restore: func(ctx context.Context, s *harness.Stack) error { return reloadPrometheus(ctx, s, nil) },
 	}
 }
 
@@ -71,13 +71,13 @@ func RuleFileEdit(path string, edit func([]byte) ([]byte, error)) Action {
 			if err := s.CopyToComponentE(ctx, harness.Prometheus, path, b); err != nil {
 				return err
 			}
-			return s.ReloadPrometheusE(ctx, nil)
+			return reloadPrometheus(ctx, s, nil)
 		},
 		Restore: func(ctx context.Context, s *harness.Stack) error {
 			if err := s.CopyToComponentE(ctx, harness.Prometheus, path, s.PrometheusRuleFiles()[path]); err != nil {
 				return err
 			}
-			return s.ReloadPrometheusE(ctx, nil)
+			return reloadPrometheus(ctx, s, nil)
 		},
 	}
 }

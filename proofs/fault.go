@@ -100,7 +100,7 @@ func Knob(spec string) Action {
 func Stopped(c harness.Component) Action {
 	return Action{
 		Touches: []harness.Component{c},
-		Apply:   func(ctx context.Context, s *harness.Stack) error { return s.StopComponentE(ctx, c) },
+		Apply:   func(ctx context.Context, s *harness.Stack) error { return stopComponent(ctx, s, c) },
 		Restore: func(ctx context.Context, s *harness.Stack) error { return s.StartComponentE(ctx, c) },
 	}
 }
@@ -109,8 +109,8 @@ func Stopped(c harness.Component) Action {
 func Paused(c harness.Component) Action {
 	return Action{
 		Touches: []harness.Component{c},
-		Apply:   func(ctx context.Context, s *harness.Stack) error { return s.PauseComponentE(ctx, c, true) },
-		Restore: func(ctx context.Context, s *harness.Stack) error { return s.PauseComponentE(ctx, c, false) },
+		Apply:   func(ctx context.Context, s *harness.Stack) error { return pauseComponent(ctx, s, c, true) },
+		Restore: func(ctx context.Context, s *harness.Stack) error { return pauseComponent(ctx, s, c, false) },
 	}
 }
 
@@ -119,8 +119,8 @@ func Paused(c harness.Component) Action {
 func PrometheusConfig(broken []byte) Action {
 	return Action{
 		Touches: []harness.Component{harness.Prometheus},
-		Apply:   func(ctx context.Context, s *harness.Stack) error { return s.ReloadPrometheusE(ctx, broken) },
-		Restore: func(ctx context.Context, s *harness.Stack) error { return s.ReloadPrometheusE(ctx, nil) },
+		Apply:   func(ctx context.Context, s *harness.Stack) error { return reloadPrometheus(ctx, s, broken) },
+		Restore: func(ctx context.Context, s *harness.Stack) error { return reloadPrometheus(ctx, s, nil) },
 	}
 }
 

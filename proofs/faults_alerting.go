@@ -66,9 +66,9 @@ func alertingFaults() []Fault {
 			Action: Action{
 				Touches: []harness.Component{harness.Prometheus},
 				Apply: func(ctx context.Context, s *harness.Stack) error {
-					return s.ReloadPrometheusRefusedE(ctx, append(s.PrometheusConfig(), []byte("\nsmokestack_misspelt_key: true\n")...))
+					return reloadPrometheusRefused(ctx, s, append(s.PrometheusConfig(), []byte("\nsmokestack_misspelt_key: true\n")...))
 				},
-				Restore: func(ctx context.Context, s *harness.Stack) error { return s.ReloadPrometheusE(ctx, nil) },
+				Restore: func(ctx context.Context, s *harness.Stack) error { return reloadPrometheus(ctx, s, nil) },
 			},
 			Fails: []string{alRulesHealthy, alConfigValid},
 			Says:  merge(says("reloadConfigSuccess false", alRulesHealthy), says("smokestack_misspelt_key", alConfigValid))},
