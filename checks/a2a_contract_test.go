@@ -51,7 +51,7 @@ func lazyImitation(broken, forget []string) *genesisImitation {
 		_ = json.Unmarshal(b, &req)
 		if agent, tool, ok := strings.Cut(req.Tool, "."); ok && slices.Contains(harness.DefaultAgents, agent) {
 			if slices.Contains(broken, agent) {
-				writeJSON(w, 500, map[string]any{"detail": "Failed to load agent " + agent})
+				harnesstest.WriteJSON(w, 500, map[string]any{"detail": "Failed to load agent " + agent})
 				return
 			}
 			mu.Lock()
@@ -59,7 +59,7 @@ func lazyImitation(broken, forget []string) *genesisImitation {
 				loaded = append(loaded, agent)
 			}
 			mu.Unlock()
-			writeJSON(w, 404, map[string]any{"detail": fmt.Sprintf("Tool %s not found in agent %s", tool, agent)})
+			harnesstest.WriteJSON(w, 404, map[string]any{"detail": fmt.Sprintf("Tool %s not found in agent %s", tool, agent)})
 			return
 		}
 		r.Body = io.NopCloser(strings.NewReader(string(b)))
@@ -68,7 +68,7 @@ func lazyImitation(broken, forget []string) *genesisImitation {
 	g.routes["GET /a2a/agents"] = func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		defer mu.Unlock()
-		writeJSON(w, 200, map[string]any{"total_registered": 15, "total_loaded": len(loaded),
+		harnesstest.WriteJSON(w, 200, map[string]any{"total_registered": 15, "total_loaded": len(loaded),
 			"registered_agents": harness.DefaultAgents, "loaded_agents": slices.Clone(loaded), "lazy_loading": true})
 	}
 	return g
@@ -90,7 +90,7 @@ func TestA2AContractChecksPass(t *testing.T) {
 	}
 	t.Run("real service's unknown-agent detail", func(t *testing.T) {
 		g := newGenesisImitation()
-		g.routes["GET /a2a/agents/smokestack-no-such-agent/card"] = jsonHandler(404, map[string]any{
+		g.routes["GET /a2a/agents/smokestack-no-such-agent/card"] = harnesstest.JSON(404, map[string]any{
 			"detail": "Agent 'smokestack-no-such-agent' not found. Available agents: " + strings.Join(harness.DefaultAgents, ", ")})
 		v := evaluateOn(t, g, idCatalogueConsistent)
 		require.Equal(t, Pass, v.Outcome, "%v", v.Err)
@@ -120,10 +120,10 @@ func TestA2AContractChecksFail(t *testing.T) {
 			name := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/a2a/agents/"), "/card")
 			switch {
 			case slices.Contains(extras, name):
-				writeJSON(w, 200, map[string]any{"name": name, "version": "1", "description": "x", "capabilities": []string{"x"},
+				harnesstest.WriteJSON(w, 200, map[string]any{"name": name, "version": "1", "description": "x", "capabilities": []string{"x"},
 					"skills": []string{"x"}, "defaultInputModes": []string{"text"}, "defaultOutputModes": []string{"text"}})
 			case !slices.Contains(harness.DefaultAgents, name):
-				writeJSON(w, 404, map[string]any{"detail": fmt.Sprintf("Agent '%s' not found. Available agents: %s", name,
+				harnesstest.WriteJSON(w, 404, map[string]any{"detail": fmt.Sprintf("Agent '%s' not found. Available agents: %s", name,
 					strings.Join(append(slices.Clone(harness.DefaultAgents), extras...), ", "))})
 			default:
 				cards(w, r)
@@ -140,7 +140,7 @@ func TestA2AContractChecksFail(t *testing.T) {
 		tools = append(tools, map[string]any{"agent": "infrastructure", "name": "extract_intent", "description": "d"},
 			map[string]any{"agent": "infrastructure", "name": "validate_intent", "description": "d"})
 		tools, total := mutate(tools)
-		g.routes["GET /a2a/card"] = jsonHandler(200, map[string]any{"name": "genesis-a2a-full", "version": "2.1.0", "description": "G",
+		g.routes["GET /a2a/card"] = harnesstest.JSON(200, map[string]any{"name": "genesis-a2a-full", "version": "2.1.0", "description": "G",
 			"protocol": "A2A", "total_tools": total, "lazy_loading": true, "tools": tools})
 		return g
 	}
@@ -149,7 +149,7 @@ func TestA2AContractChecksFail(t *testing.T) {
 		cards := g.route("GET /a2a/agents/*")
 		g.routes["GET /a2a/agents/*"] = func(w http.ResponseWriter, r *http.Request) {
 			if strings.HasPrefix(r.URL.Path, "/a2a/agents/legal/") {
-				writeJSON(w, 404, map[string]any{"detail": "Not Found"})
+				harnesstest.WriteJSON(w, 404, map[string]any{"detail": "Not Found"})
 				return
 			}
 			cards(w, r)
@@ -164,7 +164,7 @@ func TestA2AContractChecksFail(t *testing.T) {
 			rec := &capture{header: http.Header{}}
 			invoke(rec, r)
 			if rec.status == status {
-				writeJSON(w, status, map[string]any{"detail": "Tool not found\n" + traceback})
+				harnesstest.WriteJSON(w, status, map[string]any{"detail": "Tool not found\n" + traceback})
 				return
 			}
 			w.Header().Set("Content-Type", "application/json")
@@ -175,7 +175,7 @@ func TestA2AContractChecksFail(t *testing.T) {
 	}
 	leakyCard := func() http.Handler {
 		g := newGenesisImitation()
-		g.routes["GET /a2a/agents/smokestack-no-such-agent/card"] = jsonHandler(404, map[string]any{
+		g.routes["GET /a2a/agents/smokestack-no-such-agent/card"] = harnesstest.JSON(404, map[string]any{
 			"detail": "Agent not found (ValueError: unknown agent at /app/agents/registry.py:88)"})
 		return g
 	}
@@ -197,7 +197,7 @@ func TestA2AContractChecksFail(t *testing.T) {
 		{"auth off outside production", idAuthWhenKeyed, newGenesisImitation(), keyed, []string{"reached tool lookup (404)", "auth is not enforced"}},
 		{"key-less request accepted", idAuthWhenKeyed, func() http.Handler {
 			g := newGenesisImitation()
-			g.routes["POST /a2a/invoke"] = jsonHandler(200, map[string]any{"result": "ok"})
+			g.routes["POST /a2a/invoke"] = harnesstest.JSON(200, map[string]any{"result": "ok"})
 			return g
 		}(), keyed, []string{"status 200 for a key-less request"}},
 		{"traceback in a 404", idErrorBodiesClean, leakyInvoke(404), nil, []string{"unknown bare tool (status 404) leaks", "Traceback"}},

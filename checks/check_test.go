@@ -63,7 +63,7 @@ func TestProfileDecidesNotA404(t *testing.T) {
 // The same service viewed as orchestration (parts A+B) puts those checks
 // out of scope before any request: NOT APPLICABLE naming the profile.
 func TestPartCRouteMissing(t *testing.T) {
-	notFound := jsonHandler(404, map[string]any{"detail": "Not Found"})
+	notFound := harnesstest.JSON(404, map[string]any{"detail": "Not Found"})
 	cases := []struct {
 		name, id, route string
 		edit            func(*flagsSecurityImitation)

@@ -117,7 +117,7 @@ func promAnswers(empty ...string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/api/v1/targets":
-			writeJSON(w, 200, map[string]any{"status": "success", "data": map[string]any{"activeTargets": []any{}, "droppedTargets": []any{}}})
+			harnesstest.WriteJSON(w, 200, map[string]any{"status": "success", "data": map[string]any{"activeTargets": []any{}, "droppedTargets": []any{}}})
 			return
 		case "/api/v1/query":
 		default:
@@ -132,7 +132,7 @@ func promAnswers(empty ...string) http.HandlerFunc {
 				result = []any{}
 			}
 		}
-		writeJSON(w, 200, map[string]any{"status": "success", "data": map[string]any{"resultType": "vector", "result": result}})
+		harnesstest.WriteJSON(w, 200, map[string]any{"status": "success", "data": map[string]any{"resultType": "vector", "result": result}})
 	}
 }
 
@@ -176,7 +176,7 @@ func grafanaImitation(t *testing.T, user, password string, breakIt func(w http.R
 	require.NoError(t, err)
 	return func(w http.ResponseWriter, r *http.Request) {
 		if u, p, ok := r.BasicAuth(); !ok || u != user || p != password {
-			writeJSON(w, 401, map[string]string{"message": "Unauthorized"})
+			harnesstest.WriteJSON(w, 401, map[string]string{"message": "Unauthorized"})
 			return
 		}
 		if breakIt != nil && breakIt(w, r) {
@@ -184,9 +184,9 @@ func grafanaImitation(t *testing.T, user, password string, breakIt func(w http.R
 		}
 		switch {
 		case r.URL.Path == "/api/datasources/uid/prometheus/health":
-			writeJSON(w, 200, map[string]string{"status": "OK", "message": "Successfully queried the Prometheus API."})
+			harnesstest.WriteJSON(w, 200, map[string]string{"status": "OK", "message": "Successfully queried the Prometheus API."})
 		case r.URL.Path == "/api/dashboards/uid/genesis-48h":
-			writeJSON(w, 200, map[string]any{"dashboard": json.RawMessage(dashboard), "meta": map[string]any{"provisioned": true}})
+			harnesstest.WriteJSON(w, 200, map[string]any{"dashboard": json.RawMessage(dashboard), "meta": map[string]any{"provisioned": true}})
 		case r.URL.Path == "/api/ds/query" && r.Method == http.MethodPost:
 			var req harness.GrafanaQueryRequest
 			require.NoError(t, json.NewDecoder(r.Body).Decode(&req))
@@ -196,9 +196,9 @@ func grafanaImitation(t *testing.T, user, password string, breakIt func(w http.R
 					"schema": map[string]any{"fields": []any{map[string]any{"name": "Time", "type": "time"}, map[string]any{"name": "Value", "type": "number"}}},
 					"data":   map[string]any{"values": []any{[]int64{time.Now().UnixMilli()}, []float64{1}}}}}}
 			}
-			writeJSON(w, 200, map[string]any{"results": results})
+			harnesstest.WriteJSON(w, 200, map[string]any{"results": results})
 		default:
-			writeJSON(w, 404, map[string]string{"message": "Not found"})
+			harnesstest.WriteJSON(w, 404, map[string]string{"message": "Not found"})
 		}
 	}
 }
@@ -260,7 +260,7 @@ func TestGrafanaChecks(t *testing.T) {
 			[]string{"no data", `panel "HTDAG decomposition P95`}},
 		{"wrong credentials", "TestDashboards/datasource_healthy",
 			func(w http.ResponseWriter, r *http.Request) bool {
-				writeJSON(w, 401, map[string]string{"message": "invalid username or password"})
+				harnesstest.WriteJSON(w, 401, map[string]string{"message": "invalid username or password"})
 				return true
 			}, []string{"status 401", harness.Env.GrafanaUser}},
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smokestack-dev/smokestack/harness"
+	"github.com/smokestack-dev/smokestack/harness/harnesstest"
 )
 
 func TestErrorCategorization(t *testing.T) {
@@ -32,7 +33,7 @@ func TestErrorCategorization(t *testing.T) {
 	// A service whose /metrics is not an exposition.
 	broken := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/metrics" {
-			writeJSON(w, 200, map[string]any{"errors": 1})
+			harnesstest.WriteJSON(w, 200, map[string]any{"errors": 1})
 			return
 		}
 		newStagingImitation().ServeHTTP(w, r)
@@ -54,7 +55,7 @@ func TestDrillsSkipWithoutPlannerOrPermission(t *testing.T) {
 		mu.Lock()
 		called = append(called, r.Method+" "+r.URL.Path)
 		mu.Unlock()
-		writeJSON(w, 200, map[string]any{"faults": ""})
+		harnesstest.WriteJSON(w, 200, map[string]any{"faults": ""})
 	}))
 	t.Cleanup(planner.Close)
 	for _, id := range []string{"TestErrorHandling/circuit_breaker", "TestErrorHandling/graceful_degradation", "TestErrorHandling/retry"} {
@@ -86,7 +87,7 @@ func TestDrillsJudgeResilienceShapes(t *testing.T) {
 		mu.Lock()
 		planned = append(planned, r.Method+" "+r.URL.Path)
 		mu.Unlock()
-		writeJSON(w, 200, map[string]any{"faults": ""})
+		harnesstest.WriteJSON(w, 200, map[string]any{"faults": ""})
 	}))
 	t.Cleanup(planner.Close)
 	g := newStagingImitation()

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smokestack-dev/smokestack/harness"
+	"github.com/smokestack-dev/smokestack/harness/harnesstest"
 )
 
 func TestFeatureFlagsHostile(t *testing.T) {
@@ -19,7 +20,7 @@ func TestFeatureFlagsHostile(t *testing.T) {
 		return route("GET /flags/*", func(w http.ResponseWriter, r *http.Request) {
 			m := halfwayRollout(time.Now())
 			edit(m)
-			writeJSON(w, 200, m)
+			harnesstest.WriteJSON(w, 200, m)
 		})
 	}
 	cases := []struct {
@@ -32,9 +33,9 @@ func TestFeatureFlagsHostile(t *testing.T) {
 		{"critical canary", crit, setFlag("otel_enabled", "strategy", "canary"), "canaries only"},
 		{"critical at 50 %", crit, setFlag("orchestration_enabled", "strategy", "percentage", "rollout_percentage", 50), "rolling out"},
 		{"critical enabled is a string", crit, setFlag("otel_enabled", "enabled", "yes"), "status 200"},
-		{"no flags", crit, route("GET /flags", jsonHandler(200, map[string]any{})), "no flags"},
+		{"no flags", crit, route("GET /flags", harnesstest.JSON(200, map[string]any{})), "no flags"},
 		{"flags HTML", crit, route("GET /flags", body(200, "text/html", "<html>login</html>")), "JSON"},
-		{"flags 500", safe, route("GET /flags", jsonHandler(500, map[string]any{"detail": "boom"})), "status 500"},
+		{"flags 500", safe, route("GET /flags", harnesstest.JSON(500, map[string]any{"detail": "boom"})), "status 500"},
 		{"shutdown on", safe, setFlag("emergency_shutdown", "enabled", true), "emergency_shutdown ON"},
 		{"maintenance on", safe, setFlag("maintenance_mode", "enabled", true), "maintenance_mode ON"},
 		{"read-only missing", safe, setFlag("read_only_mode"), "read_only_mode missing"},
@@ -102,7 +103,7 @@ func TestEmergencyShutdownDrillHostile(t *testing.T) {
 			g.routes["PUT /flags/*"] = func(w http.ResponseWriter, r *http.Request) {
 				b, _ := io.ReadAll(r.Body)
 				if strings.Contains(string(b), "false") {
-					writeJSON(w, 200, map[string]any{"name": ShutdownFlag, "enabled": false}) // claims it, does nothing
+					harnesstest.WriteJSON(w, 200, map[string]any{"name": ShutdownFlag, "enabled": false}) // claims it, does nothing
 					return
 				}
 				r.Body = io.NopCloser(strings.NewReader(string(b)))
@@ -112,7 +113,7 @@ func TestEmergencyShutdownDrillHostile(t *testing.T) {
 		assert.Contains(t, v.Err.Error(), "MAY STILL BE SHUT DOWN")
 	})
 	t.Run("write ignored", func(t *testing.T) {
-		hostile(t, id, route("PUT /flags/*", jsonHandler(200, map[string]any{"name": ShutdownFlag, "enabled": true})), "read back enabled true", nil)
+		hostile(t, id, route("PUT /flags/*", harnesstest.JSON(200, map[string]any{"name": ShutdownFlag, "enabled": true})), "read back enabled true", nil)
 	})
 	t.Run("shutdown not enforced, restored anyway", func(t *testing.T) {
 		g, _ := hostile(t, id, func(g *flagsSecurityImitation) {
@@ -121,7 +122,7 @@ func TestEmergencyShutdownDrillHostile(t *testing.T) {
 				g.mu.Lock()
 				g.flags[ShutdownFlag]["enabled"] = g.flags[ShutdownFlag]["enabled"] == true // unchanged: the guard is missing
 				g.mu.Unlock()
-				envelopeHandler(func([]byte) (int, any) { return 200, imitationDAG() })(w, r)
+				harnesstest.Envelope(func([]byte) (int, any) { return 200, harnesstest.DAG() })(w, r)
 				_ = inner
 			}
 		}, "status 200", nil)
@@ -133,7 +134,7 @@ func TestEmergencyShutdownDrillHostile(t *testing.T) {
 			inner := g.route("POST /orchestrate/decompose")
 			g.routes["POST /orchestrate/decompose"] = func(w http.ResponseWriter, r *http.Request) {
 				if g.flags[ShutdownFlag]["enabled"] == true {
-					writeJSON(w, 503, map[string]any{"detail": "Service Unavailable"})
+					harnesstest.WriteJSON(w, 503, map[string]any{"detail": "Service Unavailable"})
 					return
 				}
 				inner(w, r)
@@ -148,7 +149,7 @@ func TestEmergencyShutdownDrillHostile(t *testing.T) {
 			g.routes["POST /orchestrate/decompose"] = func(w http.ResponseWriter, r *http.Request) {
 				calls++
 				if g.flags[ShutdownFlag]["enabled"] == false && calls > 1 {
-					writeJSON(w, 503, apiErr("SERVICE_UNAVAILABLE", "maintenance_mode is enabled", "resource", nil))
+					harnesstest.WriteJSON(w, 503, harnesstest.APIError("SERVICE_UNAVAILABLE", "maintenance_mode is enabled", "resource", nil))
 					return
 				}
 				inner(w, r)

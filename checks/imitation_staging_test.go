@@ -17,6 +17,7 @@ import (
 
 	"github.com/smokestack-dev/smokestack/fixtures/probes"
 	"github.com/smokestack-dev/smokestack/harness"
+	"github.com/smokestack-dev/smokestack/harness/harnesstest"
 )
 
 // stagingImitation is a small Genesis for the staging checks, written from
@@ -79,7 +80,7 @@ func (g *stagingImitation) fail(w http.ResponseWriter, status int, code, categor
 	}
 	g.errors[category]++
 	g.mu.Unlock()
-	writeJSON(w, status, apiErr(code, "refused", category, details))
+	harnesstest.WriteJSON(w, status, harnesstest.APIError(code, "refused", category, details))
 }
 
 func (g *stagingImitation) ok(w http.ResponseWriter, r *http.Request, data any) {
@@ -90,7 +91,7 @@ func (g *stagingImitation) ok(w http.ResponseWriter, r *http.Request, data any) 
 	if !g.noTraceID {
 		md["trace_id"] = trace
 	}
-	writeJSON(w, 200, map[string]any{"data": data, "metadata": md})
+	harnesstest.WriteJSON(w, 200, map[string]any{"data": data, "metadata": md})
 }
 
 func (g *stagingImitation) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -127,7 +128,7 @@ func (g *stagingImitation) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			g.fail(w, 400, code, strings.ToLower(strings.TrimSuffix(code, "_ERROR")), nil)
 			return
 		}
-		g.ok(w, r, imitationDAG())
+		g.ok(w, r, harnesstest.DAG())
 	case "POST /orchestrate/route":
 		var req harness.RouteRequest
 		_ = json.Unmarshal(b, &req)
@@ -144,18 +145,18 @@ func (g *stagingImitation) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"unassigned_tasks": []string{}, "workload": map[string]int{"builder": len(req.Tasks)}}})
 	case "POST /orchestrate/validate":
 		if g.noValidate {
-			writeJSON(w, 404, map[string]any{"detail": "Not Found"})
+			harnesstest.WriteJSON(w, 404, map[string]any{"detail": "Not Found"})
 			return
 		}
 		if strings.Contains(string(b), `"smoke-cycle"`) {
 			g.fail(w, 422, "DECOMPOSITION_ERROR", "decomposition", map[string]any{"cycle": []string{"smoke-a", "smoke-c", "smoke-b", "smoke-a"}})
 			return
 		}
-		g.ok(w, r, validPlan())
+		g.ok(w, r, harnesstest.ValidPlan())
 	case "GET /resilience":
 		g.mu.Lock()
 		defer g.mu.Unlock()
-		writeJSON(w, 200, map[string]any{"circuit_breakers": map[string]any{"llm": map[string]any{"state": g.breakerState, "failures": 0, "trips": 1}},
+		harnesstest.WriteJSON(w, 200, map[string]any{"circuit_breakers": map[string]any{"llm": map[string]any{"state": g.breakerState, "failures": 0, "trips": 1}},
 			"retries": map[string]int{"success": 3 + g.retriesExtra, "failure": 1, "exhausted": 0}, "degradations": map[string]int{"htdag": 2}})
 	case "GET /metrics":
 		g.mu.Lock()
@@ -189,7 +190,7 @@ func (g *stagingImitation) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
 		_, _ = w.Write([]byte(exp.String()))
 	default:
-		writeJSON(w, 404, map[string]any{"detail": "Not Found"})
+		harnesstest.WriteJSON(w, 404, map[string]any{"detail": "Not Found"})
 	}
 }
 
@@ -223,7 +224,7 @@ func newFlagsSecurityImitation() *flagsSecurityImitation {
 	g.routes["GET /flags"] = func(w http.ResponseWriter, r *http.Request) {
 		g.mu.Lock()
 		defer g.mu.Unlock()
-		writeJSON(w, 200, g.flags)
+		harnesstest.WriteJSON(w, 200, g.flags)
 	}
 	g.routes["GET /flags/*"] = func(w http.ResponseWriter, r *http.Request) {
 		name := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/flags/"), "/rollout")
@@ -232,11 +233,11 @@ func newFlagsSecurityImitation() *flagsSecurityImitation {
 		g.mu.Unlock()
 		switch {
 		case !ok:
-			writeJSON(w, 404, map[string]any{"detail": "Flag '" + name + "' not found"})
+			harnesstest.WriteJSON(w, 404, map[string]any{"detail": "Flag '" + name + "' not found"})
 		case name == Phase4Flag:
-			writeJSON(w, 200, halfwayRollout(time.Now()))
+			harnesstest.WriteJSON(w, 200, halfwayRollout(time.Now()))
 		default:
-			writeJSON(w, 200, map[string]any{"name": name, "enabled": f["enabled"], "strategy": f["strategy"], "current_percentage": 0})
+			harnesstest.WriteJSON(w, 200, map[string]any{"name": name, "enabled": f["enabled"], "strategy": f["strategy"], "current_percentage": 0})
 		}
 	}
 	g.routes["PUT /flags/*"] = func(w http.ResponseWriter, r *http.Request) {
@@ -246,18 +247,18 @@ func newFlagsSecurityImitation() *flagsSecurityImitation {
 		}
 		b, _ := io.ReadAll(r.Body)
 		if r.Header.Get("X-Admin-Key") != "adm" {
-			writeJSON(w, 403, map[string]any{"detail": "Invalid admin key"})
+			harnesstest.WriteJSON(w, 403, map[string]any{"detail": "Invalid admin key"})
 			return
 		}
 		if json.Unmarshal(b, &req) != nil || req.Enabled == nil {
-			writeJSON(w, 422, map[string]any{"detail": "enabled required"})
+			harnesstest.WriteJSON(w, 422, map[string]any{"detail": "enabled required"})
 			return
 		}
 		g.mu.Lock()
 		defer g.mu.Unlock()
 		g.flags[name]["enabled"] = *req.Enabled
 		g.writes = append(g.writes, fmt.Sprintf("%s=%t", name, *req.Enabled))
-		writeJSON(w, 200, map[string]any{"name": name, "enabled": *req.Enabled, "strategy": "all_at_once"})
+		harnesstest.WriteJSON(w, 200, map[string]any{"name": name, "enabled": *req.Enabled, "strategy": "all_at_once"})
 	}
 	injections := map[string]string{}
 	for _, i := range probes.Injections() {
@@ -269,7 +270,7 @@ func newFlagsSecurityImitation() *flagsSecurityImitation {
 		down := g.flags[ShutdownFlag]["enabled"] == true
 		g.mu.Unlock()
 		if down {
-			writeJSON(w, 503, apiErr("SERVICE_UNAVAILABLE", "emergency_shutdown is enabled: orchestration is refused", "resource", nil))
+			harnesstest.WriteJSON(w, 503, harnesstest.APIError("SERVICE_UNAVAILABLE", "emergency_shutdown is enabled: orchestration is refused", "resource", nil))
 			return
 		}
 		b, _ := io.ReadAll(r.Body)
@@ -281,13 +282,13 @@ func newFlagsSecurityImitation() *flagsSecurityImitation {
 		g.received = append(g.received, req.UserRequest)
 		g.mu.Unlock()
 		if class, ok := injections[req.UserRequest]; ok {
-			writeJSON(w, 400, apiErr("SECURITY_ERROR", "prompt injection", "security", map[string]any{"detected_patterns": []string{class}}))
+			harnesstest.WriteJSON(w, 400, harnesstest.APIError("SECURITY_ERROR", "prompt injection", "security", map[string]any{"detected_patterns": []string{class}}))
 			return
 		}
 		if requestErrors(req.UserRequest) == nil && strings.Contains(req.UserRequest, "FAKE") {
-			d := imitationDAG()
+			d := harnesstest.DAG()
 			d["tasks"].([]map[string]any)[0]["description"] = harness.RedactText(req.UserRequest)
-			envelopeHandler(func([]byte) (int, any) { return 200, d })(w, r)
+			harnesstest.Envelope(func([]byte) (int, any) { return 200, d })(w, r)
 			return
 		}
 		r.Body = io.NopCloser(strings.NewReader(string(b)))
@@ -297,7 +298,7 @@ func newFlagsSecurityImitation() *flagsSecurityImitation {
 	for _, c := range probes.DangerousCode() {
 		dangerous[c.Code] = "Dangerous pattern: " + c.Mentions[0]
 	}
-	g.routes["POST /security/validate-code"] = envelopeHandler(func(b []byte) (int, any) {
+	g.routes["POST /security/validate-code"] = harnesstest.Envelope(func(b []byte) (int, any) {
 		var req struct{ Code string }
 		_ = json.Unmarshal(b, &req)
 		if reason, ok := dangerous[req.Code]; ok {

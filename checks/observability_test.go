@@ -22,13 +22,13 @@ func promMetricAges(ages map[string]float64) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/api/v1/status/config":
-			writeJSON(w, 200, map[string]any{"status": "success", "data": map[string]any{"yaml": "global:\n  scrape_interval: 15s\nscrape_configs:\n- job_name: genesis\n  scrape_interval: 2s\n"}})
+			harnesstest.WriteJSON(w, 200, map[string]any{"status": "success", "data": map[string]any{"yaml": "global:\n  scrape_interval: 15s\nscrape_configs:\n- job_name: genesis\n  scrape_interval: 2s\n"}})
 		case "/api/v1/targets":
-			writeJSON(w, 200, map[string]any{"status": "success", "data": map[string]any{"activeTargets": []any{}, "droppedTargets": []any{}}})
+			harnesstest.WriteJSON(w, 200, map[string]any{"status": "success", "data": map[string]any{"activeTargets": []any{}, "droppedTargets": []any{}}})
 		case "/api/v1/query":
 			_ = r.ParseForm()
 			if r.Form.Get("query") != MetricsAgeQuery() {
-				writeJSON(w, 400, map[string]any{"status": "error", "errorType": "bad_data", "error": "unexpected query"})
+				harnesstest.WriteJSON(w, 400, map[string]any{"status": "error", "errorType": "bad_data", "error": "unexpected query"})
 				return
 			}
 			var result []any
@@ -41,7 +41,7 @@ func promMetricAges(ages map[string]float64) http.HandlerFunc {
 					result = append(result, map[string]any{"metric": map[string]string{"family": f, "job": "genesis"}, "value": []any{time.Now().Unix(), fmt.Sprint(age)}})
 				}
 			}
-			writeJSON(w, 200, map[string]any{"status": "success", "data": map[string]any{"resultType": "vector", "result": result}})
+			harnesstest.WriteJSON(w, 200, map[string]any{"status": "success", "data": map[string]any{"resultType": "vector", "result": result}})
 		default:
 			w.WriteHeader(404)
 		}

@@ -36,7 +36,7 @@ func TestBudgetChecks(t *testing.T) {
 	require.Contains(t, []Outcome{NotApplicable, NotJudged}, v.Outcome, "%v", v.Err)
 
 	failing := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 500, apiErr("INTERNAL_ERROR", "boom", "unknown", nil))
+		harnesstest.WriteJSON(w, 500, harnesstest.APIError("INTERNAL_ERROR", "boom", "unknown", nil))
 	})
 	v = evalStaging(t, failing, "TestPerformanceBaseline/htdag_p95", nil)
 	require.Equal(t, Fail, v.Outcome)
@@ -55,7 +55,7 @@ func TestBudgetFailsOnFailedRequests(t *testing.T) {
 		k := n
 		mu.Unlock()
 		if r.URL.Path == "/orchestrate/decompose" && k > 10 && k%7 == 0 {
-			writeJSON(w, 503, apiErr("SERVICE_UNAVAILABLE", "busy", "resource", nil))
+			harnesstest.WriteJSON(w, 503, harnesstest.APIError("SERVICE_UNAVAILABLE", "busy", "resource", nil))
 			return
 		}
 		g.ServeHTTP(w, r)
@@ -184,7 +184,7 @@ func prometheusImitation(values map[string]float64, extra map[string]string) htt
 				if !ok {
 					v = values[l.Name]
 				}
-				writeJSON(w, 200, map[string]any{"status": "success", "data": map[string]any{"resultType": "vector",
+				harnesstest.WriteJSON(w, 200, map[string]any{"status": "success", "data": map[string]any{"resultType": "vector",
 					"result": []any{map[string]any{"metric": map[string]string{"instance": "node:9100"}, "value": []any{time.Now().Unix(), fmt.Sprint(v)}}}}})
 				return
 			}
@@ -200,11 +200,11 @@ func prometheusImitation(values map[string]float64, extra map[string]string) htt
 			if !ok || v < 0 {
 				break
 			}
-			writeJSON(w, 200, map[string]any{"status": "success", "data": map[string]any{"resultType": "vector",
+			harnesstest.WriteJSON(w, 200, map[string]any{"status": "success", "data": map[string]any{"resultType": "vector",
 				"result": []any{map[string]any{"metric": map[string]string{"instance": "node:9100", "device": "/dev/sda1", "fstype": "ext4"},
 					"value": []any{time.Now().Unix(), fmt.Sprint(v)}}}}})
 			return
 		}
-		writeJSON(w, 200, map[string]any{"status": "success", "data": map[string]any{"resultType": "vector", "result": []any{}}})
+		harnesstest.WriteJSON(w, 200, map[string]any{"status": "success", "data": map[string]any{"resultType": "vector", "result": []any{}}})
 	}
 }

@@ -66,7 +66,7 @@ func (g genesisRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeJSON(w, 404, map[string]any{"detail": "Not Found"})
+	WriteJSON(w, 404, map[string]any{"detail": "Not Found"})
 }
 
 // contractFlags are the flags /flags lists: the checklist's critical five
@@ -98,11 +98,11 @@ func genesisRoutes(production bool) genesisRouter {
 	if production {
 		env = "production"
 	}
-	g["GET /health"] = jsonHandler(200, map[string]any{"status": "healthy", "agents_registered": 15, "agents_loaded": 2,
+	g["GET /health"] = JSON(200, map[string]any{"status": "healthy", "agents_registered": 15, "agents_loaded": 2,
 		"lazy_loading": true, "timestamp": "2026-11-27T01:00:00.123456Z", "components": components, "environment": env, "uptime_s": 12})
-	g["GET /a2a/version"] = jsonHandler(200, map[string]any{"name": "genesis-a2a-full", "version": "2.1.0", "framework": "MAF",
+	g["GET /a2a/version"] = JSON(200, map[string]any{"name": "genesis-a2a-full", "version": "2.1.0", "framework": "MAF",
 		"agents_registered": 15, "agents_loaded": 2, "lazy_loading": true, "status": "operational"})
-	g["GET /a2a/agents"] = jsonHandler(200, map[string]any{"total_registered": 15, "total_loaded": 2,
+	g["GET /a2a/agents"] = JSON(200, map[string]any{"total_registered": 15, "total_loaded": 2,
 		"registered_agents": agents, "loaded_agents": agents[:2], "lazy_loading": true})
 	var tools []map[string]any
 	for _, a := range agents {
@@ -110,26 +110,26 @@ func genesisRoutes(production bool) genesisRouter {
 	}
 	tools = append(tools, map[string]any{"agent": "infrastructure", "name": "extract_intent", "description": "intent"},
 		map[string]any{"agent": "infrastructure", "name": "validate_intent", "description": "validate"})
-	g["GET /a2a/card"] = jsonHandler(200, map[string]any{"name": "genesis-a2a-full", "version": "2.1.0", "description": "Genesis",
+	g["GET /a2a/card"] = JSON(200, map[string]any{"name": "genesis-a2a-full", "version": "2.1.0", "description": "Genesis",
 		"protocol": "A2A", "total_tools": len(tools), "lazy_loading": true, "tools": tools})
 	g["GET /a2a/agents/*"] = func(w http.ResponseWriter, r *http.Request) {
 		name := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/a2a/agents/"), "/card")
 		name = strings.ToLower(strings.TrimSpace(name))
 		if !slices.Contains(agents, name) {
-			writeJSON(w, 404, map[string]any{"detail": fmt.Sprintf("Agent '%s' not found. Available: %v", name, agents)})
+			WriteJSON(w, 404, map[string]any{"detail": fmt.Sprintf("Agent '%s' not found. Available: %v", name, agents)})
 			return
 		}
-		writeJSON(w, 200, map[string]any{"name": name, "version": "2.1.0", "description": "the " + name + " agent",
+		WriteJSON(w, 200, map[string]any{"name": name, "version": "2.1.0", "description": "the " + name + " agent",
 			"capabilities": []string{name}, "skills": []map[string]any{{"id": name + ".do", "name": "do"}},
 			"defaultInputModes": []string{"text"}, "defaultOutputModes": []string{"text"}})
 	}
 	g["POST /a2a/invoke"] = func(w http.ResponseWriter, r *http.Request) {
 		switch key := r.Header.Get("X-API-Key"); {
 		case key == "" && production:
-			writeJSON(w, 401, map[string]any{"detail": "Missing API key. Include X-API-Key header."})
+			WriteJSON(w, 401, map[string]any{"detail": "Missing API key. Include X-API-Key header."})
 			return
 		case key != "" && key != GenesisAPIKey:
-			writeJSON(w, 403, map[string]any{"detail": "Invalid API key"})
+			WriteJSON(w, 403, map[string]any{"detail": "Invalid API key"})
 			return
 		}
 		var req struct {
@@ -138,16 +138,16 @@ func genesisRoutes(production bool) genesisRouter {
 		}
 		b, _ := io.ReadAll(r.Body)
 		if json.Unmarshal(b, &req) != nil || req.Tool == nil {
-			writeJSON(w, 422, map[string]any{"detail": []map[string]any{{"loc": []string{"body", "tool"}, "msg": "field required"}}})
+			WriteJSON(w, 422, map[string]any{"detail": []map[string]any{{"loc": []string{"body", "tool"}, "msg": "field required"}}})
 			return
 		}
 		if *req.Tool != "extract_intent" && *req.Tool != "validate_intent" {
-			writeJSON(w, 404, map[string]any{"detail": "Tool '" + *req.Tool + "' not found"})
+			WriteJSON(w, 404, map[string]any{"detail": "Tool '" + *req.Tool + "' not found"})
 			return
 		}
-		writeJSON(w, 200, map[string]any{"result": map[string]any{"intent": "create"}})
+		WriteJSON(w, 200, map[string]any{"result": map[string]any{"intent": "create"}})
 	}
-	g["POST /orchestrate/decompose"] = envelopeHandler(func(b []byte) (int, any) {
+	g["POST /orchestrate/decompose"] = Envelope(func(b []byte) (int, any) {
 		var req struct {
 			UserRequest string `json:"user_request"`
 		}
@@ -155,9 +155,9 @@ func genesisRoutes(production bool) genesisRouter {
 		if status, body := requestErrors(req.UserRequest); body != nil {
 			return status, body
 		}
-		return 200, dag()
+		return 200, DAG()
 	})
-	g["POST /orchestrate/route"] = envelopeHandler(func(b []byte) (int, any) {
+	g["POST /orchestrate/route"] = Envelope(func(b []byte) (int, any) {
 		var req struct {
 			Tasks []struct {
 				TaskID   string `json:"task_id"`
@@ -176,7 +176,7 @@ func genesisRoutes(production bool) genesisRouter {
 		return 200, map[string]any{"routing_plan": map[string]any{"is_complete": true, "assignments": as, "explanations": ex,
 			"unassigned_tasks": []string{}, "workload": wl}, "routing_metadata": map[string]any{"rules_applied": []string{"type"}}}
 	})
-	g["POST /orchestrate/validate"] = envelopeHandler(func(b []byte) (int, any) {
+	g["POST /orchestrate/validate"] = Envelope(func(b []byte) (int, any) {
 		var req struct {
 			DAG struct {
 				Tasks []struct {
@@ -191,29 +191,29 @@ func genesisRoutes(production bool) genesisRouter {
 			ids = append(ids, t.TaskID)
 		}
 		if c := findCycle(ids, req.DAG.Dependencies); c != nil {
-			return 422, apiErr("DECOMPOSITION_ERROR", "cycle", "decomposition", map[string]any{"cycle": c})
+			return 422, APIError("DECOMPOSITION_ERROR", "cycle", "decomposition", map[string]any{"cycle": c})
 		}
-		return 200, validPlan()
+		return 200, ValidPlan()
 	})
-	g["POST /orchestrate/run"] = envelopeHandler(func(b []byte) (int, any) {
+	g["POST /orchestrate/run"] = Envelope(func(b []byte) (int, any) {
 		results := map[string]any{}
 		for _, id := range []string{"t1", "t2", "t3"} {
 			results[id] = map[string]any{"task_id": id, "status": "completed", "agent": "builder"}
 		}
-		return 200, map[string]any{"dag": dag(), "routing": map[string]any{"is_complete": true,
+		return 200, map[string]any{"dag": DAG(), "routing": map[string]any{"is_complete": true,
 			"assignments":      map[string]string{"t1": "spec", "t2": "builder", "t3": "deploy"},
 			"explanations":     map[string]string{"t1": "design", "t2": "implement", "t3": "deploy"},
 			"unassigned_tasks": []string{}, "workload": map[string]int{"spec": 1, "builder": 1, "deploy": 1}},
-			"validation": validPlan(), "results": results, "status": "completed"}
+			"validation": ValidPlan(), "results": results, "status": "completed"}
 	})
 	flags := map[string]any{}
 	for _, f := range contractFlags {
 		flags[f] = map[string]any{"enabled": f != "emergency_shutdown", "strategy": "all_at_once", "rollout_percentage": 100}
 	}
-	g["GET /flags"] = jsonHandler(200, flags)
-	g["GET /resilience"] = jsonHandler(200, map[string]any{"circuit_breakers": map[string]any{"llm": map[string]any{"state": "CLOSED", "failures": 0, "trips": 0}},
+	g["GET /flags"] = JSON(200, flags)
+	g["GET /resilience"] = JSON(200, map[string]any{"circuit_breakers": map[string]any{"llm": map[string]any{"state": "CLOSED", "failures": 0, "trips": 0}},
 		"retries": map[string]any{"success": 0}, "degradations": map[string]any{}})
-	g["POST /security/validate-code"] = envelopeHandler(func(b []byte) (int, any) {
+	g["POST /security/validate-code"] = Envelope(func(b []byte) (int, any) {
 		var req struct{ Code string }
 		_ = json.Unmarshal(b, &req)
 		for _, bad := range []string{"import os", "eval(", "subprocess"} {
@@ -241,19 +241,21 @@ func genesisRoutes(production bool) genesisRouter {
 	return g
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// WriteJSON answers with status and v encoded as JSON.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
 	b, _ := json.Marshal(v)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
 
-func jsonHandler(status int, v any) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) { writeJSON(w, status, v) }
+// JSON is a handler answering every request with status and v as JSON.
+func JSON(status int, v any) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { WriteJSON(w, status, v) }
 }
 
-// apiErr is the contract's error envelope for parts B and C.
-func apiErr(code, msg, category string, details map[string]any) map[string]any {
+// APIError is the contract's error envelope for parts B and C.
+func APIError(code, msg, category string, details map[string]any) map[string]any {
 	if details == nil {
 		details = map[string]any{}
 	}
@@ -267,22 +269,22 @@ func apiErr(code, msg, category string, details map[string]any) map[string]any {
 func requestErrors(text string) (int, map[string]any) {
 	switch {
 	case len(text) < 10:
-		return 400, apiErr("VALIDATION_ERROR", "too short", "validation", nil)
+		return 400, APIError("VALIDATION_ERROR", "too short", "validation", nil)
 	case len(text) > 5000:
-		return 400, apiErr("VALIDATION_ERROR", "too long", "validation", nil)
+		return 400, APIError("VALIDATION_ERROR", "too long", "validation", nil)
 	}
 	low := strings.ToLower(text)
 	for _, p := range []string{"ignore all previous", "<|im_start|>", "new prompt:"} {
 		if strings.Contains(low, p) {
-			return 400, apiErr("SECURITY_ERROR", "injection", "security", map[string]any{"detected_patterns": []string{p}})
+			return 400, APIError("SECURITY_ERROR", "injection", "security", map[string]any{"detected_patterns": []string{p}})
 		}
 	}
 	return 0, nil
 }
 
-// envelopeHandler wraps a B/C operation: request id header, envelope with
+// Envelope wraps a B/C operation: request id header, envelope with
 // metadata on success, the error body as is otherwise.
-func envelopeHandler(op func(body []byte) (int, any)) http.HandlerFunc {
+func Envelope(op func(body []byte) (int, any)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		status, out := op(b)
@@ -291,15 +293,16 @@ func envelopeHandler(op func(body []byte) (int, any)) http.HandlerFunc {
 			w.Header().Set(k, v)
 		}
 		if status/100 != 2 {
-			writeJSON(w, status, out)
+			WriteJSON(w, status, out)
 			return
 		}
-		writeJSON(w, status, map[string]any{"data": out, "metadata": map[string]any{"request_id": "req-1",
+		WriteJSON(w, status, map[string]any{"data": out, "metadata": map[string]any{"request_id": "req-1",
 			"timestamp": "2026-11-27T01:00:00Z", "execution_time_ms": 1.5, "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736"}})
 	}
 }
 
-func dag() map[string]any {
+// DAG is a healthy decomposition: three tasks in a chain.
+func DAG() map[string]any {
 	return map[string]any{"dag_id": "dag-1",
 		"tasks": []map[string]any{
 			{"task_id": "t1", "description": "Design it", "task_type": "design", "status": "pending", "priority": 0.9, "estimated_complexity": 2},
@@ -311,7 +314,8 @@ func dag() map[string]any {
 		"decomposition_metadata": map[string]any{"method": "heuristic", "recursion_depth": 1, "total_tasks": 3}}
 }
 
-func validPlan() map[string]any {
+// ValidPlan is a healthy validation of a plan.
+func ValidPlan() map[string]any {
 	return map[string]any{"is_valid": true, "solvability_passed": true, "completeness_passed": true, "redundancy_passed": true,
 		"quality_score": 0.9, "issues": []string{}, "warnings": []string{"extra"}}
 }
