@@ -23,3 +23,32 @@ func TestFlagsSecurityRegistered(t *testing.T) {
 		assert.True(t, ok, "%s not in Groups", c.ID())
 	}
 }
+
+// TestRegistryHasNoDuplicates: a check ID names one check, so a selector,
+// a fault row's expectation and a report line each mean one thing; and a
+// test function belongs to one suite (its -run selector is the same in both).
+func TestRegistryHasNoDuplicates(t *testing.T) {
+	assert.Empty(t, duplicates(Registry))
+	a := Check{Group: "TestX", Name: "a"}
+	assert.Equal(t, []string{"check TestX/a registered twice", "test function TestX in two suites"},
+		duplicates([]Group{{Smoke, Normal, []Check{a}}, {Staging, Normal, []Check{a}}}), "the test can fail")
+}
+
+func duplicates(reg []Group) []string {
+	var out []string
+	ids := map[string]bool{}
+	suites := map[string]Suite{}
+	for _, g := range reg {
+		for _, c := range g.Checks {
+			if ids[c.ID()] {
+				out = append(out, "check "+c.ID()+" registered twice")
+			}
+			ids[c.ID()] = true
+			if s, ok := suites[c.Group]; ok && s != g.Suite {
+				out = append(out, "test function "+c.Group+" in two suites")
+			}
+			suites[c.Group] = g.Suite
+		}
+	}
+	return out
+}

@@ -55,6 +55,29 @@ func TestFaultMatrix(t *testing.T) {
 	}
 }
 
+// TestFaultNamesAreUnique: a row's name is its PROOFS_ROWS selector and its
+// line in the table's legend; two rows of one name would be run and read
+// as one.
+func TestFaultNamesAreUnique(t *testing.T) {
+	seen := map[string]bool{}
+	var names []string
+	for _, f := range Matrix() {
+		names = append(names, f.Name)
+	}
+	for _, f := range StartupFaults() {
+		names = append(names, f.Name)
+	}
+	for _, f := range SuccessMetricFaults() {
+		names = append(names, f.Name)
+	}
+	for _, n := range names {
+		if seen[n] {
+			t.Errorf("fault row %q defined twice", n)
+		}
+		seen[n] = true
+	}
+}
+
 // TestEveryCheckHasAFault refuses a check that no fault proves able to fail.
 func TestEveryCheckHasAFault(t *testing.T) {
 	proven := map[string]bool{}
