@@ -20,10 +20,12 @@ import (
 // build level, the profile, the required components and -run/-skip — runs
 // the tests, and ends with a summary of the four outcomes. It exits
 // non-zero when a check it expected to judge was not judged: missing
-// evidence is never a green run. Use it from TestMain:
+// evidence is never a green run. render words the summary; the suites pass
+// verdict.SummaryText, the gate's own report, which this package cannot
+// import. Use it from TestMain:
 //
-//	func TestMain(m *testing.M) { os.Exit(checks.Main(m, &stack, checks.Smoke, level)) }
-func Main(m *testing.M, stack **harness.Stack, suite Suite, level Tag) int {
+//	func TestMain(m *testing.M) { os.Exit(checks.Main(m, &stack, checks.Smoke, level, verdict.SummaryText)) }
+func Main(m *testing.M, stack **harness.Stack, suite Suite, level Tag, render func(Summary) string) int {
 	return harness.MainFunc(m, stack, func(s *harness.Stack) int {
 		sel := Selector{Run: flagValue("test.run"), Skip: flagValue("test.skip")}
 		plan, err := NewPlan(s, suite, level, sel)
@@ -52,9 +54,17 @@ func Main(m *testing.M, stack **harness.Stack, suite Suite, level Tag) int {
 		resetRecord()
 		start := time.Now()
 		code := m.Run()
-		sum := Summarize(plan, recorded(), time.Since(start))
-		out := summaryWriter(code == 0 && sum.OK())
-		sum.Write(out)
+		sum := Summarize(plan, recorded(), time.Since(start), code)
+		// go test shows a passing package's output only with -v or -json:
+		// a plain passing run gets its summary on the console instead.
+		var out io.Writer = os.Stdout
+		if code == 0 && sum.OK() {
+			if c := harness.Console(); c != nil {
+				defer c.Close()
+				out = c
+			}
+		}
+		fmt.Fprint(out, render(sum))
 		if code == 0 && !sum.OK() {
 			code = 1
 		}
@@ -160,18 +170,6 @@ func Preflight(ctx context.Context, s *harness.Stack, judged func(id string) boo
 	return lines, len(mark) > 0
 }
 
-// summaryWriter is where the end-of-run summary goes. go test shows a
-// passing package's output only with -v or -json; a plain passing run on a
-// terminal still gets its summary, on the terminal itself.
-func summaryWriter(passing bool) io.Writer {
-	if passing && !testing.Verbose() {
-		if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
-			return tty
-		}
-	}
-	return os.Stdout
-}
-
 func flagValue(name string) string {
 	if f := flag.Lookup(name); f != nil {
 		return f.Value.String()
@@ -234,11 +232,14 @@ type Summary struct {
 	Missing  []string // planned checks that never reported
 	Unjudged []string // checks planned to be judged that ended NOT JUDGED
 	Elapsed  time.Duration
+	// Code is the tests' exit code (testing.M.Run): non-zero with every
+	// check passed means something failed outside the checks.
+	Code int
 }
 
-// Summarize compares what ran with the plan.
-func Summarize(p Plan, got map[string]Verdict, elapsed time.Duration) Summary {
-	s := Summary{Plan: p, Outcomes: got, Elapsed: elapsed}
+// Summarize compares what ran with the plan; code is the tests' exit code.
+func Summarize(p Plan, got map[string]Verdict, elapsed time.Duration, code int) Summary {
+	s := Summary{Plan: p, Outcomes: got, Elapsed: elapsed, Code: code}
 	for _, c := range p.Checks {
 		v, ok := got[c.ID]
 		switch {
@@ -253,89 +254,3 @@ func Summarize(p Plan, got map[string]Verdict, elapsed time.Duration) Summary {
 
 // OK reports whether every check the plan expected to judge was judged.
 func (s Summary) OK() bool { return len(s.Missing) == 0 && len(s.Unjudged) == 0 }
-
-// Write prints the summary: counts, then names and reasons per outcome,
-// one screen for a person on call.
-func (s Summary) Write(w io.Writer) {
-	by := map[Outcome][]string{}
-	for _, c := range s.Plan.Checks {
-		v, ok := s.Outcomes[c.ID]
-		if !ok {
-			continue
-		}
-		o := v.Outcome
-		if o == Defect {
-			o = Fail
-		}
-		entry := c.ID
-		if o != Pass {
-			entry += ": " + harness.RedactText(Reason(v.Err))
-		}
-		by[o] = append(by[o], entry)
-	}
-	fmt.Fprintf(w, "\nsmokestack summary (%s suite, profile %s, %s): %d PASS, %d FAIL, %d NOT APPLICABLE, %d NOT JUDGED, %d missing of %d planned\n",
-		s.Plan.Begin.Suite, s.Plan.Begin.Profile, s.Elapsed.Round(time.Millisecond),
-		len(by[Pass]), len(by[Fail]), len(by[NotApplicable]), len(by[NotJudged]), len(s.Missing), len(s.Plan.Checks))
-	took := map[string]time.Duration{}
-	for id, v := range s.Outcomes {
-		if v.Outcome.Judged() {
-			took[id] = v.Elapsed
-		}
-	}
-	if line := Slowest(took, 3); line != "" {
-		fmt.Fprintf(w, "smokestack: %s\n", line)
-	}
-	for _, o := range []Outcome{Fail, NotJudged, NotApplicable} {
-		list := by[o]
-		sort.Strings(list)
-		for _, e := range list {
-			fmt.Fprintf(w, "  %-14s %s\n", o, clip(e, 240))
-		}
-	}
-	for _, id := range s.Missing {
-		fmt.Fprintf(w, "  %-14s %s: planned but never reported (not selected by go test, or the run stopped)\n", "MISSING", id)
-	}
-	switch {
-	case len(s.Missing) > 0 || len(s.Unjudged) > 0:
-		fmt.Fprintf(w, "smokestack: NOT GREEN: %d expected checks not judged (%s): the deployment's health is unknown, do not ship on this run\n",
-			len(s.Missing)+len(s.Unjudged), strings.Join(append(append([]string{}, s.Unjudged...), s.Missing...), ", "))
-	case len(by[Fail]) > 0:
-		fmt.Fprintf(w, "smokestack: %d checks FAILED\n", len(by[Fail]))
-	default:
-		fmt.Fprintf(w, "smokestack: every expected check judged and passed (%d); not applicable: %d, not judged by configuration: %d\n",
-			len(by[Pass]), len(by[NotApplicable]), len(by[NotJudged]))
-	}
-}
-
-// Slowest names the n checks that took longest, for whoever wonders where
-// a run's minutes went: "slowest checks: TestX/a 2.1s, TestY/b 1.2s". The
-// go test summary and the gate's and verdict's reports print the same line.
-func Slowest(took map[string]time.Duration, n int) string {
-	ids := make([]string, 0, len(took))
-	for id, d := range took {
-		if d > 0 {
-			ids = append(ids, id)
-		}
-	}
-	sort.Slice(ids, func(i, j int) bool {
-		if took[ids[i]] != took[ids[j]] {
-			return took[ids[i]] > took[ids[j]]
-		}
-		return ids[i] < ids[j]
-	})
-	if len(ids) == 0 {
-		return ""
-	}
-	parts := make([]string, 0, n)
-	for _, id := range ids[:min(n, len(ids))] {
-		parts = append(parts, fmt.Sprintf("%s %s", id, took[id].Round(10*time.Millisecond)))
-	}
-	return "slowest checks: " + strings.Join(parts, ", ")
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
-}

@@ -28,7 +28,7 @@ func TestPushSummary(t *testing.T) {
 	sum := Summarize(plan, map[string]Verdict{
 		"TestInfrastructure/a2a_health":     {Outcome: Pass},
 		"TestInfrastructure/grafana_health": {Outcome: NotApplicable},
-	}, 1500*time.Millisecond)
+	}, 1500*time.Millisecond, 0)
 	require.NoError(t, PushSummary(context.Background(), gw.URL, Smoke, sum, false))
 	assert.Equal(t, http.MethodPut, method, "each push replaces the suite's previous one")
 	assert.Equal(t, "/metrics/job/smokestack/suite/smoke", path)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/smokestack-dev/smokestack/checks"
 	"github.com/smokestack-dev/smokestack/harness"
+	"github.com/smokestack-dev/smokestack/verdict"
 )
 
 // stack is the deployment under test: started for this binary (ephemeral)
@@ -16,7 +17,9 @@ var stack *harness.Stack
 // build only without -tags critical. The plan a run states comes from it.
 var level = checks.Critical
 
-func TestMain(m *testing.M) { os.Exit(checks.Main(m, &stack, checks.Staging, level)) }
+func TestMain(m *testing.M) {
+	os.Exit(checks.Main(m, &stack, checks.Staging, level, verdict.SummaryText))
+}
 
 // run runs the registry's checks of the calling test function.
 func run(t *testing.T) { checks.RunTest(t, stack, checks.Staging, level) }

@@ -538,26 +538,21 @@ func buildError(text string, headerless bool) string {
 
 // lastNonBookkeeping is the last line of package output worth quoting: not
 // go test's bookkeeping, not the plan, not the harness's info lines
-// ("smokestack: ..."), not the suite's summary, not a stack trace.
+// ("smokestack: ..."), not the suite's summary (SummaryText, from its
+// first line on), not a stack trace.
 func lastNonBookkeeping(lines []string) string {
+	for i := len(lines) - 1; i >= 0; i-- {
+		if strings.HasPrefix(strings.TrimSpace(lines[i]), SummaryPrefix) {
+			lines = lines[:i]
+		}
+	}
 	for i := len(lines) - 1; i >= 0; i-- {
 		t := strings.TrimSpace(lines[i])
 		if bookkeeping(t) || strings.HasPrefix(t, checks.PlanPrefix) || strings.HasPrefix(t, "smokestack: ") ||
-			strings.HasPrefix(t, "smokestack summary") || summaryEntry(t) ||
 			strings.HasPrefix(lines[i], "\t") || strings.HasPrefix(t, "goroutine ") {
 			continue
 		}
 		return t
 	}
 	return ""
-}
-
-// summaryEntry: a line of checks.Summary.Write ("FAIL  TestX/y: ...").
-func summaryEntry(t string) bool {
-	for _, o := range []string{"PASS ", "FAIL ", "NOT APPLICABLE ", "NOT JUDGED ", "MISSING "} {
-		if strings.HasPrefix(t, o) {
-			return true
-		}
-	}
-	return false
 }

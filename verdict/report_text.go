@@ -2,7 +2,7 @@ package verdict
 
 import (
 	"fmt"
-	"github.com/smokestack-dev/smokestack/checks"
+	"sort"
 	"strings"
 	"time"
 )
@@ -46,8 +46,8 @@ func (r Record) summary() string {
 	return s
 }
 
-// slowest is the go test summary's line of the three slowest judged
-// checks (checks.Slowest), from the durations the stream reported.
+// slowest is the line of the three slowest judged checks, from the
+// durations the stream reported.
 func (r Record) slowest() string {
 	took := map[string]time.Duration{}
 	for _, c := range r.Checks {
@@ -55,7 +55,36 @@ func (r Record) slowest() string {
 			took[c.ID] = time.Duration(*c.Duration * float64(time.Second))
 		}
 	}
-	return checks.Slowest(took, 3)
+	return slowestOf(took, 3)
+}
+
+// slowestOf names the n checks that took longest, for whoever wonders
+// where a run's minutes went: "slowest checks: TestX/a 2.1s, TestY/b 1.2s".
+func slowestOf(took map[string]time.Duration, n int) string {
+	ids := make([]string, 0, len(took))
+	for id, d := range took {
+		if d > 0 {
+			ids = append(ids, id)
+		}
+	}
+	sort.Slice(ids, func(i, j int) bool {
+		if took[ids[i]] != took[ids[j]] {
+			return took[ids[i]] > took[ids[j]]
+		}
+		return ids[i] < ids[j]
+	})
+	if len(ids) == 0 {
+		return ""
+	}
+	parts := make([]string, 0, n)
+	for _, id := range ids[:min(n, len(ids))] {
+		d := took[id].Round(10 * time.Millisecond)
+		if took[id] < time.Second {
+			d = took[id].Round(time.Millisecond)
+		}
+		parts = append(parts, fmt.Sprintf("%s %s", id, d))
+	}
+	return "slowest checks: " + strings.Join(parts, ", ")
 }
 
 // listed are the checks that did not pass, most serious first: FAIL,

@@ -2,8 +2,10 @@ package verdict
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/smokestack-dev/smokestack/checks"
 )
@@ -65,7 +67,10 @@ func (w *streamWriter) test(action, test, out string) {
 }
 
 // planLines are the plan a binary prints.
-func (s suite) planLines() []string {
+func (s suite) planLines() []string { return s.plan().Lines() }
+
+// plan is the plan the binary states.
+func (s suite) plan() checks.Plan {
 	total := s.suiteTotal
 	if total == 0 {
 		total = len(s.specs)
@@ -79,7 +84,24 @@ func (s suite) planLines() []string {
 		}
 		p.Checks = append(p.Checks, checks.PlanLine{Kind: checks.PlanCheck, ID: c.id, Critical: c.critical, Plan: plan, Reason: c.reason})
 	}
-	return p.Lines()
+	return p
+}
+
+// summary is what checks.Main prints after the tests: SummaryText of the
+// checks that ended.
+func (s suite) summary(code int) string {
+	outcome := map[string]checks.Outcome{endPass: checks.Pass, "": checks.Pass, endFail: checks.Fail, endNA: checks.NotApplicable, endNJ: checks.NotJudged}
+	vs := map[string]checks.Verdict{}
+	for _, c := range s.specs {
+		if o, ok := outcome[c.end]; ok {
+			v := checks.Verdict{Outcome: o, Elapsed: 10 * time.Millisecond}
+			if c.msg != "" {
+				v.Err = errors.New(c.msg)
+			}
+			vs[c.id] = v
+		}
+	}
+	return SummaryText(checks.Summarize(s.plan(), vs, 1200*time.Millisecond, code))
 }
 
 // stream is the suite's go test -json stream, as a test binary run by
@@ -171,10 +193,13 @@ func (s suite) stream() string {
 	if s.beforeSummary != nil {
 		s.beforeSummary(w)
 	}
-	w.out("\nsmokestack summary (smoke suite, profile full, 1.2s): ...\n")
-	for _, c := range s.specs {
-		if c.end == endNA {
-			w.out("  NOT APPLICABLE " + c.id + ": " + c.msg + "\n")
+	code := 0
+	if pkgFails {
+		code = 1
+	}
+	for _, l := range strings.SplitAfter(s.summary(code), "\n") {
+		if l != "" {
+			w.out(l)
 		}
 	}
 	final := s.final

@@ -180,6 +180,15 @@ func TestGateUnexplainedPackageFailureHolds(t *testing.T) {
 	r := judge(t, s.stream(), smokeGate)
 	assert.Equal(t, GateHold, r.Decision, r.String())
 	assert.Contains(t, reasons(r), "package smoke failed outside its tests")
+
+	// The quoted line is the last one before the suite's summary, never
+	// a line of the summary (which ends the output).
+	s.beforeSummary = func(w *streamWriter) { w.out("panic: close of closed channel in teardown\n") }
+	r = judge(t, s.stream(), smokeGate)
+	assert.Contains(t, reasons(r), "package smoke failed outside its tests: panic: close of closed channel in teardown")
+	s.beforeSummary = func(w *streamWriter) { w.out("teardown: network busy\n") }
+	r = judge(t, s.stream(), smokeGate)
+	assert.Contains(t, reasons(r), "package smoke failed outside its tests: teardown: network busy", "not a line of the summary after it")
 }
 
 // (f) A critical failure fails the gate, even when checks are missing.
