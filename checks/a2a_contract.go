@@ -62,7 +62,7 @@ func catalogueConsistent(ctx context.Context, s *harness.Stack) error {
 	}
 	want := "one agent set: every registered agent has a card (200), the unknown-agent 404 lists exactly the registered agents, " +
 		"/a2a/card lists every tool name once and total_tools = len(tools)"
-	a, aResp, err := p.g.AgentsE(ctx)
+	a, aResp, err := p.g.Agents(ctx)
 	if err != nil {
 		return p.requestFailed("/a2a/agents", want, err)
 	}
@@ -84,7 +84,7 @@ func catalogueConsistent(ctx context.Context, s *harness.Stack) error {
 	var cardless []string
 	var cardlessResp *harness.Response
 	for _, name := range registered {
-		_, resp, err := p.g.AgentCardE(ctx, name)
+		_, resp, err := p.g.AgentCard(ctx, name)
 		if err != nil {
 			return p.requestFailed("/a2a/agents/"+name+"/card", want, err)
 		}
@@ -103,7 +103,7 @@ func catalogueConsistent(ctx context.Context, s *harness.Stack) error {
 	// The agents with cards, as the unknown-agent 404 lists them, are the
 	// registered ones.
 	unknownPath := "/a2a/agents/" + unknownAgentName + "/card"
-	_, resp, err := p.g.AgentCardE(ctx, unknownAgentName)
+	_, resp, err := p.g.AgentCard(ctx, unknownAgentName)
 	if err != nil {
 		return p.requestFailed(unknownPath, want, err)
 	}
@@ -116,7 +116,7 @@ func catalogueConsistent(ctx context.Context, s *harness.Stack) error {
 					// Say whether those unregistered agents really answer with a card.
 					var served []string
 					for _, x := range extra {
-						if _, r, err := p.g.AgentCardE(ctx, x); err == nil && r.Status == http.StatusOK {
+						if _, r, err := p.g.AgentCard(ctx, x); err == nil && r.Status == http.StatusOK {
 							served = append(served, x)
 						}
 					}
@@ -135,7 +135,7 @@ func catalogueConsistent(ctx context.Context, s *harness.Stack) error {
 	// A missing 404 or an unhelpful detail is unknown_agent_404's verdict.
 
 	// Tool names are unique; total_tools counts them.
-	c, cResp, err := p.g.CardE(ctx)
+	c, cResp, err := p.g.Card(ctx)
 	if err != nil {
 		return p.requestFailed("/a2a/card", want, err)
 	}
@@ -165,7 +165,7 @@ func authEnforcedWhenKeyed(ctx context.Context, s *harness.Stack) error {
 	}
 	want := fmt.Sprintf("status 401 for a request without X-API-Key while a key is configured (%s), in every environment", harness.Env.APIKey)
 	// A bare unknown tool: even if auth lets it through, nothing loads or runs.
-	_, resp, err := p.g.WithAPIKey("").InvokeE(ctx, harness.InvokeRequest{Tool: authProbeTool, Arguments: map[string]any{}})
+	_, resp, err := p.g.WithAPIKey("").Invoke(ctx, harness.InvokeRequest{Tool: authProbeTool, Arguments: map[string]any{}})
 	if err != nil {
 		return p.requestFailed(pathInvoke, want, err)
 	}
@@ -222,13 +222,13 @@ func errorBodiesClean(ctx context.Context, s *harness.Stack) error {
 	}
 	invoke := func(g harness.GenesisClient, body any) func() (*harness.Response, error) {
 		return func() (*harness.Response, error) {
-			_, resp, err := g.InvokeE(ctx, body)
+			_, resp, err := g.Invoke(ctx, body)
 			return resp, err
 		}
 	}
 	requests := []provoked{
 		{"unknown agent card", "/a2a/agents/" + unknownAgentName + "/card", func() (*harness.Response, error) {
-			_, resp, err := p.g.AgentCardE(ctx, unknownAgentName)
+			_, resp, err := p.g.AgentCard(ctx, unknownAgentName)
 			return resp, err
 		}},
 		{"unknown bare tool", pathInvoke, invoke(p.g, harness.InvokeRequest{Tool: cleanProbeTool, Arguments: map[string]any{}})},
@@ -267,7 +267,7 @@ func agentsLoadable(ctx context.Context, s *harness.Stack) error {
 		return err
 	}
 	want := fmt.Sprintf("every registered agent loads: NAME.%s answers 404 (agent loaded, tool unknown), and /a2a/agents then lists it in loaded_agents", loadProbeTool)
-	a, _, err := p.g.AgentsE(ctx)
+	a, _, err := p.g.Agents(ctx)
 	if err != nil {
 		return p.requestFailed("/a2a/agents", want, err)
 	}
@@ -277,7 +277,7 @@ func agentsLoadable(ctx context.Context, s *harness.Stack) error {
 	var problems, reached []string
 	var firstResp *harness.Response
 	for _, name := range a.RegisteredAgents {
-		_, resp, err := p.g.InvokeE(ctx, harness.InvokeRequest{Tool: name + "." + loadProbeTool, Arguments: map[string]any{}})
+		_, resp, err := p.g.Invoke(ctx, harness.InvokeRequest{Tool: name + "." + loadProbeTool, Arguments: map[string]any{}})
 		switch {
 		case err != nil && resp == nil:
 			if ctx.Err() != nil {
@@ -311,7 +311,7 @@ func agentsLoadable(ctx context.Context, s *harness.Stack) error {
 	if len(problems) > 0 {
 		return p.failBody(pathInvoke, want, fmt.Sprintf("%d of %d agents not loadable: %s", len(problems), len(a.RegisteredAgents), problemsText(problems)), firstResp)
 	}
-	after, resp, err := p.g.AgentsE(ctx)
+	after, resp, err := p.g.Agents(ctx)
 	if err != nil {
 		return p.requestFailed("/a2a/agents", want, err)
 	}

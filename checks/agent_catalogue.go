@@ -39,7 +39,7 @@ func a2aVersion(ctx context.Context, s *harness.Stack) error {
 	}
 	const path = "/a2a/version"
 	want := fmt.Sprintf(`status 200 with name %q, a release version, status "operational" and the expected agents`, ServiceName)
-	v, resp, err := p.g.VersionE(ctx)
+	v, resp, err := p.g.Version(ctx)
 	if err != nil {
 		return p.requestFailed(path, want, err)
 	}
@@ -67,7 +67,7 @@ func registeredAgents(ctx context.Context, s *harness.Stack) error {
 	const path = "/a2a/agents"
 	expect := s.Config().Expect
 	want := fmt.Sprintf("status 200 with registered_agents = the %d expected agents (%s), totals matching the lists", len(expect.AgentNames), harness.Env.ExpectAgentNames)
-	a, resp, err := p.g.AgentsE(ctx)
+	a, resp, err := p.g.Agents(ctx)
 	if err != nil {
 		return p.requestFailed(path, want, err)
 	}
@@ -121,7 +121,7 @@ func a2aCard(ctx context.Context, s *harness.Stack) error {
 	const path = "/a2a/card"
 	want := `status 200 with protocol "A2A", total_tools = len(tools), every tool with agent, name and description, ` +
 		strings.Join(InfrastructureTools, " and ") + " present, a tool for every expected agent"
-	c, resp, err := p.g.CardE(ctx)
+	c, resp, err := p.g.Card(ctx)
 	if err != nil {
 		return p.requestFailed(path, want, err)
 	}
@@ -190,7 +190,7 @@ func agentCardsComplete(ctx context.Context, s *harness.Stack) error {
 			asked = "  " + strings.ToUpper(name) + " "
 		}
 		path := "/a2a/agents/" + name + "/card"
-		c, resp, err := p.g.AgentCardE(ctx, asked)
+		c, resp, err := p.g.AgentCard(ctx, asked)
 		if err != nil {
 			return p.requestFailed(path, want, err)
 		}
@@ -251,7 +251,7 @@ func unknownAgent404(ctx context.Context, s *harness.Stack) error {
 	}
 	path := "/a2a/agents/" + unknownAgentName + "/card"
 	want := "status 404 with a detail naming the available agents"
-	_, resp, err := p.g.AgentCardE(ctx, unknownAgentName)
+	_, resp, err := p.g.AgentCard(ctx, unknownAgentName)
 	if err != nil {
 		return p.requestFailed(path, want, err)
 	}

@@ -38,7 +38,7 @@ func harmlessInvoke(ctx context.Context, s *harness.Stack) error {
 		return err
 	}
 	want := fmt.Sprintf(`status 200 with a "result" for tool %q`, HarmlessInvoke.Tool)
-	inv, resp, err := p.g.InvokeE(ctx, HarmlessInvoke)
+	inv, resp, err := p.g.Invoke(ctx, HarmlessInvoke)
 	if err != nil {
 		return p.requestFailed(pathInvoke, want, err)
 	}
@@ -60,7 +60,7 @@ func unknownTool404(ctx context.Context, s *harness.Stack) error {
 	// A bare unknown tool name: "agent.unknown" would make a lazily loading
 	// service load that agent first, a change a read-only run must not make.
 	for _, tool := range []string{"smokestack_no_such_tool"} {
-		_, resp, err := p.g.InvokeE(ctx, harness.InvokeRequest{Tool: tool, Arguments: map[string]any{}})
+		_, resp, err := p.g.Invoke(ctx, harness.InvokeRequest{Tool: tool, Arguments: map[string]any{}})
 		if err != nil {
 			return p.requestFailed(pathInvoke, want, err)
 		}
@@ -81,7 +81,7 @@ func malformedBody422(ctx context.Context, s *harness.Stack) error {
 	}
 	want := "status 422 for a body that is not an invoke request"
 	for _, body := range []string{`{"tool": `, `{"arguments": {}}`, `{"tool": 42, "arguments": []}`} {
-		_, resp, err := p.g.InvokeE(ctx, []byte(body))
+		_, resp, err := p.g.Invoke(ctx, []byte(body))
 		if err != nil {
 			return p.requestFailed(pathInvoke, want, err)
 		}
@@ -98,7 +98,7 @@ func (p probe) production(ctx context.Context) (bool, error) {
 	if p.s.Config().Expect.Production {
 		return true, nil
 	}
-	env, _, err := p.g.EnvironmentE(ctx)
+	env, _, err := p.g.Environment(ctx)
 	if err != nil {
 		return false, p.requestFailed("/health", "a health answer (to learn whether the target declares production)", err)
 	}
@@ -139,7 +139,7 @@ func authCheck(ctx context.Context, s *harness.Stack, key string, code int) erro
 		what, where = "no X-API-Key", "in production"
 	}
 	want := fmt.Sprintf("status %d with a JSON detail for %s %s", code, what, where)
-	_, resp, err := p.g.WithAPIKey(key).InvokeE(ctx, HarmlessInvoke)
+	_, resp, err := p.g.WithAPIKey(key).Invoke(ctx, HarmlessInvoke)
 	if err != nil {
 		return p.requestFailed(pathInvoke, want, err)
 	}

@@ -70,7 +70,7 @@ func componentCheck(component string, part harness.Part, roundTrip func(context.
 func (p probe) healthComponent(ctx context.Context, component string, accepted []string) error {
 	const path = "/health"
 	want := fmt.Sprintf("components.%s.status one of %s", component, strings.Join(accepted, "|"))
-	h, resp, err := p.g.HealthE(ctx)
+	h, resp, err := p.g.Health(ctx)
 	if err != nil {
 		return p.requestFailed(path, want, err)
 	}
@@ -115,7 +115,7 @@ func probeHALO(ctx context.Context, p probe) error {
 	req := harness.RouteRequest{DagID: "smoke-halo", Tasks: []harness.RouteTask{
 		{TaskID: "smoke-1", Description: "Implement the signup API endpoint", TaskType: "implement"},
 	}}
-	rep, err := p.g.RouteE(ctx, req)
+	rep, err := p.g.Route(ctx, req)
 	if err != nil {
 		return p.requestFailed(path, want, err)
 	}
@@ -161,7 +161,7 @@ func smallPlan() harness.ValidateRequest {
 func probeAOP(ctx context.Context, p probe) error {
 	const path = "/orchestrate/validate"
 	want := "status 200 with is_valid true for a valid two-task plan"
-	rep, err := p.g.ValidatePlanE(ctx, smallPlan())
+	rep, err := p.g.ValidatePlan(ctx, smallPlan())
 	if err := answered(p, http.MethodPost, path, want, rep, err); err != nil {
 		return err
 	}
@@ -181,7 +181,7 @@ func showBool(b *bool) string {
 func probeErrorHandler(ctx context.Context, p probe) error {
 	const path = "/orchestrate/decompose"
 	want := "status 400 with an error envelope: code VALIDATION_ERROR, message, request_id, timestamp"
-	rep, err := p.g.DecomposeE(ctx, harness.DecomposeRequest{UserRequest: tooShortRequest})
+	rep, err := p.g.Decompose(ctx, harness.DecomposeRequest{UserRequest: tooShortRequest})
 	if err != nil {
 		return p.requestFailed(path, want, err)
 	}
@@ -195,7 +195,7 @@ func probeErrorHandler(ctx context.Context, p probe) error {
 	if profile, _ := p.s.Profile(); !profile.Serves(harness.PartC) {
 		return nil // /resilience is part C, outside the profile: the envelope above is the evidence
 	}
-	r, resp, err := p.g.ResilienceE(ctx)
+	r, resp, err := p.g.Resilience(ctx)
 	if err := p.notFound(resp, http.MethodGet, rpath); err != nil {
 		return err
 	}
@@ -223,7 +223,7 @@ func showAPIError(e *harness.APIError) string {
 // decomposeRefused sends text for decomposition and wants it refused with
 // status 400 and the error code.
 func (p probe) decomposeRefused(ctx context.Context, text, code, want string) error {
-	rep, err := p.g.DecomposeE(ctx, harness.DecomposeRequest{UserRequest: text})
+	rep, err := p.g.Decompose(ctx, harness.DecomposeRequest{UserRequest: text})
 	if err != nil {
 		return p.requestFailed(pathDecompose, want, err)
 	}
@@ -244,7 +244,7 @@ var CriticalFlags = []string{"orchestration_enabled", "security_hardening_enable
 func probeFlags(ctx context.Context, p probe) error {
 	const path = "/flags"
 	want := "status 200 with every flag's enabled (bool) and strategy (" + strings.Join(harness.FlagStrategies, "|") + "), the critical five among them"
-	flags, resp, err := p.g.FlagsE(ctx)
+	flags, resp, err := p.g.Flags(ctx)
 	if resp != nil && resp.Status == http.StatusNotFound {
 		return p.notFound(resp, http.MethodGet, path)
 	}

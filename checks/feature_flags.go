@@ -43,7 +43,7 @@ const pathFlags = "/flags"
 
 // flags reads GET /flags; a 404 skips (contract part C not served).
 func (p probe) flags(ctx context.Context, want string) (map[string]harness.Flag, *harness.Response, error) {
-	flags, resp, err := p.g.FlagsE(ctx)
+	flags, resp, err := p.g.Flags(ctx)
 	if resp != nil && resp.Status == http.StatusNotFound {
 		return nil, resp, p.notFound(resp, http.MethodGet, pathFlags)
 	}
@@ -151,13 +151,13 @@ func rolloutPath(name string) string { return "/flags/" + name + "/rollout" }
 // unknown flag or a lost route (/flags tells which), either a failure.
 func (p probe) rollout(ctx context.Context, name, want string) (*harness.Rollout, *harness.Response, error) {
 	path := rolloutPath(name)
-	r, resp, err := p.g.RolloutE(ctx, name)
+	r, resp, err := p.g.Rollout(ctx, name)
 	if err != nil {
 		return nil, resp, p.requestFailed(path, want, err)
 	}
 	if resp.Status == http.StatusNotFound {
 		// An unknown flag or an unserved route: /flags tells which.
-		_, fresp, ferr := p.g.FlagsE(ctx)
+		_, fresp, ferr := p.g.Flags(ctx)
 		if fresp != nil && fresp.Status == http.StatusNotFound {
 			return nil, resp, p.notFound(fresp, http.MethodGet, path)
 		}
@@ -308,7 +308,7 @@ func emergencyShutdownDrill(ctx context.Context, s *harness.Stack) (err error) {
 		}
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), restoreTimeout)
 		defer cancel()
-		_, resp, rerr := p.g.SetFlagE(rctx, ShutdownFlag, false, key)
+		_, resp, rerr := p.g.SetFlag(rctx, ShutdownFlag, false, key)
 		if rerr == nil && resp != nil && resp.Status/100 == 2 {
 			on, rerr2 := p.readFlag(rctx, ShutdownFlag)
 			if rerr2 == nil && !on {
@@ -352,12 +352,12 @@ func respErr(resp *harness.Response) error {
 func (p probe) readFlag(ctx context.Context, name string) (bool, error) {
 	path := "/flags/" + name + "/rollout"
 	want := "status 200 with the flag's enabled state"
-	r, resp, err := p.g.RolloutE(ctx, name)
+	r, resp, err := p.g.Rollout(ctx, name)
 	if err != nil {
 		return false, p.requestFailed(path, want, err)
 	}
 	if resp.Status == http.StatusNotFound {
-		if _, fresp, _ := p.g.FlagsE(ctx); fresp != nil && fresp.Status == http.StatusNotFound {
+		if _, fresp, _ := p.g.Flags(ctx); fresp != nil && fresp.Status == http.StatusNotFound {
 			return false, p.notFound(fresp, http.MethodGet, path)
 		}
 		return false, p.failBody(path, want, "status 404: the service does not know "+name, resp)
@@ -376,7 +376,7 @@ func (p probe) readFlag(ctx context.Context, name string) (bool, error) {
 func (p probe) setFlag(ctx context.Context, name string, enabled bool, key harness.Secret) (refused bool, err error) {
 	path := "/flags/" + name
 	want := fmt.Sprintf("status 2xx for the admin write {\"enabled\": %t}", enabled)
-	f, resp, err := p.g.SetFlagE(ctx, name, enabled, key)
+	f, resp, err := p.g.SetFlag(ctx, name, enabled, key)
 	if err != nil {
 		return false, p.requestFailed(path, want, err)
 	}
@@ -393,7 +393,7 @@ func (p probe) setFlag(ctx context.Context, name string, enabled bool, key harne
 func (p probe) awaitFlag(ctx context.Context, name string, enabled bool) error {
 	var last error
 	var seen bool
-	err := harness.EventuallyE(ctx, fmt.Sprintf("%s reads back enabled %t", name, enabled), drillWait, 200*time.Millisecond,
+	err := harness.Eventually(ctx, fmt.Sprintf("%s reads back enabled %t", name, enabled), drillWait, 200*time.Millisecond,
 		func(ctx context.Context) error {
 			on, err := p.readFlag(ctx, name)
 			if err != nil {
@@ -453,9 +453,9 @@ func (p probe) awaitServing(ctx context.Context) error {
 func (p probe) awaitDecomposition(ctx context.Context, what, want, after string, judge func(*harness.Reply[harness.Decomposition]) (got string, ok bool)) error {
 	var got string
 	var resp *harness.Response
-	err := harness.EventuallyE(ctx, what, drillWait, 200*time.Millisecond,
+	err := harness.Eventually(ctx, what, drillWait, 200*time.Millisecond,
 		func(ctx context.Context) error {
-			rep, err := p.g.DecomposeE(ctx, harness.DecomposeRequest{UserRequest: simpleRequest})
+			rep, err := p.g.Decompose(ctx, harness.DecomposeRequest{UserRequest: simpleRequest})
 			if err != nil {
 				got = "no answer: " + shortErr(err)
 				return err

@@ -93,7 +93,7 @@ func a2aHealth(ctx context.Context, s *harness.Stack) error {
 	}
 	url := s.URL(harness.Genesis) + "/health"
 	want := `status 200 and {"status":"healthy"}`
-	h, resp, err := s.Genesis().HealthE(ctx)
+	h, resp, err := s.Genesis().Health(ctx)
 	if err != nil {
 		return requestFailed(name, harness.Genesis, url, want, lineServiceHealth, err)
 	}
@@ -167,7 +167,7 @@ func prometheusHealth(ctx context.Context, s *harness.Stack) error {
 	}
 	url := s.URL(harness.Prometheus) + "/-/healthy"
 	want := `status 200 "Prometheus Server is Healthy."`
-	if _, err := s.Prometheus().HealthyE(ctx); err != nil {
+	if _, err := s.Prometheus().Healthy(ctx); err != nil {
 		return requestFailed(name, harness.Prometheus, url, want, lineServiceHealth, err)
 	}
 	return nil
@@ -180,7 +180,7 @@ func grafanaHealth(ctx context.Context, s *harness.Stack) error {
 	}
 	url := s.URL(harness.Grafana) + "/api/health"
 	want := `status 200 with database "ok" and a version`
-	h, resp, err := s.Grafana().HealthE(ctx)
+	h, resp, err := s.Grafana().Health(ctx)
 	if err != nil {
 		return requestFailed(name, harness.Grafana, url, want, lineServiceHealth, err)
 	}
@@ -198,10 +198,10 @@ func alertmanagerHealth(ctx context.Context, s *harness.Stack) error {
 	}
 	am := s.Alertmanager()
 	base := s.URL(harness.Alertmanager)
-	if _, err := am.HealthyE(ctx); err != nil {
+	if _, err := am.Healthy(ctx); err != nil {
 		return requestFailed(name, harness.Alertmanager, base+"/-/healthy", "status 200", lineMonitoring, err)
 	}
-	st, resp, err := am.StatusE(ctx)
+	st, resp, err := am.Status(ctx)
 	url := base + "/api/v2/status"
 	want := `a version and cluster status "ready" or "disabled"`
 	if err != nil {
@@ -233,7 +233,7 @@ func nodeExporterMetrics(ctx context.Context, s *harness.Stack) error {
 	}
 	url := s.URL(harness.NodeExporter) + "/metrics"
 	want := "a Prometheus exposition with " + strings.Join(NodeSeries, ", ")
-	fams, _, err := s.NodeExporter().ScrapeE(ctx, "/metrics")
+	fams, _, err := s.NodeExporter().Scrape(ctx, "/metrics")
 	if err != nil {
 		return requestFailed(name, harness.NodeExporter, url, want, lineMonitoring, err)
 	}
@@ -257,7 +257,7 @@ func containersUp(ctx context.Context, s *harness.Stack) error {
 	}
 	cli, err := s.Docker()
 	if err == nil {
-		err = harness.PingDockerE(ctx, cli, s.Config().Timeouts.HTTP)
+		err = harness.PingDocker(ctx, cli, s.Config().Timeouts.HTTP)
 	}
 	if err != nil {
 		return fail(name, harness.Docker, harness.DockerHost(), "a Docker engine that answers", "none", lineContainers, err)
@@ -277,7 +277,7 @@ func containersUp(ctx context.Context, s *harness.Stack) error {
 			bad = append(bad, fmt.Sprintf("%s: no container named for it (set %s=%s=CONTAINER)", c, harness.Env.Containers, c))
 			continue
 		}
-		st, err := harness.InspectContainerE(ctx, cli, n, s.Config().Timeouts.HTTP)
+		st, err := harness.InspectContainer(ctx, cli, n, s.Config().Timeouts.HTTP)
 		switch {
 		case err != nil:
 			bad = append(bad, fmt.Sprintf("%s (%s): %v", c, n, err))
@@ -330,7 +330,7 @@ func metricsVisible(ctx context.Context, s *harness.Stack) error {
 // targetErrors fetches the scrape errors of unhealthy targets: the "why"
 // behind up == 0 that on-call needs next.
 func targetErrors(ctx context.Context, s *harness.Stack) error {
-	t, err := s.Prometheus().TargetsE(ctx)
+	t, err := s.Prometheus().Targets(ctx)
 	if err != nil {
 		return err
 	}

@@ -74,7 +74,7 @@ func healthP95(ctx context.Context, s *harness.Stack) error {
 	budget := harness.Budget{Source: fmt.Sprintf("p(95)<%s", limit), Percentile: 95, Limit: limit}
 	want := fmt.Sprintf("GET /health healthy with %s (%s) over %d samples while the agents not yet loaded load",
 		budget.Source, harness.Env.HealthBudget, HealthSampling.Samples)
-	a, _, err := p.g.AgentsE(ctx)
+	a, _, err := p.g.Agents(ctx)
 	if err != nil {
 		return p.requestFailed("/a2a/agents", want, err)
 	}
@@ -99,7 +99,7 @@ func healthP95(ctx context.Context, s *harness.Stack) error {
 			}
 			// Whether the agent loads is agents_loadable's question; here
 			// only the load's effect on /health is judged.
-			_, _, _ = p.g.InvokeE(loadCtx, harness.InvokeRequest{Tool: name + "." + loadProbeTool, Arguments: map[string]any{}})
+			_, _, _ = p.g.Invoke(loadCtx, harness.InvokeRequest{Tool: name + "." + loadProbeTool, Arguments: map[string]any{}})
 			sent++
 		}
 		loadsDone <- sent
@@ -114,7 +114,7 @@ func healthP95(ctx context.Context, s *harness.Stack) error {
 	var during int
 	l, serr := sampleHealthWhileLoading(ctx, sp, &loading, func() error {
 		busy := loading.Load()
-		h, resp, err := p.g.HealthE(ctx)
+		h, resp, err := p.g.Health(ctx)
 		switch {
 		case err != nil:
 			return err

@@ -25,8 +25,8 @@ type AlertmanagerStatus struct {
 	} `json:"config"`
 }
 
-// HealthyE wants 200 from /-/healthy.
-func (a AlertmanagerClient) HealthyE(ctx context.Context) (*Response, error) {
+// Healthy wants 200 from /-/healthy.
+func (a AlertmanagerClient) Healthy(ctx context.Context) (*Response, error) {
 	resp, err := a.Get(ctx, "/-/healthy")
 	if err != nil {
 		return resp, err
@@ -37,8 +37,8 @@ func (a AlertmanagerClient) HealthyE(ctx context.Context) (*Response, error) {
 	return resp, nil
 }
 
-// StatusE reads /api/v2/status.
-func (a AlertmanagerClient) StatusE(ctx context.Context) (*AlertmanagerStatus, *Response, error) {
+// Status reads /api/v2/status.
+func (a AlertmanagerClient) Status(ctx context.Context) (*AlertmanagerStatus, *Response, error) {
 	var s AlertmanagerStatus
 	resp, err := a.GetJSON(ctx, "/api/v2/status", http.StatusOK, &s)
 	if err != nil {
@@ -76,9 +76,9 @@ func (a AlertmanagerAlert) ReceiverNames() []string {
 	return out
 }
 
-// AlertsE reads /api/v2/alerts (active, silenced, inhibited and unprocessed
+// Alerts reads /api/v2/alerts (active, silenced, inhibited and unprocessed
 // alike), narrowed by Alertmanager's label matchers (`alertname="Watchdog"`).
-func (a AlertmanagerClient) AlertsE(ctx context.Context, filters ...string) ([]AlertmanagerAlert, *Response, error) {
+func (a AlertmanagerClient) Alerts(ctx context.Context, filters ...string) ([]AlertmanagerAlert, *Response, error) {
 	q := url.Values{}
 	for _, f := range filters {
 		q.Add("filter", f)
@@ -95,9 +95,9 @@ func (a AlertmanagerClient) AlertsE(ctx context.Context, filters ...string) ([]A
 	return out, resp, nil
 }
 
-// SilenceE silences the alerts matching name=value for d and returns the
+// Silence silences the alerts matching name=value for d and returns the
 // silence's ID: a fault for the proofs (it changes the target).
-func (a AlertmanagerClient) SilenceE(ctx context.Context, name, value string, d time.Duration, comment string) (string, error) {
+func (a AlertmanagerClient) Silence(ctx context.Context, name, value string, d time.Duration, comment string) (string, error) {
 	now := time.Now().UTC()
 	body, err := json.Marshal(map[string]any{
 		"matchers":  []map[string]any{{"name": name, "value": value, "isRegex": false, "isEqual": true}},
@@ -128,8 +128,8 @@ func (a AlertmanagerClient) SilenceE(ctx context.Context, name, value string, d 
 	return out.SilenceID, nil
 }
 
-// ExpireSilenceE ends a silence SilenceE created.
-func (a AlertmanagerClient) ExpireSilenceE(ctx context.Context, id string) error {
+// ExpireSilence ends a silence Silence created.
+func (a AlertmanagerClient) ExpireSilence(ctx context.Context, id string) error {
 	resp, err := a.Do(ctx, http.MethodDelete, "/api/v2/silence/"+url.PathEscape(id), nil, nil)
 	if err != nil {
 		return err

@@ -38,8 +38,8 @@ type SinkRecord struct {
 	Notifications []SinkNotification `json:"notifications"`
 }
 
-// RecordE reads GET /alerts.
-func (c AlertSinkClient) RecordE(ctx context.Context) (*SinkRecord, *Response, error) {
+// Record reads GET /alerts.
+func (c AlertSinkClient) Record(ctx context.Context) (*SinkRecord, *Response, error) {
 	var r SinkRecord
 	resp, err := c.GetJSON(ctx, "/alerts", http.StatusOK, &r)
 	if err != nil {

@@ -19,9 +19,9 @@ type Flag struct {
 // FlagStrategies are the contract's rollout strategies.
 var FlagStrategies = []string{"all_at_once", "percentage", "progressive", "canary"}
 
-// FlagsE is GET /flags: every flag by name. The contract's shape is an
+// Flags is GET /flags: every flag by name. The contract's shape is an
 // object of flags; it may come bare, under "flags", or in the data envelope.
-func (g GenesisClient) FlagsE(ctx context.Context) (map[string]Flag, *Response, error) {
+func (g GenesisClient) Flags(ctx context.Context) (map[string]Flag, *Response, error) {
 	resp, err := g.Get(ctx, "/flags")
 	if err != nil {
 		return nil, resp, err
@@ -70,10 +70,10 @@ type Rollout struct {
 // RolloutPhases are the contract's phases of a progressive rollout.
 var RolloutPhases = []string{"not_started", "in_progress", "completed"}
 
-// RolloutE is GET /flags/{name}/rollout (bare or in the data envelope). A
+// Rollout is GET /flags/{name}/rollout (bare or in the data envelope). A
 // non-200 answer is returned with the rollout nil for the caller to judge
 // (404: an unknown flag, or a deployment without contract part C).
-func (g GenesisClient) RolloutE(ctx context.Context, name string) (*Rollout, *Response, error) {
+func (g GenesisClient) Rollout(ctx context.Context, name string) (*Rollout, *Response, error) {
 	resp, err := g.Get(ctx, "/flags/"+url.PathEscape(name)+"/rollout")
 	if err != nil {
 		return nil, resp, err
@@ -88,10 +88,10 @@ func (g GenesisClient) RolloutE(ctx context.Context, name string) (*Rollout, *Re
 	return &r, resp, nil
 }
 
-// SetFlagE is PUT /flags/{name} {"enabled": enabled} with the admin key in
+// SetFlag is PUT /flags/{name} {"enabled": enabled} with the admin key in
 // X-Admin-Key. The flag as answered comes back for a 2xx; any other status
 // is returned with the flag nil for the caller to judge.
-func (g GenesisClient) SetFlagE(ctx context.Context, name string, enabled bool, adminKey Secret) (*Flag, *Response, error) {
+func (g GenesisClient) SetFlag(ctx context.Context, name string, enabled bool, adminKey Secret) (*Flag, *Response, error) {
 	body, err := json.Marshal(map[string]bool{"enabled": enabled})
 	if err != nil {
 		return nil, nil, err

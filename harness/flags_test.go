@@ -27,14 +27,14 @@ func TestSetFlagSendsTheAdminKeyAndDecodes(t *testing.T) {
 	}))
 	defer srv.Close()
 	g := GenesisClient{Requester{Component: Genesis, Base: srv.URL}}
-	f, resp, err := g.SetFlagE(context.Background(), "emergency_shutdown", true, Secret("adm"))
+	f, resp, err := g.SetFlag(context.Background(), "emergency_shutdown", true, Secret("adm"))
 	if err != nil || f == nil || f.Enabled == nil || !*f.Enabled || resp.Status != 200 {
-		t.Fatalf("SetFlagE: flag %+v, err %v", f, err)
+		t.Fatalf("SetFlag: flag %+v, err %v", f, err)
 	}
 	if gotBody != `{"enabled":true}` {
 		t.Errorf("body %q", gotBody)
 	}
-	f, resp, err = g.SetFlagE(context.Background(), "emergency_shutdown", true, Secret("wrong"))
+	f, resp, err = g.SetFlag(context.Background(), "emergency_shutdown", true, Secret("wrong"))
 	if err != nil || f != nil || resp.Status != 403 {
 		t.Errorf("refused write: flag %+v, status %v, err %v", f, resp, err)
 	}
@@ -52,11 +52,11 @@ func TestRolloutDecodes(t *testing.T) {
 	}))
 	defer srv.Close()
 	g := GenesisClient{Requester{Component: Genesis, Base: srv.URL}}
-	r, _, err := g.RolloutE(context.Background(), "phase_4_deployment")
+	r, _, err := g.Rollout(context.Background(), "phase_4_deployment")
 	if err != nil || r.Phase != "in_progress" || *r.CurrentPercentage != 12.5 || *r.EndPercentage != 100 {
-		t.Fatalf("RolloutE: %+v, %v", r, err)
+		t.Fatalf("Rollout: %+v, %v", r, err)
 	}
-	r, resp, err := g.RolloutE(context.Background(), "nope")
+	r, resp, err := g.Rollout(context.Background(), "nope")
 	if err != nil || r != nil || resp.Status != 404 {
 		t.Errorf("unknown flag: %+v, %v, %v", r, resp, err)
 	}

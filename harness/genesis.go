@@ -39,9 +39,9 @@ type Version struct {
 	Status           string `json:"status"`
 }
 
-// HealthE reads /health. Any status is returned with the body decoded when
+// Health reads /health. Any status is returned with the body decoded when
 // it is JSON, because an unhealthy service answers 503 with a useful body.
-func (g GenesisClient) HealthE(ctx context.Context) (*Health, *Response, error) {
+func (g GenesisClient) Health(ctx context.Context) (*Health, *Response, error) {
 	resp, err := g.Get(ctx, "/health")
 	if err != nil {
 		return nil, resp, err
@@ -53,8 +53,8 @@ func (g GenesisClient) HealthE(ctx context.Context) (*Health, *Response, error) 
 	return &h, resp, nil
 }
 
-// VersionE reads /a2a/version.
-func (g GenesisClient) VersionE(ctx context.Context) (*Version, *Response, error) {
+// Version reads /a2a/version.
+func (g GenesisClient) Version(ctx context.Context) (*Version, *Response, error) {
 	var v Version
 	resp, err := g.GetJSON(ctx, "/a2a/version", http.StatusOK, &v)
 	if err != nil {
@@ -63,10 +63,10 @@ func (g GenesisClient) VersionE(ctx context.Context) (*Version, *Response, error
 	return &v, resp, nil
 }
 
-// SetFaultsE replaces the reference service's active fault knobs (only a
+// SetFaults replaces the reference service's active fault knobs (only a
 // reference service started with GENESIS_FAULT_ADMIN=1 has this route).
 // The empty spec clears every fault.
-func (g GenesisClient) SetFaultsE(ctx context.Context, spec string) error {
+func (g GenesisClient) SetFaults(ctx context.Context, spec string) error {
 	method, body := http.MethodPut, []byte(nil)
 	if spec == "" {
 		method = http.MethodDelete
@@ -87,10 +87,10 @@ func (g GenesisClient) SetFaultsE(ctx context.Context, spec string) error {
 	return nil
 }
 
-// UnloadAgentsE puts the reference service's agents back to unloaded, as
+// UnloadAgents puts the reference service's agents back to unloaded, as
 // after a restart (fault admin only): a lazy service's loads can then be
 // timed again.
-func (g GenesisClient) UnloadAgentsE(ctx context.Context) error {
+func (g GenesisClient) UnloadAgents(ctx context.Context) error {
 	resp, err := g.Do(ctx, http.MethodPost, "/admin/agents/unload", nil, nil)
 	if err != nil {
 		return err

@@ -78,11 +78,11 @@ func OrchestrationHeaders() http.Header {
 	return h
 }
 
-// PostEnvelopeE posts body (marshalled to JSON unless it is already []byte)
+// PostEnvelope posts body (marshalled to JSON unless it is already []byte)
 // to path with header (OrchestrationHeaders when nil) and decodes the
 // contract's envelope into a Reply. A 2xx without a `data` object is an
 // error; a non-2xx is returned as a Reply for the caller to judge.
-func PostEnvelopeE[T any](ctx context.Context, g GenesisClient, path string, body any, header http.Header) (*Reply[T], error) {
+func PostEnvelope[T any](ctx context.Context, g GenesisClient, path string, body any, header http.Header) (*Reply[T], error) {
 	var raw []byte
 	switch b := body.(type) {
 	case []byte:
@@ -183,9 +183,9 @@ var TaskTypes = []string{"design", "implement", "test", "deploy", "marketing", "
 // DecompositionMethods are the contract's decomposition_metadata.method values.
 var DecompositionMethods = []string{"llm", "heuristic", "testtime_compute"}
 
-// DecomposeE is POST /orchestrate/decompose (HTDAG).
-func (g GenesisClient) DecomposeE(ctx context.Context, req DecomposeRequest) (*Reply[Decomposition], error) {
-	return PostEnvelopeE[Decomposition](ctx, g, "/orchestrate/decompose", req, nil)
+// Decompose is POST /orchestrate/decompose (HTDAG).
+func (g GenesisClient) Decompose(ctx context.Context, req DecomposeRequest) (*Reply[Decomposition], error) {
+	return PostEnvelope[Decomposition](ctx, g, "/orchestrate/decompose", req, nil)
 }
 
 // RouteTask is one task of a routing request.
@@ -235,9 +235,9 @@ type Routing struct {
 	RoutingPlan *RoutingPlan `json:"routing_plan"`
 }
 
-// RouteE is POST /orchestrate/route (HALO).
-func (g GenesisClient) RouteE(ctx context.Context, req RouteRequest) (*Reply[Routing], error) {
-	return PostEnvelopeE[Routing](ctx, g, "/orchestrate/route", req, nil)
+// Route is POST /orchestrate/route (HALO).
+func (g GenesisClient) Route(ctx context.Context, req RouteRequest) (*Reply[Routing], error) {
+	return PostEnvelope[Routing](ctx, g, "/orchestrate/route", req, nil)
 }
 
 // ---- C: validate (AOP), run --------------------------------------------------
@@ -259,9 +259,9 @@ type ValidateRequest struct {
 	RoutingPlan any `json:"routing_plan"`
 }
 
-// ValidatePlanE is POST /orchestrate/validate (AOP).
-func (g GenesisClient) ValidatePlanE(ctx context.Context, req ValidateRequest) (*Reply[PlanValidation], error) {
-	return PostEnvelopeE[PlanValidation](ctx, g, "/orchestrate/validate", req, nil)
+// ValidatePlan is POST /orchestrate/validate (AOP).
+func (g GenesisClient) ValidatePlan(ctx context.Context, req ValidateRequest) (*Reply[PlanValidation], error) {
+	return PostEnvelope[PlanValidation](ctx, g, "/orchestrate/validate", req, nil)
 }
 
 // Run is the data of POST /orchestrate/run: the whole pipeline.
@@ -333,9 +333,9 @@ func (r *Run) TaskResults() (map[string]TaskResult, error) {
 	return out, nil
 }
 
-// RunE is POST /orchestrate/run.
-func (g GenesisClient) RunE(ctx context.Context, req DecomposeRequest) (*Reply[Run], error) {
-	return PostEnvelopeE[Run](ctx, g, "/orchestrate/run", req, nil)
+// Run is POST /orchestrate/run.
+func (g GenesisClient) Run(ctx context.Context, req DecomposeRequest) (*Reply[Run], error) {
+	return PostEnvelope[Run](ctx, g, "/orchestrate/run", req, nil)
 }
 
 // ---- C: security, flags, resilience ---------------------------------------------
@@ -346,9 +346,9 @@ type CodeValidation struct {
 	Reason string `json:"reason"`
 }
 
-// ValidateCodeE is POST /security/validate-code.
-func (g GenesisClient) ValidateCodeE(ctx context.Context, code, language string) (*Reply[CodeValidation], error) {
-	return PostEnvelopeE[CodeValidation](ctx, g, "/security/validate-code",
+// ValidateCode is POST /security/validate-code.
+func (g GenesisClient) ValidateCode(ctx context.Context, code, language string) (*Reply[CodeValidation], error) {
+	return PostEnvelope[CodeValidation](ctx, g, "/security/validate-code",
 		map[string]string{"code": code, "language": language}, http.Header{})
 }
 
@@ -369,8 +369,8 @@ type Resilience struct {
 	Degradations    map[string]json.Number  `json:"degradations"`
 }
 
-// ResilienceE is GET /resilience (bare or in the data envelope).
-func (g GenesisClient) ResilienceE(ctx context.Context) (*Resilience, *Response, error) {
+// Resilience is GET /resilience (bare or in the data envelope).
+func (g GenesisClient) Resilience(ctx context.Context) (*Resilience, *Response, error) {
 	resp, err := g.Get(ctx, "/resilience")
 	if err != nil {
 		return nil, resp, err
@@ -404,8 +404,8 @@ type Agents struct {
 	LazyLoading      *bool    `json:"lazy_loading"`
 }
 
-// AgentsE is GET /a2a/agents.
-func (g GenesisClient) AgentsE(ctx context.Context) (*Agents, *Response, error) {
+// Agents is GET /a2a/agents.
+func (g GenesisClient) Agents(ctx context.Context) (*Agents, *Response, error) {
 	var a Agents
 	resp, err := g.GetJSON(ctx, "/a2a/agents", http.StatusOK, &a)
 	if err != nil {
@@ -432,8 +432,8 @@ type Card struct {
 	Tools       []CardTool `json:"tools"`
 }
 
-// CardE is GET /a2a/card.
-func (g GenesisClient) CardE(ctx context.Context) (*Card, *Response, error) {
+// Card is GET /a2a/card.
+func (g GenesisClient) Card(ctx context.Context) (*Card, *Response, error) {
 	var c Card
 	resp, err := g.GetJSON(ctx, "/a2a/card", http.StatusOK, &c)
 	if err != nil {
@@ -469,9 +469,9 @@ func (d Detail) Text() string {
 	return string(d.Detail)
 }
 
-// AgentCardE is GET /a2a/agents/{name}/card. A 200 is decoded into the card;
+// AgentCard is GET /a2a/agents/{name}/card. A 200 is decoded into the card;
 // any other status is returned with the card nil for the caller to judge.
-func (g GenesisClient) AgentCardE(ctx context.Context, name string) (*AgentCard, *Response, error) {
+func (g GenesisClient) AgentCard(ctx context.Context, name string) (*AgentCard, *Response, error) {
 	resp, err := g.Get(ctx, "/a2a/agents/"+url.PathEscape(name)+"/card")
 	if err != nil {
 		return nil, resp, err
@@ -497,10 +497,10 @@ type Invocation struct {
 	Result json.RawMessage `json:"result"`
 }
 
-// InvokeE posts body (an InvokeRequest, or raw bytes for a malformed one) to
+// Invoke posts body (an InvokeRequest, or raw bytes for a malformed one) to
 // /a2a/invoke. The response comes back whatever its status; a 200 whose body
 // is not JSON is an error.
-func (g GenesisClient) InvokeE(ctx context.Context, body any) (*Invocation, *Response, error) {
+func (g GenesisClient) Invoke(ctx context.Context, body any) (*Invocation, *Response, error) {
 	raw, ok := body.([]byte)
 	if !ok {
 		var err error
@@ -572,9 +572,9 @@ func Field(obj json.RawMessage, name string) json.RawMessage {
 	return m[name]
 }
 
-// EnvironmentE reads the `environment` the service declares in /health
+// Environment reads the `environment` the service declares in /health
 // ("" when it declares none; the real service does not).
-func (g GenesisClient) EnvironmentE(ctx context.Context) (string, *Response, error) {
+func (g GenesisClient) Environment(ctx context.Context) (string, *Response, error) {
 	resp, err := g.Get(ctx, "/health")
 	if err != nil {
 		return "", resp, err

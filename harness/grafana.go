@@ -21,9 +21,9 @@ type GrafanaHealth struct {
 	Version  string `json:"version"`
 }
 
-// HealthE reads /api/health; Grafana answers 503 with the same body when its
+// Health reads /api/health; Grafana answers 503 with the same body when its
 // database is down, so the body is decoded whatever the status.
-func (g GrafanaClient) HealthE(ctx context.Context) (*GrafanaHealth, *Response, error) {
+func (g GrafanaClient) Health(ctx context.Context) (*GrafanaHealth, *Response, error) {
 	resp, err := g.Get(ctx, "/api/health")
 	if err != nil {
 		return nil, resp, err
@@ -45,9 +45,9 @@ type GrafanaDatasourceHealth struct {
 	Message string `json:"message"`
 }
 
-// DatasourceHealthE asks Grafana to check a datasource. The body is decoded
+// DatasourceHealth asks Grafana to check a datasource. The body is decoded
 // whatever the status: a failing datasource answers 400 with its reason.
-func (g GrafanaClient) DatasourceHealthE(ctx context.Context, uid string) (*GrafanaDatasourceHealth, *Response, error) {
+func (g GrafanaClient) DatasourceHealth(ctx context.Context, uid string) (*GrafanaDatasourceHealth, *Response, error) {
 	resp, err := g.Get(ctx, "/api/datasources/uid/"+url.PathEscape(uid)+"/health")
 	if err != nil {
 		return nil, resp, err
@@ -74,9 +74,9 @@ type GrafanaDashboard struct {
 	} `json:"meta"`
 }
 
-// DashboardE reads a dashboard by uid; anything but 200 with a JSON body
+// Dashboard reads a dashboard by uid; anything but 200 with a JSON body
 // (404 "Dashboard not found") is an error carrying the answer.
-func (g GrafanaClient) DashboardE(ctx context.Context, uid string) (*GrafanaDashboard, *Response, error) {
+func (g GrafanaClient) Dashboard(ctx context.Context, uid string) (*GrafanaDashboard, *Response, error) {
 	var d GrafanaDashboard
 	resp, err := g.GetJSON(ctx, "/api/dashboards/uid/"+url.PathEscape(uid), http.StatusOK, &d)
 	if err != nil {
@@ -152,12 +152,12 @@ func (r GrafanaQueryResult) Rows() int {
 	return n
 }
 
-// QueryE sends queries through Grafana's query API (POST /api/ds/query), the
+// Query sends queries through Grafana's query API (POST /api/ds/query), the
 // path a panel's data takes. It returns each query's result by refId.
 // Grafana answers 200, 207 when some queries failed, or 400/500 with the
 // errors in the results: any answer whose body holds results is returned
 // with them; only one without results is an error.
-func (g GrafanaClient) QueryE(ctx context.Context, q GrafanaQueryRequest) (map[string]GrafanaQueryResult, *Response, error) {
+func (g GrafanaClient) Query(ctx context.Context, q GrafanaQueryRequest) (map[string]GrafanaQueryResult, *Response, error) {
 	body, err := json.Marshal(q)
 	if err != nil {
 		return nil, nil, err

@@ -24,7 +24,7 @@ func TestGrafanaCredentialsSentNeverShown(t *testing.T) {
 	})
 	s := harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.Grafana: grafana},
 		harnesstest.Env(map[string]string{"SMOKE_GRAFANA_USER": "admin", "SMOKE_GRAFANA_PASSWORD": pass}))
-	h, _, err := s.Grafana().HealthE(context.Background())
+	h, _, err := s.Grafana().Health(context.Background())
 	require.Error(t, err, "503 is a failure")
 	assert.Equal(t, "failing", h.Database, "the body is decoded whatever the status")
 	assert.True(t, strings.HasPrefix(got, "Basic "), "basic auth sent")

@@ -90,10 +90,10 @@ func SameTraceID(a, b string) bool {
 	return strings.TrimLeft(strings.ToLower(a), "0") == strings.TrimLeft(strings.ToLower(b), "0")
 }
 
-// TraceE reads one trace by its id (32 hex digits). A trace Jaeger does
+// Trace reads one trace by its id (32 hex digits). A trace Jaeger does
 // not have (yet) is (nil, response, nil): its spans may still be on their
 // way, the caller decides how long to wait.
-func (j JaegerClient) TraceE(ctx context.Context, id string) (*JaegerTrace, *Response, error) {
+func (j JaegerClient) Trace(ctx context.Context, id string) (*JaegerTrace, *Response, error) {
 	resp, err := j.Get(ctx, "/api/traces/"+url.PathEscape(id))
 	if err != nil {
 		return nil, resp, err
@@ -127,8 +127,8 @@ func (j JaegerClient) TraceE(ctx context.Context, id string) (*JaegerTrace, *Res
 	return nil, resp, nil
 }
 
-// ServicesE lists the services Jaeger has spans of (GET /api/services).
-func (j JaegerClient) ServicesE(ctx context.Context) ([]string, *Response, error) {
+// Services lists the services Jaeger has spans of (GET /api/services).
+func (j JaegerClient) Services(ctx context.Context) ([]string, *Response, error) {
 	var body struct {
 		Data []string `json:"data"`
 	}

@@ -15,9 +15,9 @@ import (
 // Genesis /metrics route) and parses it with prometheus/common.
 type MetricsClient struct{ Requester }
 
-// ScrapeE gets path (usually /metrics), wants 200, and parses the families.
+// Scrape gets path (usually /metrics), wants 200, and parses the families.
 // A body that is not a valid exposition is an error with evidence.
-func (m MetricsClient) ScrapeE(ctx context.Context, path string) (map[string]*dto.MetricFamily, *Response, error) {
+func (m MetricsClient) Scrape(ctx context.Context, path string) (map[string]*dto.MetricFamily, *Response, error) {
 	resp, err := m.Get(ctx, path)
 	if err != nil {
 		return nil, resp, err

@@ -15,9 +15,9 @@ type PlannerClient struct{ Requester }
 // LLMPlanner is a client for the LLM planner upstream.
 func (s *Stack) LLMPlanner() PlannerClient { return PlannerClient{s.requester(LLMPlanner)} }
 
-// SetFaultsE replaces the planner's faults ("down", "fail_rate=F",
+// SetFaults replaces the planner's faults ("down", "fail_rate=F",
 // "fail_first=N", "latency=DUR"; "" clears them).
-func (p PlannerClient) SetFaultsE(ctx context.Context, spec string) error {
+func (p PlannerClient) SetFaults(ctx context.Context, spec string) error {
 	b, err := json.Marshal(map[string]string{"faults": spec})
 	if err != nil {
 		return err
@@ -32,9 +32,9 @@ func (p PlannerClient) SetFaultsE(ctx context.Context, spec string) error {
 	return nil
 }
 
-// FaultsE reads the planner's active faults ("" when none), so that a
+// Faults reads the planner's active faults ("" when none), so that a
 // check that breaks the planner can restore what it found.
-func (p PlannerClient) FaultsE(ctx context.Context) (string, error) {
+func (p PlannerClient) Faults(ctx context.Context) (string, error) {
 	var body struct {
 		Faults *string `json:"faults"`
 	}
@@ -67,9 +67,9 @@ func (s PlannerStats) Calls() int64 {
 	return n
 }
 
-// StatsE reads the planner's counters; a planner that does not report them
+// Stats reads the planner's counters; a planner that does not report them
 // is an error.
-func (p PlannerClient) StatsE(ctx context.Context) (PlannerStats, error) {
+func (p PlannerClient) Stats(ctx context.Context) (PlannerStats, error) {
 	var st PlannerStats
 	resp, err := p.GetJSON(ctx, "/health", http.StatusOK, &st)
 	if err != nil {

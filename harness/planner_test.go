@@ -22,10 +22,10 @@ func TestPlannerFaultsAndStats(t *testing.T) {
 	}))
 	defer srv.Close()
 	p := PlannerClient{Requester{Component: LLMPlanner, Base: srv.URL, Timeout: DefaultTimeouts.HTTP}}
-	spec, err := p.FaultsE(context.Background())
+	spec, err := p.Faults(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, "latency=5ms", spec)
-	st, err := p.StatsE(context.Background())
+	st, err := p.Stats(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, int64(7), st.Calls())
 
@@ -35,8 +35,8 @@ func TestPlannerFaultsAndStats(t *testing.T) {
 	}))
 	defer bad.Close()
 	p = PlannerClient{Requester{Component: LLMPlanner, Base: bad.URL, Timeout: DefaultTimeouts.HTTP}}
-	_, err = p.FaultsE(context.Background())
+	_, err = p.Faults(context.Background())
 	assert.Error(t, err, "an answer without faults is not an empty fault set")
-	_, err = p.StatsE(context.Background())
+	_, err = p.Stats(context.Background())
 	assert.Error(t, err, "a planner without counters cannot prove a breaker blocks calls")
 }

@@ -50,7 +50,7 @@ func benchOp(b *testing.B, name string) {
 	profile, _ := stack.Profile()
 	serverSide := profile.Serves(harness.PartC)
 	scrape := func() map[string]*dto.MetricFamily {
-		fams, _, err := stack.GenesisMetrics().ScrapeE(ctx, "/metrics")
+		fams, _, err := stack.GenesisMetrics().Scrape(ctx, "/metrics")
 		if err != nil {
 			b.Fatalf("perf %s: reading %s from %s/metrics: %v", name, op.Histogram, stack.URL(harness.Genesis), err)
 		}

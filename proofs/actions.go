@@ -16,14 +16,14 @@ func Silenced(name, value string) Action {
 		Touches: []harness.Component{harness.Alertmanager},
 		Apply: func(ctx context.Context, s *harness.Stack) error {
 			var err error
-			id, err = s.Alertmanager().SilenceE(ctx, name, value, 10*time.Minute, "smokestack fault proof: a silenced "+value)
+			id, err = s.Alertmanager().Silence(ctx, name, value, 10*time.Minute, "smokestack fault proof: a silenced "+value)
 			return err
 		},
 		Restore: func(ctx context.Context, s *harness.Stack) error {
 			if id == "" {
 				return fmt.Errorf("no silence to expire")
 			}
-			return s.Alertmanager().ExpireSilenceE(ctx, id)
+			return s.Alertmanager().ExpireSilence(ctx, id)
 		},
 	}
 }

@@ -35,10 +35,10 @@ func TestVerdictNeverCached(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	if err := stack.Genesis().SetFaultsE(ctx, "health_unhealthy"); err != nil {
+	if err := stack.Genesis().SetFaults(ctx, "health_unhealthy"); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = stack.Genesis().SetFaultsE(context.Background(), "") })
+	t.Cleanup(func() { _ = stack.Genesis().SetFaults(context.Background(), "") })
 	out, err := run("after the break")
 	if err == nil || strings.Contains(out, "(cached)") {
 		t.Fatalf("after the A2A service broke, go test ./smoke -tags critical still passed (cached: %t):\n%s",
