@@ -142,10 +142,11 @@ func alertmanagerConnected(ctx context.Context, s *harness.Stack) error {
 	if err != nil {
 		return requestFailed("", harness.Prometheus, s.URL(harness.Prometheus)+"/api/v1/alerts", want, "", err)
 	}
-	amAlerts, _, err := s.Alertmanager().Alerts(ctx)
+	amAlertsRep, err := harness.Done(s.Alertmanager().Alerts(ctx))
 	if err != nil {
 		return requestFailed("", harness.Alertmanager, amURL+"/api/v2/alerts", want, "", err)
 	}
+	amAlerts := *amAlertsRep.Data
 	if len(firing) == 0 {
 		return CannotJudge("Prometheus sends alerts to %v, not to the host of %s (%s), and fires no alert by which to tell whether they are the same Alertmanager (add the always-firing %s rule)",
 			active, harness.Env.AlertmanagerURL, harness.RedactURL(amURL), WatchdogAlert)
@@ -324,10 +325,11 @@ func watchdogDelivered(ctx context.Context, s *harness.Stack, prom harness.Prome
 	}
 
 	want = fmt.Sprintf("%s active in Alertmanager (not silenced, not inhibited) for a receiver", WatchdogAlert)
-	alerts, resp, err := am.Alerts(ctx, filter)
+	alertsRep, err := harness.Done(am.Alerts(ctx, filter))
 	if err != nil {
 		return requestFailed("", harness.Alertmanager, amURL+"/api/v2/alerts", want, "", err)
 	}
+	alerts, resp := *alertsRep.Data, alertsRep.Resp
 	var active *harness.AlertmanagerAlert
 	var seen []string
 	for i, a := range alerts {
@@ -352,10 +354,11 @@ func watchdogDelivered(ctx context.Context, s *harness.Stack, prom harness.Prome
 		// it routes the alert to one is what the suite can read.
 		return nil
 	}
-	st, _, err := am.Status(ctx)
+	stRep, err := harness.Done(am.Status(ctx))
 	if err != nil {
 		return requestFailed("", harness.Alertmanager, amURL+"/api/v2/status", "the routing intervals of Alertmanager's configuration", "", err)
 	}
+	st := stRep.Data
 	iv, err := ParseNotifyIntervals(st.Config.Original)
 	if err != nil {
 		return fail("", harness.Alertmanager, amURL+"/api/v2/status", "a configuration with a readable route", err.Error(), "", nil)
@@ -364,11 +367,12 @@ func watchdogDelivered(ctx context.Context, s *harness.Stack, prom harness.Prome
 	sinkURL := s.URL(harness.AlertSink) + "/alerts"
 	want = fmt.Sprintf("a firing %s notification received by the webhook sink within the last %s (repeat_interval %s + 2 x group_interval %s + 5s)",
 		WatchdogAlert, fresh, iv.RepeatInterval, iv.GroupInterval)
-	rec, _, err := s.AlertSink().Record(ctx)
+	recRep, err := harness.Done(s.AlertSink().Record(ctx))
 	if err != nil {
 		return fail("", harness.AlertSink, sinkURL, want, "the receiver does not answer", "",
 			errors.Join(err, notificationFailures(ctx, s)))
 	}
+	rec := recRep.Data
 	n, ok := LatestFiring(rec.Notifications, WatchdogAlert)
 	if !ok {
 		return fail("", harness.AlertSink, sinkURL, want,
@@ -388,10 +392,11 @@ func watchdogDelivered(ctx context.Context, s *harness.Stack, prom harness.Prome
 // when there are none or they cannot be read).
 func notificationFailures(ctx context.Context, s *harness.Stack) error {
 	m := harness.MetricsClient{Requester: s.Alertmanager().Requester}
-	fams, _, err := m.Scrape(ctx, "/metrics")
+	famsRep, err := harness.Done(m.Scrape(ctx, "/metrics"))
 	if err != nil {
 		return nil
 	}
+	fams := *famsRep.Data
 	f, ok := fams["alertmanager_notifications_failed_total"]
 	if !ok {
 		return nil

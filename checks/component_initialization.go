@@ -70,10 +70,11 @@ func componentCheck(component string, part harness.Part, roundTrip func(context.
 func (p probe) healthComponent(ctx context.Context, component string, accepted []string) error {
 	const path = "/health"
 	want := fmt.Sprintf("components.%s.status one of %s", component, strings.Join(accepted, "|"))
-	h, resp, err := p.g.Health(ctx)
+	hRep, err := p.g.Health(ctx)
 	if err != nil {
 		return p.requestFailed(path, want, err)
 	}
+	h, resp := hRep.Data, hRep.Resp
 	if h.Components == nil {
 		return p.failBody(path, want, "no components object (contract part C reports each component's status)", resp)
 	}
@@ -195,13 +196,15 @@ func probeErrorHandler(ctx context.Context, p probe) error {
 	if profile, _ := p.s.Profile(); !profile.Serves(harness.PartC) {
 		return nil // /resilience is part C, outside the profile: the envelope above is the evidence
 	}
-	r, resp, err := p.g.Resilience(ctx)
+	rRep, err := harness.Done(p.g.Resilience(ctx))
+	resp := rRep.Response()
 	if err := p.notFound(resp, http.MethodGet, rpath); err != nil {
 		return err
 	}
 	if err != nil {
 		return p.requestFailed(rpath, rwant, err)
 	}
+	r := rRep.Data
 	if r.CircuitBreakers == nil {
 		return p.failBody(rpath, rwant, "no circuit_breakers object", resp)
 	}
@@ -244,13 +247,15 @@ var CriticalFlags = []string{"orchestration_enabled", "security_hardening_enable
 func probeFlags(ctx context.Context, p probe) error {
 	const path = "/flags"
 	want := "status 200 with every flag's enabled (bool) and strategy (" + strings.Join(harness.FlagStrategies, "|") + "), the critical five among them"
-	flags, resp, err := p.g.Flags(ctx)
+	flagsRep, err := harness.Done(p.g.Flags(ctx))
+	resp := flagsRep.Response()
 	if resp != nil && resp.Status == http.StatusNotFound {
 		return p.notFound(resp, http.MethodGet, path)
 	}
 	if err != nil {
 		return p.requestFailed(path, want, err)
 	}
+	flags := *flagsRep.Data
 	var bad, missing []string
 	for n, f := range flags {
 		if f.Enabled == nil || !slices.Contains(harness.FlagStrategies, f.Strategy) {

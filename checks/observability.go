@@ -125,10 +125,10 @@ func metricsScraped(ctx context.Context, s *harness.Stack) error {
 	// exposes it: then Prometheus lost it.
 	var exposedNote string
 	if events := intersect(absentFams, EventMetrics); len(events) > 0 && s.Has(harness.Genesis) {
-		fams, _, err := s.GenesisMetrics().Scrape(ctx, "/metrics")
+		famsRep, err := harness.Done(s.GenesisMetrics().Scrape(ctx, "/metrics"))
 		if err == nil {
 			for _, e := range events {
-				if f, ok := fams[e]; !ok || len(f.GetMetric()) == 0 {
+				if f, ok := (*famsRep.Data)[e]; !ok || len(f.GetMetric()) == 0 {
 					absentFams = slices.DeleteFunc(absentFams, func(x string) bool { return x == e })
 				} else {
 					exposedNote = " (the service's /metrics exposes " + e + ")"
@@ -241,7 +241,7 @@ func structuredLogs(ctx context.Context, s *harness.Stack) error {
 	if err != nil {
 		return err
 	}
-	_, _, _ = p.g.Health(ctx) // any answer: only the line it logs matters
+	_, _ = p.g.Health(ctx) // any answer: only the line it logs matters
 	var lines, bad int
 	var sample []byte
 	var problem string

@@ -42,10 +42,11 @@ func genesisMetricsExposed(ctx context.Context, s *harness.Stack) error {
 	}
 	const path = "/metrics"
 	want := "a Prometheus exposition with the contract's families (" + GenesisMetrics[0] + ", … " + GenesisMetrics[len(GenesisMetrics)-1] + ")"
-	fams, resp, err := s.GenesisMetrics().Scrape(ctx, path)
+	famsRep, err := harness.Done(s.GenesisMetrics().Scrape(ctx, path))
 	if err != nil {
 		return p.requestFailed(path, want, err)
 	}
+	fams, resp := *famsRep.Data, famsRep.Resp
 	var missing []string
 	for _, n := range GenesisMetrics {
 		if f, ok := fams[n]; !ok || len(f.GetMetric()) == 0 {

@@ -115,10 +115,11 @@ func pollTrace(ctx context.Context, s *harness.Stack, id string, judge func(*har
 	start := time.Now()
 	end := traceDeadline(ctx)
 	for {
-		tr, _, err := j.Trace(ctx, id)
+		trRep, err := harness.Done(j.Trace(ctx, id))
 		if err != nil {
 			return nil, nil, time.Since(start), err
 		}
+		tr := trRep.Data
 		var problems []string
 		if tr != nil {
 			problems = judge(tr)
@@ -330,8 +331,8 @@ func traceNotFoundEvidence(ctx context.Context, s *harness.Stack, id, sent strin
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	defer cancel()
-	if services, _, err := s.Jaeger().Services(ctx); err == nil {
-		notes = append(notes, fmt.Sprintf("services with spans in the trace backend: %v", services))
+	if services, err := harness.Done(s.Jaeger().Services(ctx)); err == nil {
+		notes = append(notes, fmt.Sprintf("services with spans in the trace backend: %v", *services.Data))
 	}
 	notes = append(notes, "next: is OTEL_EXPORTER_OTLP_ENDPOINT the backend's OTLP/HTTP address, do the service's exports succeed (/health components.otel), does a collector in between drop them?")
 	return errors.New(strings.Join(notes, "; "))

@@ -58,7 +58,7 @@ func logsClean(ctx context.Context, s *harness.Stack) error {
 	want := fmt.Sprintf("no line of the %s log holding %s, nor their first %d characters", harness.Genesis.Title(), strings.Join(names, ", "), keyPrefixLen)
 
 	// The answer does not matter (403, 401 or 404): only what the log says.
-	_, _, _ = p.g.WithAPIKey(sent).Invoke(ctx, harness.InvokeRequest{Tool: authProbeTool, Arguments: map[string]any{}})
+	_, _ = p.g.WithAPIKey(sent).Invoke(ctx, harness.InvokeRequest{Tool: authProbeTool, Arguments: map[string]any{}})
 
 	scrubKeys := func(text string) string {
 		for _, k := range keys {

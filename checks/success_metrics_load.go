@@ -215,18 +215,19 @@ func retriedDecompositions(ctx context.Context, s *harness.Stack, n int, answere
 		return 0, "no transient upstream failures: " + s.Absent(harness.LLMPlanner)
 	}
 	planner := s.LLMPlanner()
-	prev, err := planner.Faults(ctx)
+	prevRep, err := harness.Done(planner.Faults(ctx))
 	if err != nil {
 		return 0, "no transient upstream failures: the planner's faults cannot be read: " + shortErr(err)
 	}
+	prev := prevRep.Data.Faults
 	defer func() {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), restoreTimeout)
 		defer cancel()
-		_ = planner.SetFaults(rctx, prev)
+		_, _ = planner.SetFaults(rctx, prev)
 	}()
 	done := 0
 	for i := 0; i < n && ctx.Err() == nil; i++ {
-		if err := planner.SetFaults(ctx, "fail_first=1"); err != nil {
+		if _, err := harness.Done(planner.SetFaults(ctx, "fail_first=1")); err != nil {
 			return done, "transient upstream failures stopped: " + shortErr(err)
 		}
 		d, err := s.Genesis().Decompose(ctx, harness.DecomposeRequest{UserRequest: simpleRequest})

@@ -108,8 +108,9 @@ func ExampleEventually() {
 	// 401: the API key is wrong
 }
 
-// Health returns the decoded answer whatever its status, with the
-// response (status, elapsed time, body) as evidence.
+// Health returns a Reply: the decoded answer whatever its status, with the
+// response (status, elapsed time, body) as evidence. Only a lost request
+// or a body that does not decode is an error.
 func ExampleGenesisClient_Health() {
 	genesis := httptest.NewServer(harnesstest.Genesis(map[string]http.HandlerFunc{
 		"GET /health": func(w http.ResponseWriter, r *http.Request) {
@@ -131,12 +132,12 @@ func ExampleGenesisClient_Health() {
 		fmt.Println("attach:", err)
 		return
 	}
-	h, resp, err := s.Genesis().Health(context.Background())
+	rep, err := s.Genesis().Health(context.Background())
 	if err != nil {
 		fmt.Println("health:", err)
 		return
 	}
-	fmt.Println(resp.Status, h.Status, *h.AgentsRegistered)
+	fmt.Println(rep.Resp.Status, rep.Data.Status, *rep.Data.AgentsRegistered)
 	// Output:
 	// 503 unhealthy 15
 }

@@ -22,12 +22,12 @@ func TestPlannerFaultsAndStats(t *testing.T) {
 	}))
 	defer srv.Close()
 	p := PlannerClient{Requester{Component: LLMPlanner, Base: srv.URL, Timeout: DefaultTimeouts.HTTP}}
-	spec, err := p.Faults(context.Background())
+	spec, err := Done(p.Faults(context.Background()))
 	require.NoError(t, err)
-	assert.Equal(t, "latency=5ms", spec)
-	st, err := p.Stats(context.Background())
+	assert.Equal(t, "latency=5ms", spec.Data.Faults)
+	st, err := Done(p.Stats(context.Background()))
 	require.NoError(t, err)
-	assert.Equal(t, int64(7), st.Calls())
+	assert.Equal(t, int64(7), st.Data.Calls())
 
 	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")

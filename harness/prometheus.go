@@ -32,16 +32,14 @@ func newPrometheusClient(q Requester) (PrometheusClient, error) {
 	return PrometheusClient{Requester: q, API: v1.NewAPI(c)}, nil
 }
 
-// Healthy wants 200 and the text Prometheus serves when healthy.
-func (p PrometheusClient) Healthy(ctx context.Context) (*Response, error) {
-	resp, err := p.Get(ctx, "/-/healthy")
-	if err != nil {
-		return resp, err
-	}
-	if resp.Status != http.StatusOK || !strings.Contains(string(resp.Body), "Healthy") {
-		return resp, resp.Fail(`status 200 and "Prometheus Server is Healthy."`, nil)
-	}
-	return resp, nil
+// Healthy is GET /-/healthy; Done wants 200 and the text Prometheus serves
+// when healthy.
+func (p PrometheusClient) Healthy(ctx context.Context) (*Reply[struct{}], error) {
+	return send[struct{}](ctx, p.Requester, call{method: http.MethodGet, path: "/-/healthy", shape: ignored,
+		expect: expectation{ok: func(r *Response) bool {
+			return r.Status == http.StatusOK && strings.Contains(string(r.Body), "Healthy")
+		},
+			want: `status 200 and "Prometheus Server is Healthy."`}})
 }
 
 // Query runs an instant query with the request deadline and returns

@@ -91,8 +91,14 @@ type Action struct {
 func Knob(spec string) Action {
 	return Action{
 		Touches: []harness.Component{harness.Genesis},
-		Apply:   func(ctx context.Context, s *harness.Stack) error { return s.Genesis().SetFaults(ctx, spec) },
-		Restore: func(ctx context.Context, s *harness.Stack) error { return s.Genesis().SetFaults(ctx, "") },
+		Apply: func(ctx context.Context, s *harness.Stack) error {
+			_, err := harness.Done(s.Genesis().SetFaults(ctx, spec))
+			return err
+		},
+		Restore: func(ctx context.Context, s *harness.Stack) error {
+			_, err := harness.Done(s.Genesis().SetFaults(ctx, ""))
+			return err
+		},
 	}
 }
 

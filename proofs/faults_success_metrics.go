@@ -145,8 +145,14 @@ func SuccessMetricFaults() []SuccessFault {
 func PlannerFaults(spec string) Action {
 	return Action{
 		Touches: []harness.Component{harness.LLMPlanner},
-		Apply:   func(ctx context.Context, s *harness.Stack) error { return s.LLMPlanner().SetFaults(ctx, spec) },
-		Restore: func(ctx context.Context, s *harness.Stack) error { return s.LLMPlanner().SetFaults(ctx, "") },
+		Apply: func(ctx context.Context, s *harness.Stack) error {
+			_, err := harness.Done(s.LLMPlanner().SetFaults(ctx, spec))
+			return err
+		},
+		Restore: func(ctx context.Context, s *harness.Stack) error {
+			_, err := harness.Done(s.LLMPlanner().SetFaults(ctx, ""))
+			return err
+		},
 	}
 }
 

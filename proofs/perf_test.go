@@ -31,13 +31,15 @@ func TestBudgetsCanFail(t *testing.T) {
 			assert.True(t, healthy.Met, "healthy: %s", healthy)
 
 			slow := op.Budget.Limit + op.Budget.Limit/4
-			require.NoError(t, stack.Genesis().SetFaults(ctx, "latency_"+op.Name+"="+slow.String()))
-			t.Cleanup(func() { _ = stack.Genesis().SetFaults(context.Background(), "") })
+			_, err = harness.Done(stack.Genesis().SetFaults(ctx, "latency_"+op.Name+"="+slow.String()))
+			require.NoError(t, err)
+			t.Cleanup(func() { _, _ = stack.Genesis().SetFaults(context.Background(), "") })
 			l, err = harness.Sample(ctx, small, op.Do)
 			require.NoError(t, err)
 			broken := op.Budget.Judge(l)
 			assert.False(t, broken.Met, "latency_%s=%s must break %s: %s", op.Name, slow, op.Budget.Source, broken)
-			require.NoError(t, stack.Genesis().SetFaults(ctx, ""))
+			_, err = harness.Done(stack.Genesis().SetFaults(ctx, ""))
+			require.NoError(t, err)
 		})
 	}
 	t.Run("tail", func(t *testing.T) {
@@ -47,8 +49,9 @@ func TestBudgetsCanFail(t *testing.T) {
 				htdag = op
 			}
 		}
-		require.NoError(t, stack.Genesis().SetFaults(ctx, "tail_latency_htdag=10:400ms"))
-		t.Cleanup(func() { _ = stack.Genesis().SetFaults(context.Background(), "") })
+		_, err := harness.Done(stack.Genesis().SetFaults(ctx, "tail_latency_htdag=10:400ms"))
+		require.NoError(t, err)
+		t.Cleanup(func() { _, _ = stack.Genesis().SetFaults(context.Background(), "") })
 		l, err := harness.Sample(ctx, harness.Sampling{Warmup: 5, Samples: 100, MaxDuration: 60 * time.Second}, htdag.Do)
 		require.NoError(t, err)
 		v := htdag.Budget.Judge(l)

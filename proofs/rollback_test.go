@@ -45,9 +45,9 @@ func TestRollbackDrill(t *testing.T) {
 	admin := stack.Config().AdminKey.Value()
 	// Whatever happens below, the stack is left as it was found.
 	t.Cleanup(func() {
-		_ = stack.Genesis().SetFaults(ctx, "")
+		_, _ = stack.Genesis().SetFaults(ctx, "")
 		for n, on := range before {
-			_, _, _ = stack.Genesis().SetFlag(ctx, n, on, stack.Config().AdminKey)
+			_, _ = stack.Genesis().SetFlag(ctx, n, on, stack.Config().AdminKey)
 		}
 	})
 	dir := t.TempDir()

@@ -370,7 +370,7 @@ func evaluateAll(ctx context.Context, s *harness.Stack, cs []checks.Check) map[s
 		return checks.EvaluateAll(ctx, s, cs)
 	}
 	out := checks.EvaluateAll(ctx, s, slices.Delete(slices.Clone(cs), i, i+1))
-	_ = s.Genesis().UnloadAgents(ctx)
+	_, _ = s.Genesis().UnloadAgents(ctx)
 	out[healthP95] = checks.Evaluate(ctx, s, cs[i])
 	return out
 }
