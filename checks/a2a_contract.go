@@ -62,10 +62,11 @@ func catalogueConsistent(ctx context.Context, s *harness.Stack) error {
 	}
 	want := "one agent set: every registered agent has a card (200), the unknown-agent 404 lists exactly the registered agents, " +
 		"/a2a/card lists every tool name once and total_tools = len(tools)"
-	a, aResp, err := p.g.AgentsE(ctx)
+	aRep, err := harness.Done(p.g.Agents(ctx))
 	if err != nil {
 		return p.requestFailed("/a2a/agents", want, err)
 	}
+	a, aResp := aRep.Data, aRep.Resp
 	registered := a.RegisteredAgents
 	var problems []string
 	var firstResp *harness.Response
@@ -84,11 +85,11 @@ func catalogueConsistent(ctx context.Context, s *harness.Stack) error {
 	var cardless []string
 	var cardlessResp *harness.Response
 	for _, name := range registered {
-		_, resp, err := p.g.AgentCardE(ctx, name)
+		rep, err := p.g.AgentCard(ctx, name)
 		if err != nil {
 			return p.requestFailed("/a2a/agents/"+name+"/card", want, err)
 		}
-		if resp.Status != http.StatusOK {
+		if resp := rep.Resp; resp.Status != http.StatusOK {
 			cardless = append(cardless, fmt.Sprintf("%s (status %d)", name, resp.Status))
 			if cardlessResp == nil {
 				cardlessResp = resp
@@ -103,11 +104,11 @@ func catalogueConsistent(ctx context.Context, s *harness.Stack) error {
 	// The agents with cards, as the unknown-agent 404 lists them, are the
 	// registered ones.
 	unknownPath := "/a2a/agents/" + unknownAgentName + "/card"
-	_, resp, err := p.g.AgentCardE(ctx, unknownAgentName)
+	unknown, err := p.g.AgentCard(ctx, unknownAgentName)
 	if err != nil {
 		return p.requestFailed(unknownPath, want, err)
 	}
-	if resp.Status == http.StatusNotFound {
+	if resp := unknown.Resp; resp.Status == http.StatusNotFound {
 		if d, ok := harness.DecodeDetail(resp); ok {
 			if listed, ok := availableAgents(d.Text()); ok {
 				missing, extra := setDiff(registered, listed)
@@ -116,7 +117,7 @@ func catalogueConsistent(ctx context.Context, s *harness.Stack) error {
 					// Say whether those unregistered agents really answer with a card.
 					var served []string
 					for _, x := range extra {
-						if _, r, err := p.g.AgentCardE(ctx, x); err == nil && r.Status == http.StatusOK {
+						if r, err := p.g.AgentCard(ctx, x); err == nil && r.Resp.Status == http.StatusOK {
 							served = append(served, x)
 						}
 					}
@@ -135,10 +136,11 @@ func catalogueConsistent(ctx context.Context, s *harness.Stack) error {
 	// A missing 404 or an unhelpful detail is unknown_agent_404's verdict.
 
 	// Tool names are unique; total_tools counts them.
-	c, cResp, err := p.g.CardE(ctx)
+	cRep, err := harness.Done(p.g.Card(ctx))
 	if err != nil {
 		return p.requestFailed("/a2a/card", want, err)
 	}
+	c, cResp := cRep.Data, cRep.Resp
 	count := map[string][]string{}
 	var order []string
 	for _, t := range c.Tools {
@@ -165,10 +167,11 @@ func authEnforcedWhenKeyed(ctx context.Context, s *harness.Stack) error {
 	}
 	want := fmt.Sprintf("status 401 for a request without X-API-Key while a key is configured (%s), in every environment", harness.Env.APIKey)
 	// A bare unknown tool: even if auth lets it through, nothing loads or runs.
-	_, resp, err := p.g.WithAPIKey("").InvokeE(ctx, harness.InvokeRequest{Tool: authProbeTool, Arguments: map[string]any{}})
+	rep, err := p.g.WithAPIKey("").Invoke(ctx, harness.InvokeRequest{Tool: authProbeTool, Arguments: map[string]any{}})
 	if err != nil {
 		return p.requestFailed(pathInvoke, want, err)
 	}
+	resp := rep.Resp
 	if s.Config().APIKey == "" {
 		return OutOfScope("no API key is configured (%s unset): whether the service enforces a configured key is judged only when the suite has one "+
 			"(a key-less invoke answered %d)", harness.Env.APIKey, resp.Status)
@@ -222,14 +225,14 @@ func errorBodiesClean(ctx context.Context, s *harness.Stack) error {
 	}
 	invoke := func(g harness.GenesisClient, body any) func() (*harness.Response, error) {
 		return func() (*harness.Response, error) {
-			_, resp, err := g.InvokeE(ctx, body)
-			return resp, err
+			rep, err := g.Invoke(ctx, body)
+			return rep.Response(), err
 		}
 	}
 	requests := []provoked{
 		{"unknown agent card", "/a2a/agents/" + unknownAgentName + "/card", func() (*harness.Response, error) {
-			_, resp, err := p.g.AgentCardE(ctx, unknownAgentName)
-			return resp, err
+			rep, err := p.g.AgentCard(ctx, unknownAgentName)
+			return rep.Response(), err
 		}},
 		{"unknown bare tool", pathInvoke, invoke(p.g, harness.InvokeRequest{Tool: cleanProbeTool, Arguments: map[string]any{}})},
 		{`malformed invoke body {"tool": 5}`, pathInvoke, invoke(p.g, []byte(`{"tool": 5}`))},
@@ -267,17 +270,19 @@ func agentsLoadable(ctx context.Context, s *harness.Stack) error {
 		return err
 	}
 	want := fmt.Sprintf("every registered agent loads: NAME.%s answers 404 (agent loaded, tool unknown), and /a2a/agents then lists it in loaded_agents", loadProbeTool)
-	a, _, err := p.g.AgentsE(ctx)
+	aRep, err := harness.Done(p.g.Agents(ctx))
 	if err != nil {
 		return p.requestFailed("/a2a/agents", want, err)
 	}
+	a := aRep.Data
 	if len(a.RegisteredAgents) == 0 {
 		return CannotJudge("/a2a/agents lists no registered agents to load (registered_agents judges that)")
 	}
 	var problems, reached []string
 	var firstResp *harness.Response
 	for _, name := range a.RegisteredAgents {
-		_, resp, err := p.g.InvokeE(ctx, harness.InvokeRequest{Tool: name + "." + loadProbeTool, Arguments: map[string]any{}})
+		rep, err := p.g.Invoke(ctx, harness.InvokeRequest{Tool: name + "." + loadProbeTool, Arguments: map[string]any{}})
+		resp := rep.Response()
 		switch {
 		case err != nil && resp == nil:
 			if ctx.Err() != nil {
@@ -311,10 +316,11 @@ func agentsLoadable(ctx context.Context, s *harness.Stack) error {
 	if len(problems) > 0 {
 		return p.failBody(pathInvoke, want, fmt.Sprintf("%d of %d agents not loadable: %s", len(problems), len(a.RegisteredAgents), problemsText(problems)), firstResp)
 	}
-	after, resp, err := p.g.AgentsE(ctx)
+	afterRep, err := harness.Done(p.g.Agents(ctx))
 	if err != nil {
 		return p.requestFailed("/a2a/agents", want, err)
 	}
+	after, resp := afterRep.Data, afterRep.Resp
 	var uncounted []string
 	for _, n := range reached {
 		if !slices.Contains(after.LoadedAgents, n) {

@@ -39,10 +39,11 @@ func a2aVersion(ctx context.Context, s *harness.Stack) error {
 	}
 	const path = "/a2a/version"
 	want := fmt.Sprintf(`status 200 with name %q, a release version, status "operational" and the expected agents`, ServiceName)
-	v, resp, err := p.g.VersionE(ctx)
+	vRep, err := harness.Done(p.g.Version(ctx))
 	if err != nil {
 		return p.requestFailed(path, want, err)
 	}
+	v, resp := vRep.Data, vRep.Resp
 	var problems []string
 	if v.Name != ServiceName {
 		problems = append(problems, fmt.Sprintf("name %q", v.Name))
@@ -67,10 +68,11 @@ func registeredAgents(ctx context.Context, s *harness.Stack) error {
 	const path = "/a2a/agents"
 	expect := s.Config().Expect
 	want := fmt.Sprintf("status 200 with registered_agents = the %d expected agents (%s), totals matching the lists", len(expect.AgentNames), harness.Env.ExpectAgentNames)
-	a, resp, err := p.g.AgentsE(ctx)
+	aRep, err := harness.Done(p.g.Agents(ctx))
 	if err != nil {
 		return p.requestFailed(path, want, err)
 	}
+	a, resp := aRep.Data, aRep.Resp
 	var problems []string
 	if missing, extra := setDiff(expect.AgentNames, a.RegisteredAgents); len(missing)+len(extra) > 0 {
 		problems = append(problems, fmt.Sprintf("registered_agents missing %v, unexpected %v", missing, extra))
@@ -121,10 +123,11 @@ func a2aCard(ctx context.Context, s *harness.Stack) error {
 	const path = "/a2a/card"
 	want := `status 200 with protocol "A2A", total_tools = len(tools), every tool with agent, name and description, ` +
 		strings.Join(InfrastructureTools, " and ") + " present, a tool for every expected agent"
-	c, resp, err := p.g.CardE(ctx)
+	cRep, err := harness.Done(p.g.Card(ctx))
 	if err != nil {
 		return p.requestFailed(path, want, err)
 	}
+	c, resp := cRep.Data, cRep.Resp
 	var problems []string
 	if c.Name == "" || c.Version == "" || c.Description == "" {
 		problems = append(problems, fmt.Sprintf("name %q, version %q, description %q", c.Name, c.Version, c.Description))
@@ -190,10 +193,11 @@ func agentCardsComplete(ctx context.Context, s *harness.Stack) error {
 			asked = "  " + strings.ToUpper(name) + " "
 		}
 		path := "/a2a/agents/" + name + "/card"
-		c, resp, err := p.g.AgentCardE(ctx, asked)
+		cRep, err := p.g.AgentCard(ctx, asked)
 		if err != nil {
 			return p.requestFailed(path, want, err)
 		}
+		c, resp := cRep.Data, cRep.Resp
 		if resp.Status != http.StatusOK {
 			problems = append(problems, fmt.Sprintf("%s (asked as %q): status %d", name, asked, resp.Status))
 		} else if missing := cardGaps(c, name); len(missing) > 0 {
@@ -251,10 +255,11 @@ func unknownAgent404(ctx context.Context, s *harness.Stack) error {
 	}
 	path := "/a2a/agents/" + unknownAgentName + "/card"
 	want := "status 404 with a detail naming the available agents"
-	_, resp, err := p.g.AgentCardE(ctx, unknownAgentName)
+	respRep, err := p.g.AgentCard(ctx, unknownAgentName)
 	if err != nil {
 		return p.requestFailed(path, want, err)
 	}
+	resp := respRep.Resp
 	if resp.Status != http.StatusNotFound {
 		return p.failBody(path, want, fmt.Sprintf("status %d", resp.Status), resp)
 	}

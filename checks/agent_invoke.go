@@ -38,10 +38,11 @@ func harmlessInvoke(ctx context.Context, s *harness.Stack) error {
 		return err
 	}
 	want := fmt.Sprintf(`status 200 with a "result" for tool %q`, HarmlessInvoke.Tool)
-	inv, resp, err := p.g.InvokeE(ctx, HarmlessInvoke)
+	invRep, err := p.g.Invoke(ctx, HarmlessInvoke)
 	if err != nil {
 		return p.requestFailed(pathInvoke, want, err)
 	}
+	inv, resp := invRep.Data, invRep.Resp
 	if resp.Status != http.StatusOK {
 		return p.failBody(pathInvoke, want, fmt.Sprintf("status %d", resp.Status), resp)
 	}
@@ -60,10 +61,11 @@ func unknownTool404(ctx context.Context, s *harness.Stack) error {
 	// A bare unknown tool name: "agent.unknown" would make a lazily loading
 	// service load that agent first, a change a read-only run must not make.
 	for _, tool := range []string{"smokestack_no_such_tool"} {
-		_, resp, err := p.g.InvokeE(ctx, harness.InvokeRequest{Tool: tool, Arguments: map[string]any{}})
+		respRep, err := p.g.Invoke(ctx, harness.InvokeRequest{Tool: tool, Arguments: map[string]any{}})
 		if err != nil {
 			return p.requestFailed(pathInvoke, want, err)
 		}
+		resp := respRep.Resp
 		if resp.Status != http.StatusNotFound {
 			return p.failBody(pathInvoke, want, fmt.Sprintf("status %d for tool %q", resp.Status, tool), resp)
 		}
@@ -81,10 +83,11 @@ func malformedBody422(ctx context.Context, s *harness.Stack) error {
 	}
 	want := "status 422 for a body that is not an invoke request"
 	for _, body := range []string{`{"tool": `, `{"arguments": {}}`, `{"tool": 42, "arguments": []}`} {
-		_, resp, err := p.g.InvokeE(ctx, []byte(body))
+		respRep, err := p.g.Invoke(ctx, []byte(body))
 		if err != nil {
 			return p.requestFailed(pathInvoke, want, err)
 		}
+		resp := respRep.Resp
 		if resp.Status != http.StatusUnprocessableEntity {
 			return p.failBody(pathInvoke, want, fmt.Sprintf("status %d for body %s", resp.Status, body), resp)
 		}
@@ -98,10 +101,11 @@ func (p probe) production(ctx context.Context) (bool, error) {
 	if p.s.Config().Expect.Production {
 		return true, nil
 	}
-	env, _, err := p.g.EnvironmentE(ctx)
+	envRep, err := p.g.Environment(ctx)
 	if err != nil {
 		return false, p.requestFailed("/health", "a health answer (to learn whether the target declares production)", err)
 	}
+	env := envRep.Data.Environment
 	if env == "production" {
 		return true, nil
 	}
@@ -139,10 +143,11 @@ func authCheck(ctx context.Context, s *harness.Stack, key string, code int) erro
 		what, where = "no X-API-Key", "in production"
 	}
 	want := fmt.Sprintf("status %d with a JSON detail for %s %s", code, what, where)
-	_, resp, err := p.g.WithAPIKey(key).InvokeE(ctx, HarmlessInvoke)
+	respRep, err := p.g.WithAPIKey(key).Invoke(ctx, HarmlessInvoke)
 	if err != nil {
 		return p.requestFailed(pathInvoke, want, err)
 	}
+	resp := respRep.Resp
 	if resp.Status != code {
 		return p.failBody(pathInvoke, want, fmt.Sprintf("status %d", resp.Status), resp)
 	}

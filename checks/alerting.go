@@ -86,8 +86,8 @@ type ConfiguredGroup struct {
 	Rules []string
 }
 
-// ConfiguredGroupsE reads the rule groups of rule files (path -> YAML).
-func ConfiguredGroupsE(files map[string][]byte) ([]ConfiguredGroup, error) {
+// ConfiguredGroups reads the rule groups of rule files (path -> YAML).
+func ConfiguredGroups(files map[string][]byte) ([]ConfiguredGroup, error) {
 	var out []ConfiguredGroup
 	paths := make([]string, 0, len(files))
 	for p := range files {
@@ -191,7 +191,7 @@ func rulesHealthy(ctx context.Context, s *harness.Stack) error {
 	want := "at least one rule group, every rule health ok without lastError"
 	if files := s.PrometheusRuleFiles(); files != nil {
 		var err error
-		if configured, err = ConfiguredGroupsE(files); err != nil {
+		if configured, err = ConfiguredGroups(files); err != nil {
 			return fail("", harness.Prometheus, base+"/api/v1/rules", "the stack's rule files to parse", err.Error(), "", nil)
 		}
 		names := make([]string, 0, len(files))
@@ -202,7 +202,7 @@ func rulesHealthy(ctx context.Context, s *harness.Stack) error {
 		want = fmt.Sprintf("every group of the mounted rule files (%s) loaded with all its rules, every rule health ok without lastError", strings.Join(names, ", "))
 	}
 
-	info, err := prom.RuntimeinfoE(ctx)
+	info, err := prom.Runtimeinfo(ctx)
 	if err != nil {
 		return requestFailed("", harness.Prometheus, base+"/api/v1/status/runtimeinfo", "reloadConfigSuccess true", "", err)
 	}
@@ -215,8 +215,8 @@ func rulesHealthy(ctx context.Context, s *harness.Stack) error {
 
 	var problems []string
 	var unknown int
-	wait := harness.EventuallyE(ctx, "every rule evaluated once", waitWithin(ctx, ruleSettle), alertingPoll, func(context.Context) error {
-		rules, err := prom.RulesE(ctx)
+	wait := harness.Eventually(ctx, "every rule evaluated once", waitWithin(ctx, ruleSettle), alertingPoll, func(context.Context) error {
+		rules, err := prom.Rules(ctx)
 		if err != nil {
 			return harness.Permanent(err)
 		}
@@ -260,10 +260,10 @@ var absentFuncs = []string{"absent", "absent_over_time"}
 // promqlParser is Prometheus' own PromQL parser, with its default options.
 var promqlParser = parser.NewParser(parser.Options{})
 
-// RuleSelectorsE parses a rule's expression with Prometheus' PromQL parser and
+// RuleSelectors parses a rule's expression with Prometheus' PromQL parser and
 // returns its vector selectors, each once, in order; selectors inside
 // absent() and absent_over_time() are left out.
-func RuleSelectorsE(expr string) ([]RuleSelector, error) {
+func RuleSelectors(expr string) ([]RuleSelector, error) {
 	e, err := promqlParser.ParseExpr(expr)
 	if err != nil {
 		return nil, err
@@ -355,7 +355,7 @@ func ruleSeriesExist(ctx context.Context, s *harness.Stack) error {
 	prom := s.Prometheus()
 	base := s.URL(harness.Prometheus)
 	want := fmt.Sprintf("every series each rule's expression selects to exist in Prometheus (seen within the last %s)", seriesLookback)
-	rules, err := prom.RulesE(ctx)
+	rules, err := prom.Rules(ctx)
 	if err != nil {
 		return requestFailed("", harness.Prometheus, base+"/api/v1/rules", want, "", err)
 	}
@@ -377,7 +377,7 @@ func ruleSeriesExist(ctx context.Context, s *harness.Stack) error {
 		for _, r := range ruleStates(g) {
 			nrules++
 			where := fmt.Sprintf("rule %s/%s (%s)", g.Name, r.Name, g.File)
-			sels, err := RuleSelectorsE(r.Query)
+			sels, err := RuleSelectors(r.Query)
 			if err != nil {
 				missing = append(missing, fmt.Sprintf("%s: its expression does not parse: %v", where, err))
 				continue
@@ -484,7 +484,7 @@ func (l *labelLookup) fetch(ctx context.Context, selectors []string) error {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			ln, err := l.prom.LabelNamesE(ctx, sel, l.start, l.end)
+			ln, err := l.prom.LabelNames(ctx, sel, l.start, l.end)
 			names := make([]string, 0, len(ln))
 			for _, n := range ln {
 				names = append(names, string(n))

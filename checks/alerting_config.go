@@ -58,7 +58,7 @@ func configValid(ctx context.Context, s *harness.Stack) error {
 	} else {
 		prom := s.Prometheus()
 		base := s.URL(harness.Prometheus)
-		flags, err := prom.FlagsE(ctx)
+		flags, err := prom.Flags(ctx)
 		if err != nil {
 			return requestFailed("", harness.Prometheus, base+"/api/v1/status/flags", "the configuration file Prometheus runs with (config.file)", "", err)
 		}
@@ -67,7 +67,7 @@ func configValid(ctx context.Context, s *harness.Stack) error {
 			return fail("", harness.Prometheus, base+"/api/v1/status/flags", "a config.file flag", "none", "", nil)
 		}
 		runs = append(runs, toolRun{harness.Prometheus, []string{"promtool", "check", "config", cfgFile}})
-		rules, err := prom.RulesE(ctx)
+		rules, err := prom.Rules(ctx)
 		if err != nil {
 			return requestFailed("", harness.Prometheus, base+"/api/v1/rules", "the rule files Prometheus loaded", "", err)
 		}
@@ -86,7 +86,7 @@ func configValid(ctx context.Context, s *harness.Stack) error {
 		if s.ContainerName(harness.Alertmanager) == "" {
 			notJudged = append(notJudged, fmt.Sprintf("amtool: no container of Alertmanager is known on this %s target (set %s=alertmanager=CONTAINER with DOCKER_HOST at its engine)", s.Mode(), harness.Env.Containers))
 		} else {
-			cmd, _, err := s.ContainerCommandE(ctx, harness.Alertmanager)
+			cmd, _, err := s.ContainerCommand(ctx, harness.Alertmanager)
 			if err != nil {
 				return fail("", harness.Docker, harness.DockerHost(), "the Alertmanager container's command line (its --config.file)", "no answer from the engine", "", err)
 			}
@@ -102,7 +102,7 @@ func configValid(ctx context.Context, s *harness.Stack) error {
 	where := harness.Prometheus
 	for _, r := range runs {
 		// By name, on the container's PATH: /bin in the official images.
-		res, err := s.ExecE(ctx, r.comp, r.cmd...)
+		res, err := s.Exec(ctx, r.comp, r.cmd...)
 		var missing *harness.ToolMissingError
 		var noContainer *harness.NoContainerError
 		switch {

@@ -88,8 +88,8 @@ func alertmanagerConnected(ctx context.Context, s *harness.Stack) error {
 	// a missing Alertmanager is looked for again for a few seconds.
 	var active, activeHosts []string
 	var problem error
-	wait := harness.EventuallyE(ctx, "the Alertmanager active in Prometheus", waitWithin(ctx, amDiscoveryWait), alertingPoll, func(context.Context) error {
-		ams, err := prom.AlertManagersE(ctx)
+	wait := harness.Eventually(ctx, "the Alertmanager active in Prometheus", waitWithin(ctx, amDiscoveryWait), alertingPoll, func(context.Context) error {
+		ams, err := prom.AlertManagers(ctx)
 		if err != nil {
 			problem = requestFailed("", harness.Prometheus, url, want, "", err)
 			return harness.Permanent(err)
@@ -142,10 +142,11 @@ func alertmanagerConnected(ctx context.Context, s *harness.Stack) error {
 	if err != nil {
 		return requestFailed("", harness.Prometheus, s.URL(harness.Prometheus)+"/api/v1/alerts", want, "", err)
 	}
-	amAlerts, _, err := s.Alertmanager().AlertsE(ctx)
+	amAlertsRep, err := harness.Done(s.Alertmanager().Alerts(ctx))
 	if err != nil {
 		return requestFailed("", harness.Alertmanager, amURL+"/api/v2/alerts", want, "", err)
 	}
+	amAlerts := *amAlertsRep.Data
 	if len(firing) == 0 {
 		return CannotJudge("Prometheus sends alerts to %v, not to the host of %s (%s), and fires no alert by which to tell whether they are the same Alertmanager (add the always-firing %s rule)",
 			active, harness.Env.AlertmanagerURL, harness.RedactURL(amURL), WatchdogAlert)
@@ -165,7 +166,7 @@ func alertmanagerConnected(ctx context.Context, s *harness.Stack) error {
 
 // firingAlerts lists the alerts Prometheus fires (pending ones are not sent).
 func firingAlerts(ctx context.Context, prom harness.PrometheusClient) ([]v1.Alert, error) {
-	res, err := prom.AlertsE(ctx)
+	res, err := prom.Alerts(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -215,9 +216,9 @@ type NotifyIntervals struct {
 // Alertmanager's defaults for a route that sets neither.
 var defaultNotifyIntervals = NotifyIntervals{GroupInterval: 5 * time.Minute, RepeatInterval: 4 * time.Hour}
 
-// NotifyIntervalsE reads the root route's group_interval and
+// ParseNotifyIntervals reads the root route's group_interval and
 // repeat_interval from an Alertmanager configuration (defaults where unset).
-func NotifyIntervalsE(config string) (NotifyIntervals, error) {
+func ParseNotifyIntervals(config string) (NotifyIntervals, error) {
 	var cfg struct {
 		Route struct {
 			GroupInterval  string `yaml:"group_interval"`
@@ -286,7 +287,7 @@ func alertDelivered(ctx context.Context, s *harness.Stack) error {
 	var last error
 	// Each look runs on the check's context, not the wait's shrinking one: a
 	// request cut off by the end of the wait is no evidence of anything.
-	wait := harness.EventuallyE(ctx, "the "+WatchdogAlert+" alert delivered", waitWithin(ctx, deliveryWait), alertingPoll, func(context.Context) error {
+	wait := harness.Eventually(ctx, "the "+WatchdogAlert+" alert delivered", waitWithin(ctx, deliveryWait), alertingPoll, func(context.Context) error {
 		last = watchdogDelivered(ctx, s, prom, am, promURL, amURL, filter)
 		var f *Failure
 		if errors.As(last, &f) && f.Evidence != nil {
@@ -324,10 +325,11 @@ func watchdogDelivered(ctx context.Context, s *harness.Stack, prom harness.Prome
 	}
 
 	want = fmt.Sprintf("%s active in Alertmanager (not silenced, not inhibited) for a receiver", WatchdogAlert)
-	alerts, resp, err := am.AlertsE(ctx, filter)
+	alertsRep, err := harness.Done(am.Alerts(ctx, filter))
 	if err != nil {
 		return requestFailed("", harness.Alertmanager, amURL+"/api/v2/alerts", want, "", err)
 	}
+	alerts, resp := *alertsRep.Data, alertsRep.Resp
 	var active *harness.AlertmanagerAlert
 	var seen []string
 	for i, a := range alerts {
@@ -352,11 +354,12 @@ func watchdogDelivered(ctx context.Context, s *harness.Stack, prom harness.Prome
 		// it routes the alert to one is what the suite can read.
 		return nil
 	}
-	st, _, err := am.StatusE(ctx)
+	stRep, err := harness.Done(am.Status(ctx))
 	if err != nil {
 		return requestFailed("", harness.Alertmanager, amURL+"/api/v2/status", "the routing intervals of Alertmanager's configuration", "", err)
 	}
-	iv, err := NotifyIntervalsE(st.Config.Original)
+	st := stRep.Data
+	iv, err := ParseNotifyIntervals(st.Config.Original)
 	if err != nil {
 		return fail("", harness.Alertmanager, amURL+"/api/v2/status", "a configuration with a readable route", err.Error(), "", nil)
 	}
@@ -364,11 +367,12 @@ func watchdogDelivered(ctx context.Context, s *harness.Stack, prom harness.Prome
 	sinkURL := s.URL(harness.AlertSink) + "/alerts"
 	want = fmt.Sprintf("a firing %s notification received by the webhook sink within the last %s (repeat_interval %s + 2 x group_interval %s + 5s)",
 		WatchdogAlert, fresh, iv.RepeatInterval, iv.GroupInterval)
-	rec, _, err := s.AlertSink().RecordE(ctx)
+	recRep, err := harness.Done(s.AlertSink().Record(ctx))
 	if err != nil {
 		return fail("", harness.AlertSink, sinkURL, want, "the receiver does not answer", "",
 			errors.Join(err, notificationFailures(ctx, s)))
 	}
+	rec := recRep.Data
 	n, ok := LatestFiring(rec.Notifications, WatchdogAlert)
 	if !ok {
 		return fail("", harness.AlertSink, sinkURL, want,
@@ -388,10 +392,11 @@ func watchdogDelivered(ctx context.Context, s *harness.Stack, prom harness.Prome
 // when there are none or they cannot be read).
 func notificationFailures(ctx context.Context, s *harness.Stack) error {
 	m := harness.MetricsClient{Requester: s.Alertmanager().Requester}
-	fams, _, err := m.ScrapeE(ctx, "/metrics")
+	famsRep, err := harness.Done(m.Scrape(ctx, "/metrics"))
 	if err != nil {
 		return nil
 	}
+	fams := *famsRep.Data
 	f, ok := fams["alertmanager_notifications_failed_total"]
 	if !ok {
 		return nil

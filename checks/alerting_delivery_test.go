@@ -18,17 +18,17 @@ import (
 func TestNotifyIntervals(t *testing.T) {
 	am, err := stackfiles.FS.ReadFile(stackfiles.AlertmanagerConfig)
 	require.NoError(t, err)
-	iv, err := NotifyIntervalsE(string(am))
+	iv, err := ParseNotifyIntervals(string(am))
 	require.NoError(t, err)
 	assert.Equal(t, NotifyIntervals{GroupInterval: 5 * time.Second, RepeatInterval: 10 * time.Second}, iv)
 	assert.Equal(t, 25*time.Second, iv.FreshWithin())
 	// The window must leave the check time to see a fresh notification.
 	assert.Less(t, iv.FreshWithin(), harness.DefaultTimeouts.Check)
 
-	iv, err = NotifyIntervalsE("route:\n  receiver: x\n")
+	iv, err = ParseNotifyIntervals("route:\n  receiver: x\n")
 	require.NoError(t, err)
 	assert.Equal(t, defaultNotifyIntervals, iv, "Alertmanager's defaults where unset")
-	_, err = NotifyIntervalsE("route:\n  repeat_interval: soon\n")
+	_, err = ParseNotifyIntervals("route:\n  repeat_interval: soon\n")
 	assert.Error(t, err)
 }
 

@@ -18,7 +18,7 @@ import (
 
 func selectorTexts(t *testing.T, expr string) []string {
 	t.Helper()
-	sels, err := RuleSelectorsE(expr)
+	sels, err := RuleSelectors(expr)
 	require.NoError(t, err, expr)
 	var out []string
 	for _, s := range sels {
@@ -53,10 +53,10 @@ func TestRuleSelectors(t *testing.T) {
 	for _, c := range cases {
 		assert.Equal(t, c.want, selectorTexts(t, c.expr), c.expr)
 	}
-	_, err := RuleSelectorsE("sum(rate(up[5m])")
+	_, err := RuleSelectors("sum(rate(up[5m])")
 	assert.Error(t, err, "an expression that does not parse is an error")
 
-	sels, err := RuleSelectorsE(`node_filesystem_avail_bytes{fstype!~"tmpfs|overlay",mountpoint="/"}`)
+	sels, err := RuleSelectors(`node_filesystem_avail_bytes{fstype!~"tmpfs|overlay",mountpoint="/"}`)
 	require.NoError(t, err)
 	require.Len(t, sels, 1)
 	assert.Equal(t, "node_filesystem_avail_bytes", sels[0].Metric)
@@ -82,7 +82,7 @@ func TestRuleSelectorsOfTheStackRules(t *testing.T) {
 		for _, g := range rf.Groups {
 			for _, r := range g.Rules {
 				n++
-				sels, err := RuleSelectorsE(r.Expr)
+				sels, err := RuleSelectors(r.Expr)
 				require.NoError(t, err, "%s: %s", f, r.Alert)
 				if r.Alert == WatchdogAlert {
 					assert.Empty(t, sels, "the Watchdog depends on no series")
@@ -97,7 +97,7 @@ func TestRuleSelectorsOfTheStackRules(t *testing.T) {
 
 func mustSelector(t *testing.T, expr string) RuleSelector {
 	t.Helper()
-	sels, err := RuleSelectorsE(expr)
+	sels, err := RuleSelectors(expr)
 	require.NoError(t, err)
 	require.Len(t, sels, 1)
 	return sels[0]
@@ -134,7 +134,7 @@ func TestRuleProblems(t *testing.T) {
 	rules, err := stackfiles.FS.ReadFile(stackfiles.AlertRules)
 	require.NoError(t, err)
 	const file = "/etc/prometheus/rules/genesis.rules.yml"
-	configured, err := ConfiguredGroupsE(map[string][]byte{file: rules})
+	configured, err := ConfiguredGroups(map[string][]byte{file: rules})
 	require.NoError(t, err)
 
 	// What Prometheus would answer for exactly those rules, all healthy.

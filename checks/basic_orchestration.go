@@ -47,7 +47,7 @@ func (p probe) decomposeJudged(ctx context.Context, text string) (*harness.Reply
 // routeJudged routes a decomposition's tasks and judges the plan.
 func (p probe) routeJudged(ctx context.Context, d *harness.Decomposition) (*harness.Reply[harness.Routing], error) {
 	want := "status 200 with every task assigned to a registered agent or listed in unassigned_tasks"
-	rep, err := p.g.RouteE(ctx, harness.RouteRequestFor(d))
+	rep, err := p.g.Route(ctx, harness.RouteRequestFor(d))
 	if err != nil {
 		return nil, p.requestFailed(pathRoute, want, err)
 	}
@@ -84,7 +84,7 @@ func newPlan(ctx context.Context, s *harness.Stack, text string) (probe, *harnes
 func (p probe) validateJudged(ctx context.Context, d *harness.Reply[harness.Decomposition], r *harness.Reply[harness.Routing]) error {
 	want := "status 200 with is_valid, solvability, completeness and redundancy passed, quality_score in 0..1, no issues"
 	req := harness.ValidateRequest{DAG: d.RawData(), RoutingPlan: harness.Field(r.RawData(), "routing_plan")}
-	rep, err := p.g.ValidatePlanE(ctx, req)
+	rep, err := p.g.ValidatePlan(ctx, req)
 	if err := answered(p, http.MethodPost, pathValidate, want, rep, err); err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func (p probe) validateJudged(ctx context.Context, d *harness.Reply[harness.Deco
 // change (a deploy agent deploys), so its checks are Mutates.
 func (p probe) runJudged(ctx context.Context, text string) error {
 	want := `status 200 with status "completed", a well-formed DAG, a complete routing, a valid plan and a completed result per task`
-	rep, err := p.g.RunE(ctx, harness.DecomposeRequest{UserRequest: text})
+	rep, err := p.g.Run(ctx, harness.DecomposeRequest{UserRequest: text})
 	if err := answered(p, http.MethodPost, pathRun, want, rep, err); err != nil {
 		return err
 	}

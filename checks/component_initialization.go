@@ -70,10 +70,11 @@ func componentCheck(component string, part harness.Part, roundTrip func(context.
 func (p probe) healthComponent(ctx context.Context, component string, accepted []string) error {
 	const path = "/health"
 	want := fmt.Sprintf("components.%s.status one of %s", component, strings.Join(accepted, "|"))
-	h, resp, err := p.g.HealthE(ctx)
+	hRep, err := p.g.Health(ctx)
 	if err != nil {
 		return p.requestFailed(path, want, err)
 	}
+	h, resp := hRep.Data, hRep.Resp
 	if h.Components == nil {
 		return p.failBody(path, want, "no components object (contract part C reports each component's status)", resp)
 	}
@@ -115,7 +116,7 @@ func probeHALO(ctx context.Context, p probe) error {
 	req := harness.RouteRequest{DagID: "smoke-halo", Tasks: []harness.RouteTask{
 		{TaskID: "smoke-1", Description: "Implement the signup API endpoint", TaskType: "implement"},
 	}}
-	rep, err := p.g.RouteE(ctx, req)
+	rep, err := p.g.Route(ctx, req)
 	if err != nil {
 		return p.requestFailed(path, want, err)
 	}
@@ -161,7 +162,7 @@ func smallPlan() harness.ValidateRequest {
 func probeAOP(ctx context.Context, p probe) error {
 	const path = "/orchestrate/validate"
 	want := "status 200 with is_valid true for a valid two-task plan"
-	rep, err := p.g.ValidatePlanE(ctx, smallPlan())
+	rep, err := p.g.ValidatePlan(ctx, smallPlan())
 	if err := answered(p, http.MethodPost, path, want, rep, err); err != nil {
 		return err
 	}
@@ -181,7 +182,7 @@ func showBool(b *bool) string {
 func probeErrorHandler(ctx context.Context, p probe) error {
 	const path = "/orchestrate/decompose"
 	want := "status 400 with an error envelope: code VALIDATION_ERROR, message, request_id, timestamp"
-	rep, err := p.g.DecomposeE(ctx, harness.DecomposeRequest{UserRequest: tooShortRequest})
+	rep, err := p.g.Decompose(ctx, harness.DecomposeRequest{UserRequest: tooShortRequest})
 	if err != nil {
 		return p.requestFailed(path, want, err)
 	}
@@ -195,13 +196,15 @@ func probeErrorHandler(ctx context.Context, p probe) error {
 	if profile, _ := p.s.Profile(); !profile.Serves(harness.PartC) {
 		return nil // /resilience is part C, outside the profile: the envelope above is the evidence
 	}
-	r, resp, err := p.g.ResilienceE(ctx)
+	rRep, err := harness.Done(p.g.Resilience(ctx))
+	resp := rRep.Response()
 	if err := p.notFound(resp, http.MethodGet, rpath); err != nil {
 		return err
 	}
 	if err != nil {
 		return p.requestFailed(rpath, rwant, err)
 	}
+	r := rRep.Data
 	if r.CircuitBreakers == nil {
 		return p.failBody(rpath, rwant, "no circuit_breakers object", resp)
 	}
@@ -223,7 +226,7 @@ func showAPIError(e *harness.APIError) string {
 // decomposeRefused sends text for decomposition and wants it refused with
 // status 400 and the error code.
 func (p probe) decomposeRefused(ctx context.Context, text, code, want string) error {
-	rep, err := p.g.DecomposeE(ctx, harness.DecomposeRequest{UserRequest: text})
+	rep, err := p.g.Decompose(ctx, harness.DecomposeRequest{UserRequest: text})
 	if err != nil {
 		return p.requestFailed(pathDecompose, want, err)
 	}
@@ -244,13 +247,15 @@ var CriticalFlags = []string{"orchestration_enabled", "security_hardening_enable
 func probeFlags(ctx context.Context, p probe) error {
 	const path = "/flags"
 	want := "status 200 with every flag's enabled (bool) and strategy (" + strings.Join(harness.FlagStrategies, "|") + "), the critical five among them"
-	flags, resp, err := p.g.FlagsE(ctx)
+	flagsRep, err := harness.Done(p.g.Flags(ctx))
+	resp := flagsRep.Response()
 	if resp != nil && resp.Status == http.StatusNotFound {
 		return p.notFound(resp, http.MethodGet, path)
 	}
 	if err != nil {
 		return p.requestFailed(path, want, err)
 	}
+	flags := *flagsRep.Data
 	var bad, missing []string
 	for n, f := range flags {
 		if f.Enabled == nil || !slices.Contains(harness.FlagStrategies, f.Strategy) {

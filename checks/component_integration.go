@@ -58,7 +58,7 @@ func fullPipeline(ctx context.Context, s *harness.Stack) error {
 		return err
 	}
 	want := `status 200 with status "completed": a well-formed DAG, every task assigned, a valid plan, and a completed result per task from its assigned agent`
-	rep, err := p.g.RunE(ctx, harness.DecomposeRequest{UserRequest: richRequest})
+	rep, err := p.g.Run(ctx, harness.DecomposeRequest{UserRequest: richRequest})
 	if err := answered(p, http.MethodPost, pathRun, want, rep, err); err != nil {
 		return err
 	}
@@ -289,7 +289,7 @@ func observabilityIntegrated(ctx context.Context, s *harness.Stack) error {
 	if _, err := p.decompose(ctx, simpleRequest, "status 200 with a decomposition"); err != nil {
 		return err
 	}
-	rr, err := p.g.RouteE(ctx, route)
+	rr, err := p.g.Route(ctx, route)
 	if err != nil {
 		return p.requestFailed(pathRoute, "status 200 with a routing", err)
 	}
@@ -297,7 +297,7 @@ func observabilityIntegrated(ctx context.Context, s *harness.Stack) error {
 		return err
 	}
 	validation := harness.ValidateRequest{DAG: plan, RoutingPlan: harness.Field(rr.RawData(), "routing_plan")}
-	vr, err := p.g.ValidatePlanE(ctx, validation)
+	vr, err := p.g.ValidatePlan(ctx, validation)
 	if err != nil {
 		return p.requestFailed(pathValidate, "status 200 with a validation", err)
 	}
@@ -419,14 +419,14 @@ func (p probe) latencyTracksRequests(ctx context.Context, route harness.RouteReq
 	}
 	kinds := []kind{
 		{pathDecompose, func(ctx context.Context) (*harness.Response, error) {
-			rep, err := p.g.DecomposeE(ctx, harness.DecomposeRequest{UserRequest: simpleRequest})
+			rep, err := p.g.Decompose(ctx, harness.DecomposeRequest{UserRequest: simpleRequest})
 			if err != nil {
 				return ok(pathDecompose, nil, nil, err)
 			}
 			return ok(pathDecompose, rep.Resp, rep.Error, nil)
 		}, []latencyHistogram{{metricHTTPDuration, map[string]string{"route": pathDecompose}}, {"genesis_htdag_decomposition_duration_seconds", nil}}},
 		{pathRoute, func(ctx context.Context) (*harness.Response, error) {
-			rep, err := p.g.RouteE(ctx, route)
+			rep, err := p.g.Route(ctx, route)
 			if err != nil {
 				return ok(pathRoute, nil, nil, err)
 			}
@@ -435,7 +435,7 @@ func (p probe) latencyTracksRequests(ctx context.Context, route harness.RouteReq
 	}
 	if validated {
 		kinds = append(kinds, kind{pathValidate, func(ctx context.Context) (*harness.Response, error) {
-			rep, err := p.g.ValidatePlanE(ctx, validation)
+			rep, err := p.g.ValidatePlan(ctx, validation)
 			if err != nil {
 				return ok(pathValidate, nil, nil, err)
 			}

@@ -19,7 +19,7 @@ var ComponentIntegrationLogs = []Check{
 }
 
 // noCriticalErrorsInLogs reads every line the service logged since the
-// deploy started (harness.DeployStartedE: SMOKE_DEPLOY_STARTED, or the
+// deploy started (harness.DeployStarted: SMOKE_DEPLOY_STARTED, or the
 // start of its container; the fault proofs declare a new deploy after each
 // row) and wants none at ERROR, CRITICAL, FATAL or PANIC level, in a JSON
 // line's level field or a text line's level word.

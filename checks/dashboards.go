@@ -398,7 +398,7 @@ func dashboardQueriesAnswer(ctx context.Context, s *harness.Stack) error {
 				defer wg.Done()
 				limit <- struct{}{}
 				defer func() { <-limit }()
-				v, err := prom.QueryE(ctx, q.expr)
+				v, err := prom.Query(ctx, q.expr)
 				answers[i] = answer{v, err}
 			}()
 		}
@@ -429,7 +429,7 @@ func dashboardQueriesAnswer(ctx context.Context, s *harness.Stack) error {
 		var askErr error
 		// Each round asks on the check's context, not the wait's: a query cut
 		// off by the end of the wait would read as Prometheus not answering.
-		_ = harness.EventuallyE(ctx, "the empty panel queries answer (rate() needs two scrapes)", wait, time.Second, func(context.Context) error {
+		_ = harness.Eventually(ctx, "the empty panel queries answer (rate() needs two scrapes)", wait, time.Second, func(context.Context) error {
 			still, alsoRefused, err := ask(ctx, empty)
 			if err != nil {
 				askErr = err
@@ -521,10 +521,11 @@ func datasourceHealthy(ctx context.Context, s *harness.Stack) error {
 	for _, uid := range dashboardDatasources(d) {
 		url := base + "/api/datasources/uid/" + uid + "/health"
 		want := fmt.Sprintf(`status 200 {"status":"OK"} for datasource %q, which the 48-hour dashboard's panels query`, uid)
-		h, resp, err := g.DatasourceHealthE(ctx, uid)
+		hRep, err := harness.Done(g.DatasourceHealth(ctx, uid))
 		if err != nil {
 			return requestFailed("", harness.Grafana, url, want, "", err)
 		}
+		h, resp := hRep.Data, hRep.Resp
 		if resp.Status != 200 || !strings.EqualFold(h.Status, "OK") {
 			return fail("", harness.Grafana, url, want, fmt.Sprintf("status %d, datasource status %q: %s", resp.Status, h.Status, h.Message),
 				"", fmt.Errorf("body: %s", resp.Excerpt()))
@@ -547,10 +548,11 @@ func dashboardProvisioned(ctx context.Context, s *harness.Stack) error {
 	}
 	url := base + "/api/dashboards/uid/" + want.UID
 	wantText := fmt.Sprintf("dashboard %q (%q) provisioned from fixtures/stack/%s, with its %d panels and their queries", want.UID, want.Title, stackfiles.GrafanaDashboard, len(want.Panels))
-	gd, resp, err := s.Grafana().DashboardE(ctx, want.UID)
+	gdRep, err := harness.Done(s.Grafana().Dashboard(ctx, want.UID))
 	if err != nil {
 		return requestFailed("", harness.Grafana, url, wantText, "", err)
 	}
+	gd, resp := gdRep.Data, gdRep.Resp
 	got, err := ParseDashboard(gd.Dashboard)
 	if err != nil {
 		return fail("", harness.Grafana, url, wantText, err.Error(), "", fmt.Errorf("body: %s", resp.Excerpt()))
@@ -635,12 +637,13 @@ func panelsViaGrafana(ctx context.Context, s *harness.Stack) error {
 				Instant: true, IntervalMs: vars.Interval.Milliseconds(), MaxDataPoints: panelDataPoints})
 		}
 		n += len(req.Queries)
-		results, _, err := g.QueryE(ctx, req)
+		resultsRep, err := g.Query(ctx, req)
 		if err != nil {
 			// No results at all (no answer, refused, not JSON): Grafana's
 			// query API is broken, not this panel.
 			return requestFailed("", harness.Grafana, url, want+fmt.Sprintf(" (at panel %q)", p.Title), "", err)
 		}
+		results := resultsRep.Data.Results
 		for _, q := range p.Queries {
 			r, ok := results[q.RefID]
 			switch {

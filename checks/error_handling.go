@@ -76,7 +76,7 @@ func cyclicRequest() harness.ValidateRequest { r, _ := cyclicPlan(); return r }
 
 func post(path string, body any) func(context.Context, harness.GenesisClient) (*harness.Reply[map[string]any], error) {
 	return func(ctx context.Context, g harness.GenesisClient) (*harness.Reply[map[string]any], error) {
-		return harness.PostEnvelopeE[map[string]any](ctx, g, path, body, nil)
+		return harness.PostEnvelope[map[string]any](ctx, g, path, body, nil)
 	}
 }
 
@@ -161,10 +161,11 @@ func errorCategorization(ctx context.Context, s *harness.Stack) error {
 
 // scrape reads the service's /metrics.
 func (p probe) scrape(ctx context.Context, what string) (map[string]*dto.MetricFamily, error) {
-	fams, _, err := p.s.GenesisMetrics().ScrapeE(ctx, pathMetrics)
+	famsRep, err := harness.Done(p.s.GenesisMetrics().Scrape(ctx, pathMetrics))
 	if err != nil {
 		return nil, p.requestFailed(pathMetrics, "a Prometheus exposition with "+what, err)
 	}
+	fams := *famsRep.Data
 	return fams, nil
 }
 
@@ -196,13 +197,15 @@ func (p probe) metric(fams map[string]*dto.MetricFamily, name string, match map[
 // error is a skip when the deployment does not serve it (part C).
 func (p probe) resilience(ctx context.Context) (*harness.Resilience, *harness.Response, error) {
 	want := "status 200 with circuit_breakers {name: {state CLOSED|OPEN|HALF_OPEN, failures, trips}}"
-	r, resp, err := p.g.ResilienceE(ctx)
+	rRep, err := harness.Done(p.g.Resilience(ctx))
+	resp := rRep.Response()
 	if skip := p.notFound(resp, http.MethodGet, pathResilience); skip != nil {
 		return nil, nil, skip
 	}
 	if err != nil {
 		return nil, nil, p.requestFailed(pathResilience, want, err)
 	}
+	r := rRep.Data
 	if r.CircuitBreakers == nil {
 		return nil, nil, p.failBody(pathResilience, want, "no circuit_breakers object", resp)
 	}
@@ -291,8 +294,8 @@ func (d *drill) settle(ctx context.Context) error {
 	}
 	want := fmt.Sprintf("the LLM breaker CLOSED with no failures within its open timeout %s (+5s) before the drill", d.openTimeout)
 	var got string
-	err = harness.EventuallyE(ctx, want, d.openTimeout+5*time.Second, 300*time.Millisecond, func(ctx context.Context) error {
-		_, _ = d.g.DecomposeE(ctx, harness.DecomposeRequest{UserRequest: simpleRequest})
+	err = harness.Eventually(ctx, want, d.openTimeout+5*time.Second, 300*time.Millisecond, func(ctx context.Context) error {
+		_, _ = d.g.Decompose(ctx, harness.DecomposeRequest{UserRequest: simpleRequest})
 		r, _, err := d.resilience(ctx)
 		if err != nil {
 			return harness.Permanent(err)
@@ -333,11 +336,12 @@ func isFailure(err error) bool {
 // back the faults it found. The restore runs even when ctx has ended.
 func (d *drill) breakPlanner(ctx context.Context, spec string) (restore func() error, err error) {
 	url := d.s.URL(harness.LLMPlanner) + "/admin/faults"
-	prev, err := d.planner.FaultsE(ctx)
+	prevRep, err := harness.Done(d.planner.Faults(ctx))
 	if err != nil {
 		return nil, requestFailed(d.name, harness.LLMPlanner, url, "the planner's fault admin (GET /admin/faults)", d.line, err)
 	}
-	if err := d.planner.SetFaultsE(ctx, spec); err != nil {
+	prev := prevRep.Data.Faults
+	if _, err := harness.Done(d.planner.SetFaults(ctx, spec)); err != nil {
 		return nil, requestFailed(d.name, harness.LLMPlanner, url, fmt.Sprintf("the planner to accept faults %q", spec), d.line, err)
 	}
 	restored := false
@@ -347,7 +351,7 @@ func (d *drill) breakPlanner(ctx context.Context, spec string) (restore func() e
 		}
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 		defer cancel()
-		if err := d.planner.SetFaultsE(rctx, prev); err != nil {
+		if _, err := harness.Done(d.planner.SetFaults(rctx, prev)); err != nil {
 			return requestFailed(d.name, harness.LLMPlanner, url, fmt.Sprintf("the planner's faults restored to %q", prev), d.line, err)
 		}
 		restored = true
@@ -374,7 +378,7 @@ func (d *drill) decomposeMethod(ctx context.Context, want string) (*harness.Repl
 // off). Anything else — a refusal, a 500 — is not the upstream's doing.
 func (d *drill) upstreamAnswer(ctx context.Context, when string) error {
 	want := `status 200 (fallback), or an error of category "llm" or "network", for a decomposition ` + when
-	rep, err := d.g.DecomposeE(ctx, harness.DecomposeRequest{UserRequest: simpleRequest})
+	rep, err := d.g.Decompose(ctx, harness.DecomposeRequest{UserRequest: simpleRequest})
 	if err != nil {
 		return d.requestFailed(pathDecompose, want, err)
 	}
@@ -479,7 +483,7 @@ func circuitBreaker(ctx context.Context, s *harness.Stack) (err error) {
 	if err := restore(); err != nil {
 		return err
 	}
-	st0, err := d.planner.StatsE(ctx)
+	st0, err := harness.Done(d.planner.Stats(ctx))
 	if err != nil {
 		return requestFailed(d.name, harness.LLMPlanner, d.s.URL(harness.LLMPlanner)+"/health", "the planner's counters", d.line, err)
 	}
@@ -487,15 +491,15 @@ func circuitBreaker(ctx context.Context, s *harness.Stack) (err error) {
 		return err
 	}
 	sentWithin := time.Since(openedAt)
-	st1, err := d.planner.StatsE(ctx)
+	st1, err := harness.Done(d.planner.Stats(ctx))
 	if err != nil {
 		return requestFailed(d.name, harness.LLMPlanner, d.s.URL(harness.LLMPlanner)+"/health", "the planner's counters", d.line, err)
 	}
 	// Judged only when the call surely fell inside the open window; on a
 	// machine so slow that it did not, the recovery below still judges.
-	if sentWithin < d.openTimeout/2 && st1.Calls() != st0.Calls() {
+	if sentWithin < d.openTimeout/2 && st1.Data.Calls() != st0.Data.Calls() {
 		return d.fail(pathDecompose, "no call to the LLM planner while its breaker is OPEN",
-			fmt.Sprintf("the planner answered %d plan request(s) %s after the breaker opened", st1.Calls()-st0.Calls(), sentWithin.Round(time.Millisecond)), nil)
+			fmt.Sprintf("the planner answered %d plan request(s) %s after the breaker opened", st1.Data.Calls()-st0.Data.Calls(), sentWithin.Round(time.Millisecond)), nil)
 	}
 
 	// 3. Recovery: after the open timeout, calls probe the planner again

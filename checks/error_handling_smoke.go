@@ -36,7 +36,7 @@ func errorEnvelopeCategory(ctx context.Context, s *harness.Stack) error {
 	}
 	for _, c := range categoryProbes {
 		want := fmt.Sprintf("for %s: status %d, error {code %s, message, request_id, timestamp, details.category %q}", c.what, c.status, c.code, c.category)
-		rep, err := p.g.DecomposeE(ctx, harness.DecomposeRequest{UserRequest: c.request})
+		rep, err := p.g.Decompose(ctx, harness.DecomposeRequest{UserRequest: c.request})
 		if err != nil {
 			return p.requestFailed(pathDecompose, want, err)
 		}

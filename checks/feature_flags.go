@@ -43,13 +43,15 @@ const pathFlags = "/flags"
 
 // flags reads GET /flags; a 404 skips (contract part C not served).
 func (p probe) flags(ctx context.Context, want string) (map[string]harness.Flag, *harness.Response, error) {
-	flags, resp, err := p.g.FlagsE(ctx)
+	rep, err := harness.Done(p.g.Flags(ctx))
+	resp := rep.Response()
 	if resp != nil && resp.Status == http.StatusNotFound {
 		return nil, resp, p.notFound(resp, http.MethodGet, pathFlags)
 	}
 	if err != nil {
 		return nil, resp, p.requestFailed(pathFlags, want, err)
 	}
+	flags := *rep.Data
 	if len(flags) == 0 {
 		return nil, resp, p.failBody(pathFlags, want, "no flags", resp)
 	}
@@ -151,13 +153,15 @@ func rolloutPath(name string) string { return "/flags/" + name + "/rollout" }
 // unknown flag or a lost route (/flags tells which), either a failure.
 func (p probe) rollout(ctx context.Context, name, want string) (*harness.Rollout, *harness.Response, error) {
 	path := rolloutPath(name)
-	r, resp, err := p.g.RolloutE(ctx, name)
+	rRep, err := p.g.Rollout(ctx, name)
 	if err != nil {
-		return nil, resp, p.requestFailed(path, want, err)
+		return nil, rRep.Response(), p.requestFailed(path, want, err)
 	}
+	r, resp := rRep.Data, rRep.Resp
 	if resp.Status == http.StatusNotFound {
 		// An unknown flag or an unserved route: /flags tells which.
-		_, fresp, ferr := p.g.FlagsE(ctx)
+		fRep, ferr := harness.Done(p.g.Flags(ctx))
+		fresp := fRep.Response()
 		if fresp != nil && fresp.Status == http.StatusNotFound {
 			return nil, resp, p.notFound(fresp, http.MethodGet, path)
 		}
@@ -308,7 +312,8 @@ func emergencyShutdownDrill(ctx context.Context, s *harness.Stack) (err error) {
 		}
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), restoreTimeout)
 		defer cancel()
-		_, resp, rerr := p.g.SetFlagE(rctx, ShutdownFlag, false, key)
+		restored, rerr := p.g.SetFlag(rctx, ShutdownFlag, false, key)
+		resp := restored.Response()
 		if rerr == nil && resp != nil && resp.Status/100 == 2 {
 			on, rerr2 := p.readFlag(rctx, ShutdownFlag)
 			if rerr2 == nil && !on {
@@ -352,13 +357,14 @@ func respErr(resp *harness.Response) error {
 func (p probe) readFlag(ctx context.Context, name string) (bool, error) {
 	path := "/flags/" + name + "/rollout"
 	want := "status 200 with the flag's enabled state"
-	r, resp, err := p.g.RolloutE(ctx, name)
+	rRep, err := p.g.Rollout(ctx, name)
 	if err != nil {
 		return false, p.requestFailed(path, want, err)
 	}
+	r, resp := rRep.Data, rRep.Resp
 	if resp.Status == http.StatusNotFound {
-		if _, fresp, _ := p.g.FlagsE(ctx); fresp != nil && fresp.Status == http.StatusNotFound {
-			return false, p.notFound(fresp, http.MethodGet, path)
+		if fRep, _ := p.g.Flags(ctx); fRep.Response() != nil && fRep.Resp.Status == http.StatusNotFound {
+			return false, p.notFound(fRep.Resp, http.MethodGet, path)
 		}
 		return false, p.failBody(path, want, "status 404: the service does not know "+name, resp)
 	}
@@ -376,10 +382,11 @@ func (p probe) readFlag(ctx context.Context, name string) (bool, error) {
 func (p probe) setFlag(ctx context.Context, name string, enabled bool, key harness.Secret) (refused bool, err error) {
 	path := "/flags/" + name
 	want := fmt.Sprintf("status 2xx for the admin write {\"enabled\": %t}", enabled)
-	f, resp, err := p.g.SetFlagE(ctx, name, enabled, key)
+	fRep, err := p.g.SetFlag(ctx, name, enabled, key)
 	if err != nil {
 		return false, p.requestFailed(path, want, err)
 	}
+	f, resp := fRep.Data, fRep.Resp
 	if f == nil {
 		return true, p.failBody(path, want, fmt.Sprintf("status %d", resp.Status), resp)
 	}
@@ -393,7 +400,7 @@ func (p probe) setFlag(ctx context.Context, name string, enabled bool, key harne
 func (p probe) awaitFlag(ctx context.Context, name string, enabled bool) error {
 	var last error
 	var seen bool
-	err := harness.EventuallyE(ctx, fmt.Sprintf("%s reads back enabled %t", name, enabled), drillWait, 200*time.Millisecond,
+	err := harness.Eventually(ctx, fmt.Sprintf("%s reads back enabled %t", name, enabled), drillWait, 200*time.Millisecond,
 		func(ctx context.Context) error {
 			on, err := p.readFlag(ctx, name)
 			if err != nil {
@@ -453,9 +460,9 @@ func (p probe) awaitServing(ctx context.Context) error {
 func (p probe) awaitDecomposition(ctx context.Context, what, want, after string, judge func(*harness.Reply[harness.Decomposition]) (got string, ok bool)) error {
 	var got string
 	var resp *harness.Response
-	err := harness.EventuallyE(ctx, what, drillWait, 200*time.Millisecond,
+	err := harness.Eventually(ctx, what, drillWait, 200*time.Millisecond,
 		func(ctx context.Context) error {
-			rep, err := p.g.DecomposeE(ctx, harness.DecomposeRequest{UserRequest: simpleRequest})
+			rep, err := p.g.Decompose(ctx, harness.DecomposeRequest{UserRequest: simpleRequest})
 			if err != nil {
 				got = "no answer: " + shortErr(err)
 				return err

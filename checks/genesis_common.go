@@ -419,7 +419,7 @@ const (
 // decompose sends a decomposition and insists on 200 with a data object.
 func (p probe) decompose(ctx context.Context, text, want string) (*harness.Reply[harness.Decomposition], error) {
 	const path = "/orchestrate/decompose"
-	rep, err := p.g.DecomposeE(ctx, harness.DecomposeRequest{UserRequest: text})
+	rep, err := p.g.Decompose(ctx, harness.DecomposeRequest{UserRequest: text})
 	if err != nil {
 		return nil, p.requestFailed(path, want, err)
 	}

@@ -93,10 +93,11 @@ func a2aHealth(ctx context.Context, s *harness.Stack) error {
 	}
 	url := s.URL(harness.Genesis) + "/health"
 	want := `status 200 and {"status":"healthy"}`
-	h, resp, err := s.Genesis().HealthE(ctx)
+	hRep, err := s.Genesis().Health(ctx)
 	if err != nil {
 		return requestFailed(name, harness.Genesis, url, want, lineServiceHealth, err)
 	}
+	h, resp := hRep.Data, hRep.Resp
 	if resp.Status != http.StatusOK || h.Status != "healthy" {
 		return fail(name, harness.Genesis, url, want, fmt.Sprintf("status %d and status %q", resp.Status, h.Status),
 			lineServiceHealth, errors.New("body: "+resp.Excerpt()))
@@ -167,7 +168,7 @@ func prometheusHealth(ctx context.Context, s *harness.Stack) error {
 	}
 	url := s.URL(harness.Prometheus) + "/-/healthy"
 	want := `status 200 "Prometheus Server is Healthy."`
-	if _, err := s.Prometheus().HealthyE(ctx); err != nil {
+	if _, err := harness.Done(s.Prometheus().Healthy(ctx)); err != nil {
 		return requestFailed(name, harness.Prometheus, url, want, lineServiceHealth, err)
 	}
 	return nil
@@ -180,10 +181,11 @@ func grafanaHealth(ctx context.Context, s *harness.Stack) error {
 	}
 	url := s.URL(harness.Grafana) + "/api/health"
 	want := `status 200 with database "ok" and a version`
-	h, resp, err := s.Grafana().HealthE(ctx)
+	hRep, err := harness.Done(s.Grafana().Health(ctx))
 	if err != nil {
 		return requestFailed(name, harness.Grafana, url, want, lineServiceHealth, err)
 	}
+	h, resp := hRep.Data, hRep.Resp
 	if h.Database != "ok" || h.Version == "" {
 		return fail(name, harness.Grafana, url, want, fmt.Sprintf("database %q, version %q", h.Database, h.Version),
 			lineServiceHealth, errors.New("body: "+resp.Excerpt()))
@@ -198,15 +200,16 @@ func alertmanagerHealth(ctx context.Context, s *harness.Stack) error {
 	}
 	am := s.Alertmanager()
 	base := s.URL(harness.Alertmanager)
-	if _, err := am.HealthyE(ctx); err != nil {
+	if _, err := harness.Done(am.Healthy(ctx)); err != nil {
 		return requestFailed(name, harness.Alertmanager, base+"/-/healthy", "status 200", lineMonitoring, err)
 	}
-	st, resp, err := am.StatusE(ctx)
+	stRep, err := harness.Done(am.Status(ctx))
 	url := base + "/api/v2/status"
 	want := `a version and cluster status "ready" or "disabled"`
 	if err != nil {
 		return requestFailed(name, harness.Alertmanager, url, want, lineMonitoring, err)
 	}
+	st, resp := stRep.Data, stRep.Resp
 	if st.VersionInfo.Version == "" || (st.Cluster.Status != "ready" && st.Cluster.Status != "disabled") {
 		return fail(name, harness.Alertmanager, url, want,
 			fmt.Sprintf("version %q, cluster status %q", st.VersionInfo.Version, st.Cluster.Status),
@@ -233,10 +236,11 @@ func nodeExporterMetrics(ctx context.Context, s *harness.Stack) error {
 	}
 	url := s.URL(harness.NodeExporter) + "/metrics"
 	want := "a Prometheus exposition with " + strings.Join(NodeSeries, ", ")
-	fams, _, err := s.NodeExporter().ScrapeE(ctx, "/metrics")
+	famsRep, err := harness.Done(s.NodeExporter().Scrape(ctx, "/metrics"))
 	if err != nil {
 		return requestFailed(name, harness.NodeExporter, url, want, lineMonitoring, err)
 	}
+	fams := *famsRep.Data
 	var missing []string
 	for _, n := range NodeSeries {
 		if f, ok := fams[n]; !ok || len(f.GetMetric()) == 0 {
@@ -257,7 +261,7 @@ func containersUp(ctx context.Context, s *harness.Stack) error {
 	}
 	cli, err := s.Docker()
 	if err == nil {
-		err = harness.PingDockerE(ctx, cli, s.Config().Timeouts.HTTP)
+		err = harness.PingDocker(ctx, cli, s.Config().Timeouts.HTTP)
 	}
 	if err != nil {
 		return fail(name, harness.Docker, harness.DockerHost(), "a Docker engine that answers", "none", lineContainers, err)
@@ -277,7 +281,7 @@ func containersUp(ctx context.Context, s *harness.Stack) error {
 			bad = append(bad, fmt.Sprintf("%s: no container named for it (set %s=%s=CONTAINER)", c, harness.Env.Containers, c))
 			continue
 		}
-		st, err := harness.InspectContainerE(ctx, cli, n, s.Config().Timeouts.HTTP)
+		st, err := harness.InspectContainer(ctx, cli, n, s.Config().Timeouts.HTTP)
 		switch {
 		case err != nil:
 			bad = append(bad, fmt.Sprintf("%s (%s): %v", c, n, err))
@@ -330,7 +334,7 @@ func metricsVisible(ctx context.Context, s *harness.Stack) error {
 // targetErrors fetches the scrape errors of unhealthy targets: the "why"
 // behind up == 0 that on-call needs next.
 func targetErrors(ctx context.Context, s *harness.Stack) error {
-	t, err := s.Prometheus().TargetsE(ctx)
+	t, err := s.Prometheus().Targets(ctx)
 	if err != nil {
 		return err
 	}

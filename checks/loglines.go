@@ -163,7 +163,7 @@ func quoteLine(raw []byte) string {
 // started to fn, and says when that was. A log that cannot be read is NOT
 // JUDGED, with why (a live target without SMOKE_CONTAINERS, most often).
 func scanDeployLog(ctx context.Context, s *harness.Stack, what string, fn func(logLine) bool) (harness.DeployStart, error) {
-	start, err := s.DeployStartedE(ctx, harness.Genesis)
+	start, err := s.DeployStarted(ctx, harness.Genesis)
 	var unavailable *harness.LogsUnavailableError
 	switch {
 	case errors.As(err, &unavailable):
@@ -171,7 +171,7 @@ func scanDeployLog(ctx context.Context, s *harness.Stack, what string, fn func(l
 	case err != nil:
 		return start, CannotJudge("when the deploy started cannot be told (%v), so %s; set %s", err, what, harness.Env.DeployStarted)
 	}
-	err = s.ScanLogsE(ctx, harness.Genesis, start.LogSince(), func(raw []byte) bool { return fn(parseLogLine(raw)) })
+	err = s.ScanLogs(ctx, harness.Genesis, start.LogSince(), func(raw []byte) bool { return fn(parseLogLine(raw)) })
 	switch {
 	case errors.As(err, &unavailable):
 		return start, CannotJudge("the service's log cannot be read, so %s: %s", what, unavailable.Reason)

@@ -150,12 +150,12 @@ func preflight(s *harness.Stack, plan Plan) bool {
 }
 
 // Preflight asks every component of the stack once whether anything
-// answers (harness.PreflightE). A component that does not is one line; when
+// answers (harness.Preflight). A component that does not is one line; when
 // judged says its health check runs, that check fails for it and the checks
 // that read it are NOT JUDGED, naming it, instead of a row of identical
 // refused connections. It replaces what an earlier call marked.
 func Preflight(ctx context.Context, s *harness.Stack, judged func(id string) bool) (lines []string, marked bool) {
-	down := s.PreflightE(ctx)
+	down := s.Preflight(ctx)
 	mark := map[harness.Component]string{}
 	for _, c := range harness.SortedComponents(down) {
 		why := down[c].Error()

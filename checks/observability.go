@@ -75,7 +75,7 @@ const (
 // promVector asks Prometheus the instant query and wants a vector: a failed
 // request or another result type fails the check name (quoting line) at url.
 func promVector(ctx context.Context, s *harness.Stack, query, name, url, want, line string) (model.Vector, error) {
-	v, err := s.Prometheus().QueryE(ctx, query)
+	v, err := s.Prometheus().Query(ctx, query)
 	if err != nil {
 		return nil, requestFailed(name, harness.Prometheus, url, want, line, err)
 	}
@@ -125,10 +125,10 @@ func metricsScraped(ctx context.Context, s *harness.Stack) error {
 	// exposes it: then Prometheus lost it.
 	var exposedNote string
 	if events := intersect(absentFams, EventMetrics); len(events) > 0 && s.Has(harness.Genesis) {
-		fams, _, err := s.GenesisMetrics().ScrapeE(ctx, "/metrics")
+		famsRep, err := harness.Done(s.GenesisMetrics().Scrape(ctx, "/metrics"))
 		if err == nil {
 			for _, e := range events {
-				if f, ok := fams[e]; !ok || len(f.GetMetric()) == 0 {
+				if f, ok := (*famsRep.Data)[e]; !ok || len(f.GetMetric()) == 0 {
 					absentFams = slices.DeleteFunc(absentFams, func(x string) bool { return x == e })
 				} else {
 					exposedNote = " (the service's /metrics exposes " + e + ")"
@@ -232,7 +232,7 @@ func scrapeIntervals(ctx context.Context, prom harness.PrometheusClient) (jobInt
 const logLineWait = 3 * time.Second
 
 // structuredLogs reads every line the service logged since the deploy
-// started (harness.DeployStartedE) and wants each a structured line of the
+// started (harness.DeployStarted) and wants each a structured line of the
 // contract (structureProblem). It sends one GET /health first, so the
 // window holds at least one line about a request; a window without any
 // line fails (a service that logs nothing is not logging).
@@ -241,7 +241,7 @@ func structuredLogs(ctx context.Context, s *harness.Stack) error {
 	if err != nil {
 		return err
 	}
-	_, _, _ = p.g.HealthE(ctx) // any answer: only the line it logs matters
+	_, _ = p.g.Health(ctx) // any answer: only the line it logs matters
 	var lines, bad int
 	var sample []byte
 	var problem string

@@ -42,10 +42,11 @@ func genesisMetricsExposed(ctx context.Context, s *harness.Stack) error {
 	}
 	const path = "/metrics"
 	want := "a Prometheus exposition with the contract's families (" + GenesisMetrics[0] + ", … " + GenesisMetrics[len(GenesisMetrics)-1] + ")"
-	fams, resp, err := s.GenesisMetrics().ScrapeE(ctx, path)
+	famsRep, err := harness.Done(s.GenesisMetrics().Scrape(ctx, path))
 	if err != nil {
 		return p.requestFailed(path, want, err)
 	}
+	fams, resp := *famsRep.Data, famsRep.Resp
 	var missing []string
 	for _, n := range GenesisMetrics {
 		if f, ok := fams[n]; !ok || len(f.GetMetric()) == 0 {
@@ -90,7 +91,7 @@ func prometheusScrapesGenesis(ctx context.Context, s *harness.Stack) error {
 	var down []string
 	for _, smp := range vec {
 		q := fmt.Sprintf(`up{job=%q,instance=%q}`, smp.Metric["job"], smp.Metric["instance"])
-		uv, err := prom.QueryE(ctx, q)
+		uv, err := prom.Query(ctx, q)
 		if err != nil {
 			return requestFailed(name, harness.Prometheus, s.URL(harness.Prometheus)+"/api/v1/query?query="+q, want, lineObservability, err)
 		}
@@ -104,7 +105,7 @@ func prometheusScrapesGenesis(ctx context.Context, s *harness.Stack) error {
 		return fail(name, harness.Prometheus, url, want, "genesis target down: "+strings.Join(down, ", "), lineObservability, targetErrors(ctx, s))
 	}
 	const q2 = "sum(genesis_http_requests_total)"
-	v2, err := prom.QueryE(ctx, q2)
+	v2, err := prom.Query(ctx, q2)
 	if err != nil {
 		return requestFailed(name, harness.Prometheus, s.URL(harness.Prometheus)+"/api/v1/query?query="+q2, want, lineObservability, err)
 	}

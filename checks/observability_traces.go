@@ -115,10 +115,11 @@ func pollTrace(ctx context.Context, s *harness.Stack, id string, judge func(*har
 	start := time.Now()
 	end := traceDeadline(ctx)
 	for {
-		tr, _, err := j.TraceE(ctx, id)
+		trRep, err := harness.Done(j.Trace(ctx, id))
 		if err != nil {
 			return nil, nil, time.Since(start), err
 		}
+		tr := trRep.Data
 		var problems []string
 		if tr != nil {
 			problems = judge(tr)
@@ -152,7 +153,7 @@ func tracesReceived(ctx context.Context, s *harness.Stack) error {
 	// carry the drill's (harness.WithDrill), so the errors a refused run
 	// logs are known as the suite's own to the log checks.
 	want := "status 200 with a W3C metadata.trace_id (the run's trace)"
-	rep, err := harness.PostEnvelopeE[harness.Run](ctx, p.g, pathRun, harness.DecomposeRequest{UserRequest: traceRequest}, h)
+	rep, err := harness.PostEnvelope[harness.Run](ctx, p.g, pathRun, harness.DecomposeRequest{UserRequest: traceRequest}, h)
 	if err := traced(p, pathRun, want, rep, err); err != nil {
 		return err
 	}
@@ -330,8 +331,8 @@ func traceNotFoundEvidence(ctx context.Context, s *harness.Stack, id, sent strin
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	defer cancel()
-	if services, _, err := s.Jaeger().ServicesE(ctx); err == nil {
-		notes = append(notes, fmt.Sprintf("services with spans in the trace backend: %v", services))
+	if services, err := harness.Done(s.Jaeger().Services(ctx)); err == nil {
+		notes = append(notes, fmt.Sprintf("services with spans in the trace backend: %v", *services.Data))
 	}
 	notes = append(notes, "next: is OTEL_EXPORTER_OTLP_ENDPOINT the backend's OTLP/HTTP address, do the service's exports succeed (/health components.otel), does a collector in between drop them?")
 	return errors.New(strings.Join(notes, "; "))
@@ -361,7 +362,7 @@ func correlationFollowed(ctx context.Context, s *harness.Stack) error {
 	h.Set("X-Correlation-Id", corr)
 	began := time.Now()
 	want := "status 200 with a W3C metadata.trace_id"
-	rep, err := harness.PostEnvelopeE[harness.Decomposition](ctx, p.g, pathDecompose, harness.DecomposeRequest{UserRequest: simpleRequest}, h)
+	rep, err := harness.PostEnvelope[harness.Decomposition](ctx, p.g, pathDecompose, harness.DecomposeRequest{UserRequest: simpleRequest}, h)
 	if err := traced(p, pathDecompose, want, rep, err); err != nil {
 		return err
 	}
@@ -428,7 +429,7 @@ func followInLog(ctx context.Context, s *harness.Stack, began time.Time, corr, t
 	for {
 		var carrying, others []string
 		found := false
-		err := s.ScanLogsE(ctx, harness.Genesis, since, func(line []byte) bool {
+		err := s.ScanLogs(ctx, harness.Genesis, since, func(line []byte) bool {
 			if !bytes.Contains(line, []byte(corr)) {
 				// A line of this request's trace under another correlation id
 				// says where the id was lost.

@@ -93,7 +93,7 @@ func budgetCheck(name, op string) Check {
 			// when the sampling time runs out, the request in flight is
 			// measured to its end instead of counting as a failure.
 			var sent atomic.Int64
-			l, serr := harness.SampleE(ctx, sp, func(context.Context) error { sent.Add(1); return o.Do(ctx) })
+			l, serr := harness.Sample(ctx, sp, func(context.Context) error { sent.Add(1); return o.Do(ctx) })
 			if l == nil {
 				return p.fail(perfPath(op), o.Budget.Source, "no measurement", serr)
 			}
@@ -223,7 +223,7 @@ func systemResources(ctx context.Context, s *harness.Stack) error {
 			return nil
 		}
 		if lim.Rate {
-			_ = harness.EventuallyE(ctx, lim.Name+" query has data (rate needs two scrapes)", rateWait, time.Second, get)
+			_ = harness.Eventually(ctx, lim.Name+" query has data (rate needs two scrapes)", rateWait, time.Second, get)
 		} else {
 			_ = get(ctx)
 		}
@@ -296,7 +296,7 @@ func instanceValues(ctx context.Context, prom harness.PrometheusClient, q string
 
 // queryVector runs an instant query that must answer a vector.
 func queryVector(ctx context.Context, prom harness.PrometheusClient, q string) (model.Vector, error) {
-	v, err := prom.QueryE(ctx, q)
+	v, err := prom.Query(ctx, q)
 	if err != nil {
 		return nil, err
 	}

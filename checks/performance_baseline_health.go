@@ -74,10 +74,11 @@ func healthP95(ctx context.Context, s *harness.Stack) error {
 	budget := harness.Budget{Source: fmt.Sprintf("p(95)<%s", limit), Percentile: 95, Limit: limit}
 	want := fmt.Sprintf("GET /health healthy with %s (%s) over %d samples while the agents not yet loaded load",
 		budget.Source, harness.Env.HealthBudget, HealthSampling.Samples)
-	a, _, err := p.g.AgentsE(ctx)
+	aRep, err := harness.Done(p.g.Agents(ctx))
 	if err != nil {
 		return p.requestFailed("/a2a/agents", want, err)
 	}
+	a := aRep.Data
 	var toLoad []string
 	for _, n := range a.RegisteredAgents {
 		if !slices.Contains(a.LoadedAgents, n) {
@@ -99,7 +100,7 @@ func healthP95(ctx context.Context, s *harness.Stack) error {
 			}
 			// Whether the agent loads is agents_loadable's question; here
 			// only the load's effect on /health is judged.
-			_, _, _ = p.g.InvokeE(loadCtx, harness.InvokeRequest{Tool: name + "." + loadProbeTool, Arguments: map[string]any{}})
+			_, _ = p.g.Invoke(loadCtx, harness.InvokeRequest{Tool: name + "." + loadProbeTool, Arguments: map[string]any{}})
 			sent++
 		}
 		loadsDone <- sent
@@ -114,12 +115,12 @@ func healthP95(ctx context.Context, s *harness.Stack) error {
 	var during int
 	l, serr := sampleHealthWhileLoading(ctx, sp, &loading, func() error {
 		busy := loading.Load()
-		h, resp, err := p.g.HealthE(ctx)
+		rep, err := p.g.Health(ctx)
 		switch {
 		case err != nil:
 			return err
-		case resp.Status != http.StatusOK || h.Status != "healthy":
-			return fmt.Errorf("status %d and status %q", resp.Status, h.Status)
+		case rep.Resp.Status != http.StatusOK || rep.Data.Status != "healthy":
+			return fmt.Errorf("status %d and status %q", rep.Resp.Status, rep.Data.Status)
 		}
 		if busy {
 			during++

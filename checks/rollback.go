@@ -33,9 +33,9 @@ func rollbackProbe(s *harness.Stack) (probe, error) {
 	return p, err
 }
 
-// ReadFlagE reads a flag's enabled state as the service evaluates it now
+// ReadFlag reads a flag's enabled state as the service evaluates it now
 // (GET /flags/{name}/rollout).
-func ReadFlagE(ctx context.Context, s *harness.Stack, name string) (bool, error) {
+func ReadFlag(ctx context.Context, s *harness.Stack, name string) (bool, error) {
 	p, err := rollbackProbe(s)
 	if err != nil {
 		return false, err
@@ -43,11 +43,11 @@ func ReadFlagE(ctx context.Context, s *harness.Stack, name string) (bool, error)
 	return p.readFlag(ctx, name)
 }
 
-// WriteFlagE writes a flag with the admin key (SMOKE_ADMIN_KEY) and reads
+// WriteFlag writes a flag with the admin key (SMOKE_ADMIN_KEY) and reads
 // it back until it shows the write (within a few seconds). A refused
 // write, an answer that disagrees with it, or a read-back that never shows
 // it (a write the service ignores) is an error: the flag is not set.
-func WriteFlagE(ctx context.Context, s *harness.Stack, w FlagWrite) error {
+func WriteFlag(ctx context.Context, s *harness.Stack, w FlagWrite) error {
 	p, err := rollbackProbe(s)
 	if err != nil {
 		return err
@@ -62,9 +62,9 @@ func WriteFlagE(ctx context.Context, s *harness.Stack, w FlagWrite) error {
 	return p.awaitFlag(ctx, w.Name, w.Enabled)
 }
 
-// AwaitShutdownE waits until orchestration is refused with 503 and a
+// AwaitShutdown waits until orchestration is refused with 503 and a
 // reason naming emergency_shutdown: the shutdown is in effect.
-func AwaitShutdownE(ctx context.Context, s *harness.Stack) error {
+func AwaitShutdown(ctx context.Context, s *harness.Stack) error {
 	p, err := rollbackProbe(s)
 	if err != nil {
 		return err
@@ -72,8 +72,8 @@ func AwaitShutdownE(ctx context.Context, s *harness.Stack) error {
 	return p.awaitRefusal(ctx)
 }
 
-// AwaitServingE waits until a decomposition is answered 2xx again.
-func AwaitServingE(ctx context.Context, s *harness.Stack) error {
+// AwaitServing waits until a decomposition is answered 2xx again.
+func AwaitServing(ctx context.Context, s *harness.Stack) error {
 	p, err := rollbackProbe(s)
 	if err != nil {
 		return err

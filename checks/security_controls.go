@@ -45,7 +45,7 @@ func promptInjectionCorpus(ctx context.Context, s *harness.Stack) error {
 	injections, benign := probes.Injections(), probes.Benign()
 	want := fmt.Sprintf("status 400 SECURITY_ERROR with details.detected_patterns naming the pattern classes for each of %d injections; status 2xx for each of %d benign requests", len(injections), len(benign))
 	for i, inj := range injections {
-		rep, err := p.g.DecomposeE(ctx, harness.DecomposeRequest{UserRequest: inj.Text})
+		rep, err := p.g.Decompose(ctx, harness.DecomposeRequest{UserRequest: inj.Text})
 		if err != nil {
 			return p.requestFailed(pathDecompose, want, err)
 		}
@@ -59,7 +59,7 @@ func promptInjectionCorpus(ctx context.Context, s *harness.Stack) error {
 		}
 	}
 	for i, text := range benign {
-		rep, err := p.g.DecomposeE(ctx, harness.DecomposeRequest{UserRequest: text})
+		rep, err := p.g.Decompose(ctx, harness.DecomposeRequest{UserRequest: text})
 		if err != nil {
 			return p.requestFailed(pathDecompose, want, err)
 		}
@@ -133,7 +133,7 @@ func credentialRedaction(ctx context.Context, s *harness.Stack) error {
 	for i, c := range creds {
 		h := harness.OrchestrationHeaders()
 		h.Set("X-Correlation-Id", fmt.Sprintf("%s-%d", correlation, i))
-		rep, err := harness.PostEnvelopeE[harness.Decomposition](ctx, p.g, pathDecompose, harness.DecomposeRequest{UserRequest: c.Carrier}, h)
+		rep, err := harness.PostEnvelope[harness.Decomposition](ctx, p.g, pathDecompose, harness.DecomposeRequest{UserRequest: c.Carrier}, h)
 		if err != nil {
 			var he *harness.HTTPError
 			if errors.As(err, &he) && rep != nil && rep.Resp != nil {
@@ -163,10 +163,10 @@ func credentialRedaction(ctx context.Context, s *harness.Stack) error {
 // line" is not a pass.
 func (p probe) logsFreeOf(ctx context.Context, began time.Time, creds []probes.Credential, nonce, lastMarker, want string) error {
 	var log []byte
-	err := harness.EventuallyE(ctx, "the "+harness.Genesis.Title()+" log shows correlation id "+lastMarker, logCatchUpWait, 200*time.Millisecond,
+	err := harness.Eventually(ctx, "the "+harness.Genesis.Title()+" log shows correlation id "+lastMarker, logCatchUpWait, 200*time.Millisecond,
 		func(ctx context.Context) error {
 			// A minute's margin for the engine's clock.
-			b, err := p.s.LogsSinceE(ctx, harness.Genesis, began.Add(-time.Minute))
+			b, err := p.s.LogsSince(ctx, harness.Genesis, began.Add(-time.Minute))
 			if err != nil {
 				return harness.Permanent(err)
 			}
@@ -258,7 +258,7 @@ func dagCycleDetection(ctx context.Context, s *harness.Stack) error {
 	cyclic, acyclic := probes.CyclicDAGs(), probes.AcyclicDAGs()
 	want := fmt.Sprintf("status 422 DECOMPOSITION_ERROR with details.cycle, the cycle's path, for each of %d cyclic DAGs; each of %d acyclic DAGs not reported as cyclic (status 2xx)", len(cyclic), len(acyclic))
 	for _, d := range cyclic {
-		rep, err := p.g.ValidatePlanE(ctx, planFor(d))
+		rep, err := p.g.ValidatePlan(ctx, planFor(d))
 		if err := reached(p, http.MethodPost, pathValidate, want, rep, err); err != nil {
 			return err
 		}
@@ -272,7 +272,7 @@ func dagCycleDetection(ctx context.Context, s *harness.Stack) error {
 		}
 	}
 	for _, d := range acyclic {
-		rep, err := p.g.ValidatePlanE(ctx, planFor(d))
+		rep, err := p.g.ValidatePlan(ctx, planFor(d))
 		if err := reached(p, http.MethodPost, pathValidate, want, rep, err); err != nil {
 			return err
 		}
@@ -330,7 +330,7 @@ func cyclePathProblem(path []string, d probes.DAG) string {
 // it) and fails an answer that is no 2xx, has no valid field or says valid
 // other than wantValid; the reason is the caller's to judge.
 func (p probe) codeVerdict(ctx context.Context, code, language, first, want string, wantValid bool) (*harness.Reply[harness.CodeValidation], error) {
-	rep, err := p.g.ValidateCodeE(ctx, code, language)
+	rep, err := p.g.ValidateCode(ctx, code, language)
 	if err := reached(p, http.MethodPost, pathValidateCode, want, rep, err); err != nil {
 		return nil, err
 	}

@@ -58,7 +58,7 @@ func logsClean(ctx context.Context, s *harness.Stack) error {
 	want := fmt.Sprintf("no line of the %s log holding %s, nor their first %d characters", harness.Genesis.Title(), strings.Join(names, ", "), keyPrefixLen)
 
 	// The answer does not matter (403, 401 or 404): only what the log says.
-	_, _, _ = p.g.WithAPIKey(sent).InvokeE(ctx, harness.InvokeRequest{Tool: authProbeTool, Arguments: map[string]any{}})
+	_, _ = p.g.WithAPIKey(sent).Invoke(ctx, harness.InvokeRequest{Tool: authProbeTool, Arguments: map[string]any{}})
 
 	scrubKeys := func(text string) string {
 		for _, k := range keys {
@@ -73,7 +73,7 @@ func logsClean(ctx context.Context, s *harness.Stack) error {
 	// request may print late.
 	var leak error
 	scan := func(since time.Time) error {
-		return s.ScanLogsE(ctx, harness.Genesis, since, func(line []byte) bool {
+		return s.ScanLogs(ctx, harness.Genesis, since, func(line []byte) bool {
 			for _, k := range keys {
 				if bytes.Contains(line, []byte(k.prefix())) {
 					leak = p.fail("", want, fmt.Sprintf("a log line holding the first %d characters of %s", len(k.prefix()), k.what),

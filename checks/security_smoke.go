@@ -35,7 +35,7 @@ func promptInjectionRejected(ctx context.Context, s *harness.Stack) error {
 	}
 	want := "status 400 with error code SECURITY_ERROR and details.detected_patterns for every injection probe"
 	for i, text := range InjectionProbes {
-		rep, err := p.g.DecomposeE(ctx, harness.DecomposeRequest{UserRequest: text})
+		rep, err := p.g.Decompose(ctx, harness.DecomposeRequest{UserRequest: text})
 		if err != nil {
 			return p.requestFailed(pathDecompose, want, err)
 		}
@@ -134,7 +134,7 @@ func cycleRejected(ctx context.Context, s *harness.Stack) error {
 	}
 	req, ids := cyclicPlan()
 	want := "status 422 DECOMPOSITION_ERROR with details.cycle, the cycle's path (" + strings.Join(ids, " -> ") + " in some rotation)"
-	rep, err := p.g.ValidatePlanE(ctx, req)
+	rep, err := p.g.ValidatePlan(ctx, req)
 	if err := reached(p, http.MethodPost, pathValidate, want, rep, err); err != nil {
 		return err
 	}

@@ -117,7 +117,7 @@ func (p windowProbe) failed(q, want string, err error) error {
 // value runs a query that answers one number. found is false for an empty
 // answer or NaN: no series, or no observation, in the window.
 func (p windowProbe) value(ctx context.Context, q string) (v float64, found bool, err error) {
-	res, err := p.prom.QueryE(ctx, q)
+	res, err := p.prom.Query(ctx, q)
 	if err != nil {
 		return 0, false, err
 	}
@@ -226,7 +226,7 @@ func successErrorRate(ctx context.Context, s *harness.Stack) error {
 // evidence ("route=/orchestrate/run: 7"); a failed read says so.
 func (p windowProbe) byLabel(ctx context.Context, sel, label string) string {
 	q := fmt.Sprintf(`sum by (%s) (%s) > 0`, label, windowSeries(sel, p.rng, p.before()))
-	res, err := p.prom.QueryE(ctx, q)
+	res, err := p.prom.Query(ctx, q)
 	if err != nil {
 		return "unreadable: " + shortErr(err)
 	}
@@ -315,7 +315,7 @@ func successRetries(ctx context.Context, s *harness.Stack) error {
 // found by its genesis_build_info series, as a PromQL regular expression.
 func (p windowProbe) genesisJobs(ctx context.Context) (q string, jobs []string, err error) {
 	q = fmt.Sprintf(`count by (job) (last_over_time(genesis_build_info[%s]))`, p.rng)
-	res, err := p.prom.QueryE(ctx, q)
+	res, err := p.prom.Query(ctx, q)
 	if err != nil {
 		return q, nil, err
 	}
@@ -421,7 +421,7 @@ func successStructuredLogs(ctx context.Context, s *harness.Stack) error {
 	want := fmt.Sprintf("every log line a JSON object with %s %s", strings.Join(logFields, ", "), over)
 	var total, plain int
 	var first string
-	err = s.ScanLogsE(ctx, harness.Genesis, time.Now().Add(-w), func(line []byte) bool {
+	err = s.ScanLogs(ctx, harness.Genesis, time.Now().Add(-w), func(line []byte) bool {
 		if len(strings.TrimSpace(string(line))) == 0 {
 			return true
 		}

@@ -78,7 +78,7 @@ func (r LoadReport) String() string {
 	return s
 }
 
-// SendLoadE sends the load to an ephemeral stack, between two scrapes of
+// SendLoad sends the load to an ephemeral stack, between two scrapes of
 // every target by Prometheus: one after the window's start (the report's
 // Start) and before the first request, one after the last request and the
 // service's span flush, so that the window from Start to now holds all of
@@ -86,7 +86,7 @@ func (r LoadReport) String() string {
 // traffic's, which synthetic requests would dilute, and breaking its LLM
 // upstream is a mutation. The error is for a load that could not run at
 // all; answers with errors (under a fault) are counted, not errors.
-func SendLoadE(ctx context.Context, s *harness.Stack, l Load) (LoadReport, error) {
+func SendLoad(ctx context.Context, s *harness.Stack, l Load) (LoadReport, error) {
 	r := LoadReport{Start: time.Now(), ByStatus: map[int]int{}}
 	if s.Mode() != harness.Ephemeral {
 		return r, fmt.Errorf("the synthetic load goes to ephemeral stacks only: a %s target is judged on its own traffic", s.Mode())
@@ -186,15 +186,15 @@ func flow(ctx context.Context, g harness.GenesisClient, i int, pace func() bool,
 	if !pace() {
 		return
 	}
-	d, err := g.DecomposeE(ctx, harness.DecomposeRequest{UserRequest: text})
+	d, err := g.Decompose(ctx, harness.DecomposeRequest{UserRequest: text})
 	if !answered(replyResp(d), err) || d.Data == nil || !pace() {
 		return
 	}
-	rt, err := g.RouteE(ctx, harness.RouteRequestFor(d.Data))
+	rt, err := g.Route(ctx, harness.RouteRequestFor(d.Data))
 	if !answered(replyResp(rt), err) || rt.Data == nil || rt.Data.RoutingPlan == nil || !pace() {
 		return
 	}
-	v, err := g.ValidatePlanE(ctx, harness.ValidateRequest{DAG: d.Data, RoutingPlan: rt.Data.RoutingPlan})
+	v, err := g.ValidatePlan(ctx, harness.ValidateRequest{DAG: d.Data, RoutingPlan: rt.Data.RoutingPlan})
 	answered(replyResp(v), err)
 }
 
@@ -215,21 +215,22 @@ func retriedDecompositions(ctx context.Context, s *harness.Stack, n int, answere
 		return 0, "no transient upstream failures: " + s.Absent(harness.LLMPlanner)
 	}
 	planner := s.LLMPlanner()
-	prev, err := planner.FaultsE(ctx)
+	prevRep, err := harness.Done(planner.Faults(ctx))
 	if err != nil {
 		return 0, "no transient upstream failures: the planner's faults cannot be read: " + shortErr(err)
 	}
+	prev := prevRep.Data.Faults
 	defer func() {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), restoreTimeout)
 		defer cancel()
-		_ = planner.SetFaultsE(rctx, prev)
+		_, _ = planner.SetFaults(rctx, prev)
 	}()
 	done := 0
 	for i := 0; i < n && ctx.Err() == nil; i++ {
-		if err := planner.SetFaultsE(ctx, "fail_first=1"); err != nil {
+		if _, err := harness.Done(planner.SetFaults(ctx, "fail_first=1")); err != nil {
 			return done, "transient upstream failures stopped: " + shortErr(err)
 		}
-		d, err := s.Genesis().DecomposeE(ctx, harness.DecomposeRequest{UserRequest: simpleRequest})
+		d, err := s.Genesis().Decompose(ctx, harness.DecomposeRequest{UserRequest: simpleRequest})
 		answered(replyResp(d), err)
 		done++
 	}
@@ -246,7 +247,7 @@ func scrapedAfter(ctx context.Context, s *harness.Stack, t time.Time) string {
 	}
 	prom := s.Prometheus()
 	var last string
-	err := harness.EventuallyE(ctx, "every target scraped after "+t.UTC().Format(time.RFC3339Nano), settleWait, 250*time.Millisecond, func(ctx context.Context) error {
+	err := harness.Eventually(ctx, "every target scraped after "+t.UTC().Format(time.RFC3339Nano), settleWait, 250*time.Millisecond, func(ctx context.Context) error {
 		vec, err := queryVector(ctx, prom, "min(timestamp(up))")
 		if err != nil {
 			last = shortErr(err)
@@ -281,7 +282,7 @@ func SuccessWindowFor(t harness.TestingT, s *harness.Stack) *harness.Stack {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), SuccessLoad.MaxDuration+settleWait+restoreTimeout)
 	defer cancel()
-	r, err := SendLoadE(ctx, s, SuccessLoad)
+	r, err := SendLoad(ctx, s, SuccessLoad)
 	if err != nil {
 		t.Logf("synthetic load: %v; %s", err, r)
 	} else {

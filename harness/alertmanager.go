@@ -2,7 +2,6 @@ package harness
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -25,26 +24,19 @@ type AlertmanagerStatus struct {
 	} `json:"config"`
 }
 
-// HealthyE wants 200 from /-/healthy.
-func (a AlertmanagerClient) HealthyE(ctx context.Context) (*Response, error) {
-	resp, err := a.Get(ctx, "/-/healthy")
-	if err != nil {
-		return resp, err
-	}
-	if resp.Status != http.StatusOK {
-		return resp, resp.Fail("status 200", nil)
-	}
-	return resp, nil
+// Healthy is GET /-/healthy; Done wants 200.
+func (a AlertmanagerClient) Healthy(ctx context.Context) (*Reply[struct{}], error) {
+	return send[struct{}](ctx, a.Requester, call{method: http.MethodGet, path: "/-/healthy", shape: ignored, expect: wantStatus(http.StatusOK)})
 }
 
-// StatusE reads /api/v2/status.
-func (a AlertmanagerClient) StatusE(ctx context.Context) (*AlertmanagerStatus, *Response, error) {
-	var s AlertmanagerStatus
-	resp, err := a.GetJSON(ctx, "/api/v2/status", http.StatusOK, &s)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &s, resp, nil
+// Status reads /api/v2/status; Done wants 200.
+func (a AlertmanagerClient) Status(ctx context.Context) (*Reply[AlertmanagerStatus], error) {
+	return send[AlertmanagerStatus](ctx, a.Requester, readCall("/api/v2/status"))
+}
+
+// readCall is a GET of a bare JSON object answered with 200.
+func readCall(path string) call {
+	return call{method: http.MethodGet, path: path, shape: bare, decodeOn: onStatus(http.StatusOK), expect: wantStatus(http.StatusOK)}
 }
 
 // AlertmanagerAlert is one alert of /api/v2/alerts.
@@ -76,9 +68,10 @@ func (a AlertmanagerAlert) ReceiverNames() []string {
 	return out
 }
 
-// AlertsE reads /api/v2/alerts (active, silenced, inhibited and unprocessed
-// alike), narrowed by Alertmanager's label matchers (`alertname="Watchdog"`).
-func (a AlertmanagerClient) AlertsE(ctx context.Context, filters ...string) ([]AlertmanagerAlert, *Response, error) {
+// Alerts reads /api/v2/alerts (active, silenced, inhibited and unprocessed
+// alike), narrowed by Alertmanager's label matchers (`alertname="Watchdog"`);
+// Done wants 200.
+func (a AlertmanagerClient) Alerts(ctx context.Context, filters ...string) (*Reply[[]AlertmanagerAlert], error) {
 	q := url.Values{}
 	for _, f := range filters {
 		q.Add("filter", f)
@@ -87,55 +80,34 @@ func (a AlertmanagerClient) AlertsE(ctx context.Context, filters ...string) ([]A
 	if len(q) > 0 {
 		path += "?" + q.Encode()
 	}
-	var out []AlertmanagerAlert
-	resp, err := a.GetJSON(ctx, path, http.StatusOK, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return out, resp, nil
+	return send[[]AlertmanagerAlert](ctx, a.Requester, readCall(path))
 }
 
-// SilenceE silences the alerts matching name=value for d and returns the
-// silence's ID: a fault for the proofs (it changes the target).
-func (a AlertmanagerClient) SilenceE(ctx context.Context, name, value string, d time.Duration, comment string) (string, error) {
+// Silence is the answer of POST /api/v2/silences.
+type Silence struct {
+	SilenceID string `json:"silenceID"`
+}
+
+// Silence silences the alerts matching name=value for d: a fault for the
+// proofs (it changes the target). Done wants 200; a 200 without a
+// silenceID is a decode failure.
+func (a AlertmanagerClient) Silence(ctx context.Context, name, value string, d time.Duration, comment string) (*Reply[Silence], error) {
 	now := time.Now().UTC()
-	body, err := json.Marshal(map[string]any{
+	rep, err := send[Silence](ctx, a.Requester, call{method: http.MethodPost, path: "/api/v2/silences", body: map[string]any{
 		"matchers":  []map[string]any{{"name": name, "value": value, "isRegex": false, "isEqual": true}},
 		"startsAt":  now.Format(time.RFC3339Nano),
 		"endsAt":    now.Add(d).Format(time.RFC3339Nano),
 		"createdBy": "smokestack",
 		"comment":   comment,
-	})
-	if err != nil {
-		return "", err
+	}, shape: bare, decodeOn: onStatus(http.StatusOK), expect: wantStatus(http.StatusOK)})
+	if err == nil && rep.Data != nil && rep.Data.SilenceID == "" {
+		err = rep.Resp.Fail("a silenceID", nil)
 	}
-	resp, err := a.Do(ctx, http.MethodPost, "/api/v2/silences", body, nil)
-	if err != nil {
-		return "", err
-	}
-	if resp.Status != http.StatusOK {
-		return "", resp.Fail("status 200", nil)
-	}
-	var out struct {
-		SilenceID string `json:"silenceID"`
-	}
-	if err := resp.DecodeJSON(&out); err != nil {
-		return "", err
-	}
-	if out.SilenceID == "" {
-		return "", resp.Fail("a silenceID", nil)
-	}
-	return out.SilenceID, nil
+	return rep, err
 }
 
-// ExpireSilenceE ends a silence SilenceE created.
-func (a AlertmanagerClient) ExpireSilenceE(ctx context.Context, id string) error {
-	resp, err := a.Do(ctx, http.MethodDelete, "/api/v2/silence/"+url.PathEscape(id), nil, nil)
-	if err != nil {
-		return err
-	}
-	if resp.Status != http.StatusOK {
-		return resp.Fail(fmt.Sprintf("status 200 expiring silence %s", id), nil)
-	}
-	return nil
+// ExpireSilence ends a silence Silence created; Done wants 200.
+func (a AlertmanagerClient) ExpireSilence(ctx context.Context, id string) (*Reply[struct{}], error) {
+	return send[struct{}](ctx, a.Requester, call{method: http.MethodDelete, path: "/api/v2/silence/" + url.PathEscape(id), shape: ignored,
+		expect: expectation{ok: func(r *Response) bool { return r.Status == http.StatusOK }, want: fmt.Sprintf("status 200 expiring silence %s", id)}})
 }

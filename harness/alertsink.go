@@ -2,7 +2,6 @@ package harness
 
 import (
 	"context"
-	"net/http"
 	"time"
 )
 
@@ -38,12 +37,7 @@ type SinkRecord struct {
 	Notifications []SinkNotification `json:"notifications"`
 }
 
-// RecordE reads GET /alerts.
-func (c AlertSinkClient) RecordE(ctx context.Context) (*SinkRecord, *Response, error) {
-	var r SinkRecord
-	resp, err := c.GetJSON(ctx, "/alerts", http.StatusOK, &r)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &r, resp, nil
+// Record reads GET /alerts; Done wants 200.
+func (c AlertSinkClient) Record(ctx context.Context) (*Reply[SinkRecord], error) {
+	return send[SinkRecord](ctx, c.Requester, readCall("/alerts"))
 }

@@ -104,10 +104,10 @@ func knownVars() []string {
 	return out
 }
 
-// UnknownVarsE refuses SMOKE_* names the suite does not know, naming the
+// UnknownVars refuses SMOKE_* names the suite does not know, naming the
 // closest known one: SMOKE_A2A_ULR is a typo of SMOKE_A2A_URL, not a
 // component the user chose to leave out.
-func UnknownVarsE(names []string, where string) error {
+func UnknownVars(names []string, where string) error {
 	known := knownVars()
 	var errs []error
 	for _, n := range names {
@@ -214,7 +214,7 @@ type Config struct {
 	GenesisFaults string // ephemeral mode: fault knobs the reference service starts with
 
 	// Profile is the surface the target serves (SMOKE_PROFILE); empty means
-	// discover it once at start (DiscoverProfileE).
+	// discover it once at start (DiscoverProfile).
 	Profile Profile
 	// Require lists the components the user runs (SMOKE_REQUIRE); nil means
 	// the mode's default (DefaultRequire). A required component without a URL
@@ -297,7 +297,7 @@ func ConfigFromEnv() (Config, error) {
 		k, _, _ := strings.Cut(kv, "=")
 		names = append(names, k)
 	}
-	if err := UnknownVarsE(names, ""); err != nil {
+	if err := UnknownVars(names, ""); err != nil {
 		return Config{}, err
 	}
 	return LoadConfig(os.LookupEnv)
@@ -315,7 +315,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		for k := range file {
 			names = append(names, k)
 		}
-		if err := UnknownVarsE(names, Env.ConfigFile+"="+path+": "); err != nil {
+		if err := UnknownVars(names, Env.ConfigFile+"="+path+": "); err != nil {
 			return Config{}, err
 		}
 		get = func(k string) (string, bool) {

@@ -57,13 +57,13 @@ func (s *Stack) MarkDeployStarted(t time.Time, how string) {
 	s.deploy.at, s.deploy.how = t, how
 }
 
-// DeployStartedE says when the deploy under test started, in this order:
+// DeployStarted says when the deploy under test started, in this order:
 // a start declared at run time (MarkDeployStarted); SMOKE_DEPLOY_STARTED;
 // the start of the component's container (ephemeral: when this run started
 // it; live: the container SMOKE_CONTAINERS names, on DOCKER_HOST's engine).
 // Without any of them it returns a *LogsUnavailableError, like the log
 // readers: there is no log to window.
-func (s *Stack) DeployStartedE(ctx context.Context, c Component) (DeployStart, error) {
+func (s *Stack) DeployStarted(ctx context.Context, c Component) (DeployStart, error) {
 	var at time.Time
 	var how string
 	if s.deploy != nil {
@@ -85,7 +85,7 @@ func (s *Stack) DeployStartedE(ctx context.Context, c Component) (DeployStart, e
 	if err != nil {
 		return DeployStart{}, fmt.Errorf("when did the %s container start: %w", c.Title(), err)
 	}
-	st, err := InspectContainerE(ctx, cli, id, s.cfg.Timeouts.HTTP)
+	st, err := InspectContainer(ctx, cli, id, s.cfg.Timeouts.HTTP)
 	if err != nil {
 		return DeployStart{}, fmt.Errorf("when did the %s container start: %w", c.Title(), err)
 	}

@@ -17,7 +17,7 @@ func TestDeployStarted(t *testing.T) {
 	require.NoError(t, err)
 
 	// No container known, no declaration: the log has no window.
-	_, err = s.DeployStartedE(context.Background(), Genesis)
+	_, err = s.DeployStarted(context.Background(), Genesis)
 	var unavailable *LogsUnavailableError
 	require.True(t, errors.As(err, &unavailable), "%v", err)
 	assert.Contains(t, unavailable.Reason, Env.Containers)
@@ -28,7 +28,7 @@ func TestDeployStarted(t *testing.T) {
 	require.NoError(t, err)
 	s, err = Attach(cfg)
 	require.NoError(t, err)
-	d, err := s.DeployStartedE(context.Background(), Genesis)
+	d, err := s.DeployStarted(context.Background(), Genesis)
 	require.NoError(t, err)
 	assert.Equal(t, time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC), d.At.UTC())
 	assert.Contains(t, d.String(), "SMOKE_DEPLOY_STARTED=2026-11-27T09:30:00Z")
@@ -42,7 +42,7 @@ func TestDeployStarted(t *testing.T) {
 	at := time.Now()
 	s.MarkDeployStarted(at, "fault row x restored")
 	for _, st := range []*Stack{s, view} {
-		d, err := st.DeployStartedE(context.Background(), Genesis)
+		d, err := st.DeployStarted(context.Background(), Genesis)
 		require.NoError(t, err)
 		assert.True(t, d.At.Equal(at))
 		assert.Contains(t, d.How, "fault row x restored")

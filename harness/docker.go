@@ -52,8 +52,8 @@ func DockerHost() string {
 	return client.DefaultDockerHost
 }
 
-// PingDockerE checks that an engine answers within timeout.
-func PingDockerE(ctx context.Context, cli *client.Client, timeout time.Duration) error {
+// PingDocker checks that an engine answers within timeout.
+func PingDocker(ctx context.Context, cli *client.Client, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	if _, err := cli.Ping(ctx, client.PingOptions{}); err != nil {
@@ -65,8 +65,8 @@ func PingDockerE(ctx context.Context, cli *client.Client, timeout time.Duration)
 // ErrNoSuchContainer says the engine has no container by that name.
 var ErrNoSuchContainer = errors.New("no such container")
 
-// InspectContainerE reads one container's state by name or ID.
-func InspectContainerE(ctx context.Context, cli *client.Client, name string, timeout time.Duration) (ContainerState, error) {
+// InspectContainer reads one container's state by name or ID.
+func InspectContainer(ctx context.Context, cli *client.Client, name string, timeout time.Duration) (ContainerState, error) {
 	noteNetworkInput()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -107,9 +107,9 @@ const (
 // command (smokestack up): only an explicit down removes it.
 const DetachedOwner = "detached"
 
-// SweepE removes containers and networks of earlier runs on this host whose
+// Sweep removes containers and networks of earlier runs on this host whose
 // owning process is gone. It returns how many containers it removed.
-func SweepE(ctx context.Context, cli *client.Client) (int, error) {
+func Sweep(ctx context.Context, cli *client.Client) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	host, _ := os.Hostname()
@@ -158,9 +158,9 @@ func ownerGone(labels map[string]string, host string) bool {
 	return err != nil
 }
 
-// RemoveRunE removes every container and network of one run (a detached
+// RemoveRun removes every container and network of one run (a detached
 // stack that `smokestack down` takes away).
-func RemoveRunE(ctx context.Context, cli *client.Client, runID string) (int, error) {
+func RemoveRun(ctx context.Context, cli *client.Client, runID string) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	f := make(client.Filters).Add("label", LabelRun+"="+runID)

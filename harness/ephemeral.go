@@ -79,11 +79,11 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Stack, error) {
 	if err != nil {
 		return s, fmt.Errorf("%w: %v. %s", ErrNoEngine, err, engineHint)
 	}
-	if err := PingDockerE(ctx, cli, 10*time.Second); err != nil {
+	if err := PingDocker(ctx, cli, 10*time.Second); err != nil {
 		return s, fmt.Errorf("%w: %v. %s", ErrNoEngine, err, engineHint)
 	}
 	preferLocalImages(ctx, cli, &s.cfg.Images, o.logf)
-	if n, err := SweepE(ctx, cli); err != nil {
+	if n, err := Sweep(ctx, cli); err != nil {
 		o.logf("sweep of earlier runs: %v", err)
 	} else if n > 0 {
 		o.logf("sweep: removed %d containers left by killed runs", n)
@@ -117,7 +117,7 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Stack, error) {
 	genesisImage := cfg.Images.Genesis
 	if genesisImage == "" {
 		t0 := time.Now()
-		genesisImage, err = BuildGenesisImageE(ctx, cli)
+		genesisImage, err = BuildGenesisImage(ctx, cli)
 		if err != nil {
 			return s, err
 		}
@@ -147,9 +147,9 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Stack, error) {
 	// result, so that metrics checks judge a settled Prometheus. Health is the
 	// checks' business; a fault stack must start too.
 	prom := s.Prometheus()
-	err = EventuallyE(ctx, "Prometheus has scraped every target once", cfg.Timeouts.Start, 500*time.Millisecond,
+	err = Eventually(ctx, "Prometheus has scraped every target once", cfg.Timeouts.Start, 500*time.Millisecond,
 		func(ctx context.Context) error {
-			t, err := prom.TargetsE(ctx)
+			t, err := prom.Targets(ctx)
 			if err != nil {
 				return err
 			}
@@ -437,9 +437,9 @@ func (s *Stack) Container(c Component) (*testcontainers.DockerContainer, bool) {
 	return ct, ok
 }
 
-// StartComponentE starts a stopped container again and learns its new port
+// StartComponent starts a stopped container again and learns its new port
 // (Docker may publish a restarted container on another one).
-func (s *Stack) StartComponentE(ctx context.Context, c Component) error {
+func (s *Stack) StartComponent(ctx context.Context, c Component) error {
 	ct, ok := s.Container(c)
 	if !ok {
 		return fmt.Errorf("%s has no container in this stack", c.Title())
@@ -460,11 +460,11 @@ func (s *Stack) StartComponentE(ctx context.Context, c Component) error {
 // RunID identifies this stack's containers and network (label dev.smokestack.run).
 func (s *Stack) RunID() string { return s.runID }
 
-// BuildGenesisImageE compiles the reference service on the host
+// BuildGenesisImage compiles the reference service on the host
 // (CGO_ENABLED=0, static) and builds a FROM-scratch image from it with the
 // legacy builder, which needs no base image from a registry. The tag is the
 // binary's hash, so an unchanged service is not built twice.
-func BuildGenesisImageE(ctx context.Context, cli *client.Client) (string, error) {
+func BuildGenesisImage(ctx context.Context, cli *client.Client) (string, error) {
 	dir, err := os.MkdirTemp("", "smokestack-genesis-")
 	if err != nil {
 		return "", err

@@ -37,11 +37,11 @@ func Permanent(err error) error {
 	return permanent{err}
 }
 
-// EventuallyE calls fn every interval until it returns nil, returns a
+// Eventually calls fn every interval until it returns nil, returns a
 // Permanent error, or timeout (or ctx) runs out. fn gets a context bounded by
 // the remaining time. Every wait in the suite goes through here, so none is
 // unbounded and every timeout says what it waited for.
-func EventuallyE(ctx context.Context, description string, timeout, interval time.Duration, fn func(context.Context) error) error {
+func Eventually(ctx context.Context, description string, timeout, interval time.Duration, fn func(context.Context) error) error {
 	if interval <= 0 {
 		interval = 250 * time.Millisecond
 	}

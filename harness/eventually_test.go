@@ -12,7 +12,7 @@ import (
 
 func TestEventually(t *testing.T) {
 	n := 0
-	err := EventuallyE(context.Background(), "third time lucky", time.Second, time.Millisecond, func(context.Context) error {
+	err := Eventually(context.Background(), "third time lucky", time.Second, time.Millisecond, func(context.Context) error {
 		if n++; n < 3 {
 			return errors.New("not yet")
 		}
@@ -21,7 +21,7 @@ func TestEventually(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 3, n)
 
-	err = EventuallyE(context.Background(), "never", 50*time.Millisecond, 10*time.Millisecond, func(context.Context) error {
+	err = Eventually(context.Background(), "never", 50*time.Millisecond, 10*time.Millisecond, func(context.Context) error {
 		return errors.New("last seen value 7")
 	})
 	var te *TimeoutError
@@ -30,7 +30,7 @@ func TestEventually(t *testing.T) {
 	assert.Contains(t, err.Error(), "last seen value 7", "a timeout keeps the last error")
 
 	calls := 0
-	err = EventuallyE(context.Background(), "permanent", time.Second, time.Millisecond, func(context.Context) error {
+	err = Eventually(context.Background(), "permanent", time.Second, time.Millisecond, func(context.Context) error {
 		calls++
 		return Permanent(errors.New("config is wrong"))
 	})

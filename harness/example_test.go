@@ -87,11 +87,11 @@ func ExampleStack_Describe() {
 	// live stack genesis=http://genesis.example:8080 prometheus=https://ops:REDACTED@prometheus.example:9090 alertmanager=absent node-exporter=absent grafana=absent llm-planner=absent jaeger=absent
 }
 
-// Every wait goes through EventuallyE: bounded, described, and stopped at
+// Every wait goes through Eventually: bounded, described, and stopped at
 // once by an error no retry can fix.
-func ExampleEventuallyE() {
+func ExampleEventually() {
 	tries := 0
-	err := harness.EventuallyE(context.Background(), "genesis reports healthy", time.Second, time.Millisecond,
+	err := harness.Eventually(context.Background(), "genesis reports healthy", time.Second, time.Millisecond,
 		func(context.Context) error {
 			if tries++; tries < 3 {
 				return errors.New("still starting")
@@ -100,7 +100,7 @@ func ExampleEventuallyE() {
 		})
 	fmt.Println(err, "after", tries, "tries")
 
-	err = harness.EventuallyE(context.Background(), "genesis reports healthy", time.Second, time.Millisecond,
+	err = harness.Eventually(context.Background(), "genesis reports healthy", time.Second, time.Millisecond,
 		func(context.Context) error { return harness.Permanent(errors.New("401: the API key is wrong")) })
 	fmt.Println(err)
 	// Output:
@@ -108,9 +108,10 @@ func ExampleEventuallyE() {
 	// 401: the API key is wrong
 }
 
-// HealthE returns the decoded answer whatever its status, with the
-// response (status, elapsed time, body) as evidence.
-func ExampleGenesisClient_HealthE() {
+// Health returns a Reply: the decoded answer whatever its status, with the
+// response (status, elapsed time, body) as evidence. Only a lost request
+// or a body that does not decode is an error.
+func ExampleGenesisClient_Health() {
 	genesis := httptest.NewServer(harnesstest.Genesis(map[string]http.HandlerFunc{
 		"GET /health": func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
@@ -131,12 +132,12 @@ func ExampleGenesisClient_HealthE() {
 		fmt.Println("attach:", err)
 		return
 	}
-	h, resp, err := s.Genesis().HealthE(context.Background())
+	rep, err := s.Genesis().Health(context.Background())
 	if err != nil {
 		fmt.Println("health:", err)
 		return
 	}
-	fmt.Println(resp.Status, h.Status, *h.AgentsRegistered)
+	fmt.Println(rep.Resp.Status, rep.Data.Status, *rep.Data.AgentsRegistered)
 	// Output:
 	// 503 unhealthy 15
 }

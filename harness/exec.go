@@ -38,7 +38,7 @@ type ExecResult struct {
 	Output    string // stdout and stderr, interleaved as written, capped
 }
 
-// maxExecOutput caps what ExecE keeps of a command's output.
+// maxExecOutput caps what Exec keeps of a command's output.
 const maxExecOutput = 1 << 20
 
 // execTimeout bounds one command when ctx allows longer.
@@ -68,13 +68,13 @@ func (s *Stack) ContainerName(c Component) string {
 	return ""
 }
 
-// ExecE runs cmd inside the component's container (read-only tools such
+// Exec runs cmd inside the component's container (read-only tools such
 // as promtool and amtool: nothing the target serves changes) and returns
 // its exit code and output. A non-zero exit is not an error: the caller
 // judges it. Errors are: no container known (*NoContainerError), the
 // command missing from the image (*ToolMissingError), or the engine
 // refusing (a stopped or paused container).
-func (s *Stack) ExecE(ctx context.Context, c Component, cmd ...string) (ExecResult, error) {
+func (s *Stack) Exec(ctx context.Context, c Component, cmd ...string) (ExecResult, error) {
 	res := ExecResult{Container: s.ContainerName(c), Cmd: cmd}
 	ref, err := s.containerRef(c)
 	if err != nil {
@@ -141,10 +141,10 @@ func toolMissing(out string) bool {
 	return strings.Contains(o, "executable file not found") || strings.Contains(o, "no such file or directory")
 }
 
-// ContainerCommandE is the command the component's container runs (its
+// ContainerCommand is the command the component's container runs (its
 // entrypoint path and arguments, from docker inspect) and its working
 // directory: where a process's flags, such as --config.file, are read.
-func (s *Stack) ContainerCommandE(ctx context.Context, c Component) (cmd []string, workdir string, err error) {
+func (s *Stack) ContainerCommand(ctx context.Context, c Component) (cmd []string, workdir string, err error) {
 	ref, err := s.containerRef(c)
 	if err != nil {
 		return nil, "", err

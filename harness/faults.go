@@ -28,10 +28,10 @@ func (s *Stack) Redirect(c Component, url string) (undo func()) {
 	}
 }
 
-// CopyToComponentE writes a file into the component's container (ephemeral
+// CopyToComponent writes a file into the component's container (ephemeral
 // stacks: a broken file for a fault proof, or the good one back). Missing
 // directories are created.
-func (s *Stack) CopyToComponentE(ctx context.Context, c Component, path string, data []byte) error {
+func (s *Stack) CopyToComponent(ctx context.Context, c Component, path string, data []byte) error {
 	ct, ok := s.Container(c)
 	if !ok {
 		return fmt.Errorf("%s has no container in this stack", c.Title())

@@ -2,8 +2,6 @@ package harness
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
 )
@@ -19,38 +17,14 @@ type Flag struct {
 // FlagStrategies are the contract's rollout strategies.
 var FlagStrategies = []string{"all_at_once", "percentage", "progressive", "canary"}
 
-// FlagsE is GET /flags: every flag by name. The contract's shape is an
-// object of flags; it may come bare, under "flags", or in the data envelope.
-func (g GenesisClient) FlagsE(ctx context.Context) (map[string]Flag, *Response, error) {
-	resp, err := g.Get(ctx, "/flags")
-	if err != nil {
-		return nil, resp, err
-	}
-	if resp.Status != http.StatusOK {
-		return nil, resp, resp.Fail("status 200", nil)
-	}
-	var probe map[string]json.RawMessage
-	if err := resp.DecodeJSON(&probe); err != nil {
-		return nil, resp, err
-	}
-	inner := resp.Body
-	for _, k := range []string{"data", "flags"} {
-		if v, ok := probe[k]; ok && len(v) > 0 && v[0] == '{' {
-			inner = v
-			var again map[string]json.RawMessage
-			if json.Unmarshal(v, &again) == nil {
-				if f, ok := again["flags"]; ok && len(f) > 0 && f[0] == '{' {
-					inner = f
-				}
-			}
-			break
-		}
-	}
-	var flags map[string]Flag
-	if err := json.Unmarshal(inner, &flags); err != nil {
-		return nil, resp, resp.Fail("an object of flags {name: {enabled, strategy, rollout_percentage}}", fmt.Errorf("decode: %w", err))
-	}
-	return flags, resp, nil
+// Flags is GET /flags: every flag by name; Done wants 200. The
+// contract's shape is an object of flags; it may come bare, under "flags",
+// or in the data envelope.
+func (g GenesisClient) Flags(ctx context.Context) (*Reply[map[string]Flag], error) {
+	return send[map[string]Flag](ctx, g.Requester, call{method: http.MethodGet, path: "/flags", shape: lenient,
+		nest: []string{"flags"}, decodeOn: onStatus(http.StatusOK),
+		shapeWant: "an object of flags {name: {enabled, strategy, rollout_percentage}}",
+		expect:    wantStatus(http.StatusOK)})
 }
 
 // Rollout is GET /flags/{name}/rollout. Dates stay text: the check judges
@@ -70,63 +44,26 @@ type Rollout struct {
 // RolloutPhases are the contract's phases of a progressive rollout.
 var RolloutPhases = []string{"not_started", "in_progress", "completed"}
 
-// RolloutE is GET /flags/{name}/rollout (bare or in the data envelope). A
-// non-200 answer is returned with the rollout nil for the caller to judge
-// (404: an unknown flag, or a deployment without contract part C).
-func (g GenesisClient) RolloutE(ctx context.Context, name string) (*Rollout, *Response, error) {
-	resp, err := g.Get(ctx, "/flags/"+url.PathEscape(name)+"/rollout")
-	if err != nil {
-		return nil, resp, err
-	}
-	if resp.Status != http.StatusOK {
-		return nil, resp, nil
-	}
-	var r Rollout
-	if err := decodeMaybeEnveloped(resp, &r); err != nil {
-		return nil, resp, err
-	}
-	return &r, resp, nil
+// Rollout is GET /flags/{name}/rollout (bare or in the data envelope). A
+// non-200 answer is returned with Data nil for the caller to judge (404:
+// an unknown flag, or a deployment without contract part C).
+func (g GenesisClient) Rollout(ctx context.Context, name string) (*Reply[Rollout], error) {
+	return send[Rollout](ctx, g.Requester, call{method: http.MethodGet, path: "/flags/" + url.PathEscape(name) + "/rollout",
+		shape: lenient, decodeOn: onStatus(http.StatusOK), shapeWant: contractShape, expect: wantStatus(http.StatusOK)})
 }
 
-// SetFlagE is PUT /flags/{name} {"enabled": enabled} with the admin key in
-// X-Admin-Key. The flag as answered comes back for a 2xx; any other status
-// is returned with the flag nil for the caller to judge.
-func (g GenesisClient) SetFlagE(ctx context.Context, name string, enabled bool, adminKey Secret) (*Flag, *Response, error) {
-	body, err := json.Marshal(map[string]bool{"enabled": enabled})
-	if err != nil {
-		return nil, nil, err
-	}
+// SetFlag is PUT /flags/{name} {"enabled": enabled} with the admin key in
+// X-Admin-Key. The flag as answered is decoded for a 2xx; any other status
+// is returned with Data nil for the caller to judge.
+func (g GenesisClient) SetFlag(ctx context.Context, name string, enabled bool, adminKey Secret) (*Reply[Flag], error) {
 	h := http.Header{}
 	if k := adminKey.Value(); k != "" {
 		h.Set("X-Admin-Key", k)
 	}
-	resp, err := g.Do(ctx, http.MethodPut, "/flags/"+url.PathEscape(name), body, h)
-	if err != nil {
-		return nil, resp, err
-	}
-	if resp.Status/100 != 2 {
-		return nil, resp, nil
-	}
-	var f Flag
-	if err := decodeMaybeEnveloped(resp, &f); err != nil {
-		return nil, resp, err
-	}
-	return &f, resp, nil
+	return send[Flag](ctx, g.Requester, call{method: http.MethodPut, path: "/flags/" + url.PathEscape(name),
+		body: map[string]bool{"enabled": enabled}, header: h, shape: lenient, shapeWant: contractShape})
 }
 
-// decodeMaybeEnveloped decodes a body that is the object itself or the
-// object under "data".
-func decodeMaybeEnveloped(resp *Response, out any) error {
-	var probe map[string]json.RawMessage
-	if err := resp.DecodeJSON(&probe); err != nil {
-		return err
-	}
-	inner := resp.Body
-	if v, ok := probe["data"]; ok && len(v) > 0 && v[0] == '{' {
-		inner = v
-	}
-	if err := json.Unmarshal(inner, out); err != nil {
-		return resp.Fail("a JSON object in the contract's shape", fmt.Errorf("decode: %w", err))
-	}
-	return nil
-}
+// contractShape is what a lenient part C body that does not decode should
+// have been.
+const contractShape = "a JSON object in the contract's shape"

@@ -27,16 +27,16 @@ func TestSetFlagSendsTheAdminKeyAndDecodes(t *testing.T) {
 	}))
 	defer srv.Close()
 	g := GenesisClient{Requester{Component: Genesis, Base: srv.URL}}
-	f, resp, err := g.SetFlagE(context.Background(), "emergency_shutdown", true, Secret("adm"))
-	if err != nil || f == nil || f.Enabled == nil || !*f.Enabled || resp.Status != 200 {
-		t.Fatalf("SetFlagE: flag %+v, err %v", f, err)
+	rep, err := g.SetFlag(context.Background(), "emergency_shutdown", true, Secret("adm"))
+	if err != nil || rep.Data == nil || rep.Data.Enabled == nil || !*rep.Data.Enabled || rep.Resp.Status != 200 {
+		t.Fatalf("SetFlag: reply %+v, err %v", rep, err)
 	}
 	if gotBody != `{"enabled":true}` {
 		t.Errorf("body %q", gotBody)
 	}
-	f, resp, err = g.SetFlagE(context.Background(), "emergency_shutdown", true, Secret("wrong"))
-	if err != nil || f != nil || resp.Status != 403 {
-		t.Errorf("refused write: flag %+v, status %v, err %v", f, resp, err)
+	rep, err = g.SetFlag(context.Background(), "emergency_shutdown", true, Secret("wrong"))
+	if err != nil || rep.Data != nil || rep.Resp.Status != 403 {
+		t.Errorf("refused write: flag %+v, status %v, err %v", rep.Data, rep.Resp, err)
 	}
 }
 
@@ -52,12 +52,13 @@ func TestRolloutDecodes(t *testing.T) {
 	}))
 	defer srv.Close()
 	g := GenesisClient{Requester{Component: Genesis, Base: srv.URL}}
-	r, _, err := g.RolloutE(context.Background(), "phase_4_deployment")
+	rep, err := g.Rollout(context.Background(), "phase_4_deployment")
+	r := rep.Data
 	if err != nil || r.Phase != "in_progress" || *r.CurrentPercentage != 12.5 || *r.EndPercentage != 100 {
-		t.Fatalf("RolloutE: %+v, %v", r, err)
+		t.Fatalf("Rollout: %+v, %v", r, err)
 	}
-	r, resp, err := g.RolloutE(context.Background(), "nope")
-	if err != nil || r != nil || resp.Status != 404 {
-		t.Errorf("unknown flag: %+v, %v, %v", r, resp, err)
+	rep, err = g.Rollout(context.Background(), "nope")
+	if err != nil || rep.Data != nil || rep.Resp.Status != 404 {
+		t.Errorf("unknown flag: %+v, %v, %v", rep.Data, rep.Resp, err)
 	}
 }

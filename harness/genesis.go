@@ -2,7 +2,6 @@ package harness
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -39,64 +38,34 @@ type Version struct {
 	Status           string `json:"status"`
 }
 
-// HealthE reads /health. Any status is returned with the body decoded when
-// it is JSON, because an unhealthy service answers 503 with a useful body.
-func (g GenesisClient) HealthE(ctx context.Context) (*Health, *Response, error) {
-	resp, err := g.Get(ctx, "/health")
-	if err != nil {
-		return nil, resp, err
-	}
-	var h Health
-	if err := resp.DecodeJSON(&h); err != nil {
-		return nil, resp, err
-	}
-	return &h, resp, nil
+// Health reads /health. The body is decoded whatever the status, because
+// an unhealthy service answers 503 with a useful body.
+func (g GenesisClient) Health(ctx context.Context) (*Reply[Health], error) {
+	return send[Health](ctx, g.Requester, call{method: http.MethodGet, path: "/health", shape: bare, decodeOn: anyStatus})
 }
 
-// VersionE reads /a2a/version.
-func (g GenesisClient) VersionE(ctx context.Context) (*Version, *Response, error) {
-	var v Version
-	resp, err := g.GetJSON(ctx, "/a2a/version", http.StatusOK, &v)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &v, resp, nil
+// Version reads /a2a/version; Done wants 200.
+func (g GenesisClient) Version(ctx context.Context) (*Reply[Version], error) {
+	return send[Version](ctx, g.Requester, call{method: http.MethodGet, path: "/a2a/version", shape: bare,
+		decodeOn: onStatus(http.StatusOK), expect: wantStatus(http.StatusOK)})
 }
 
-// SetFaultsE replaces the reference service's active fault knobs (only a
+// SetFaults replaces the reference service's active fault knobs (only a
 // reference service started with GENESIS_FAULT_ADMIN=1 has this route).
-// The empty spec clears every fault.
-func (g GenesisClient) SetFaultsE(ctx context.Context, spec string) error {
-	method, body := http.MethodPut, []byte(nil)
+// The empty spec clears every fault. Done wants a 2xx.
+func (g GenesisClient) SetFaults(ctx context.Context, spec string) (*Reply[struct{}], error) {
+	c := call{method: http.MethodPut, path: "/admin/faults", body: map[string]string{"faults": spec}, shape: ignored,
+		expect: expectation{want: "2xx from the fault admin endpoint (GENESIS_FAULT_ADMIN=1)", cause: fmt.Errorf("faults %q not applied", spec)}}
 	if spec == "" {
-		method = http.MethodDelete
-	} else {
-		b, err := json.Marshal(map[string]string{"faults": spec})
-		if err != nil {
-			return err
-		}
-		body = b
+		c.method, c.body = http.MethodDelete, nil
 	}
-	resp, err := g.Do(ctx, method, "/admin/faults", body, nil)
-	if err != nil {
-		return err
-	}
-	if resp.Status/100 != 2 {
-		return resp.Fail("2xx from the fault admin endpoint (GENESIS_FAULT_ADMIN=1)", fmt.Errorf("faults %q not applied", spec))
-	}
-	return nil
+	return send[struct{}](ctx, g.Requester, c)
 }
 
-// UnloadAgentsE puts the reference service's agents back to unloaded, as
+// UnloadAgents puts the reference service's agents back to unloaded, as
 // after a restart (fault admin only): a lazy service's loads can then be
-// timed again.
-func (g GenesisClient) UnloadAgentsE(ctx context.Context) error {
-	resp, err := g.Do(ctx, http.MethodPost, "/admin/agents/unload", nil, nil)
-	if err != nil {
-		return err
-	}
-	if resp.Status/100 != 2 {
-		return resp.Fail("2xx from the fault admin endpoint (GENESIS_FAULT_ADMIN=1)", errors.New("agents not unloaded"))
-	}
-	return nil
+// timed again. Done wants a 2xx.
+func (g GenesisClient) UnloadAgents(ctx context.Context) (*Reply[struct{}], error) {
+	return send[struct{}](ctx, g.Requester, call{method: http.MethodPost, path: "/admin/agents/unload", shape: ignored,
+		expect: expectation{want: "2xx from the fault admin endpoint (GENESIS_FAULT_ADMIN=1)", cause: errors.New("agents not unloaded")}})
 }

@@ -14,9 +14,11 @@ import (
 
 // This file holds the typed GenesisClient methods for contract parts A
 // (A2A catalogue, invoke), B (orchestration: decompose, route) and C
-// (validate, run, flags, security, resilience). Every *E method returns the
-// full Response, so a check can quote status and body as evidence, and an
-// *HTTPError for transport failures and bodies that do not decode.
+// (validate, run, flags, security, resilience). Every method returns a
+// Reply carrying the full Response, so a check can quote status and body as
+// evidence, and an *HTTPError for transport failures and bodies that do
+// not decode only: a status the check does not want is the check's to
+// judge (Done, for the ones that need the request to have done its job).
 //
 // Decoding is strict about types (a string where the contract has a number
 // is an error naming the field) and lenient about extra fields (a newer
@@ -52,20 +54,6 @@ func (e *APIError) Category() string {
 	return s
 }
 
-// Reply is one B/C answer: the response as read, and either the decoded
-// `data` and `metadata` (2xx) or the decoded `error` (any other status,
-// when the body carries one; nil for a body in another shape, such as a
-// framework's {"detail": "Not Found"}).
-type Reply[T any] struct {
-	Resp     *Response
-	Data     *T
-	Metadata *Metadata
-	Error    *APIError
-}
-
-// OK reports a 2xx answer.
-func (r *Reply[T]) OK() bool { return r != nil && r.Resp != nil && r.Resp.Status/100 == 2 }
-
 // NewIdempotencyKey is a fresh X-Idempotency-Key (a random uuid).
 func NewIdempotencyKey() string { return uuid.NewString() }
 
@@ -78,54 +66,19 @@ func OrchestrationHeaders() http.Header {
 	return h
 }
 
-// PostEnvelopeE posts body (marshalled to JSON unless it is already []byte)
+// PostEnvelope posts body (marshalled to JSON unless it is already []byte)
 // to path with header (OrchestrationHeaders when nil) and decodes the
-// contract's envelope into a Reply. A 2xx without a `data` object is an
-// error; a non-2xx is returned as a Reply for the caller to judge.
-func PostEnvelopeE[T any](ctx context.Context, g GenesisClient, path string, body any, header http.Header) (*Reply[T], error) {
-	var raw []byte
-	switch b := body.(type) {
-	case []byte:
-		raw = b
-	default:
-		var err error
-		if raw, err = json.Marshal(body); err != nil {
-			return nil, fmt.Errorf("encode request for %s: %w", path, err)
-		}
-	}
+// contract's envelope into a Reply. A 2xx without a `data` object is a
+// decode failure; a non-2xx is returned as a Reply for the caller to judge
+// (Done wants a 2xx).
+func PostEnvelope[T any](ctx context.Context, g GenesisClient, path string, body any, header http.Header) (*Reply[T], error) {
 	if header == nil {
 		header = OrchestrationHeaders()
 	}
-	resp, err := g.Do(ctx, http.MethodPost, path, raw, header)
-	if err != nil {
-		return nil, err
+	if body == nil {
+		body = []byte("null") // what encoding nil sends
 	}
-	return decodeEnvelope[T](resp)
-}
-
-func decodeEnvelope[T any](resp *Response) (*Reply[T], error) {
-	rep := &Reply[T]{Resp: resp}
-	if resp.Status/100 != 2 {
-		var e struct {
-			Error *APIError `json:"error"`
-		}
-		if json.Unmarshal(resp.Body, &e) == nil {
-			rep.Error = e.Error
-		}
-		return rep, nil
-	}
-	var env struct {
-		Data     *T        `json:"data"`
-		Metadata *Metadata `json:"metadata"`
-	}
-	if err := resp.DecodeJSON(&env); err != nil {
-		return rep, err
-	}
-	if env.Data == nil {
-		return rep, resp.Fail(`a {"data": ..., "metadata": ...} envelope`, fmt.Errorf("no data object"))
-	}
-	rep.Data, rep.Metadata = env.Data, env.Metadata
-	return rep, nil
+	return send[T](ctx, g.Requester, call{method: http.MethodPost, path: path, body: body, header: header, shape: enveloped})
 }
 
 // ---- B: decompose (HTDAG) and route (HALO) ---------------------------------
@@ -183,9 +136,9 @@ var TaskTypes = []string{"design", "implement", "test", "deploy", "marketing", "
 // DecompositionMethods are the contract's decomposition_metadata.method values.
 var DecompositionMethods = []string{"llm", "heuristic", "testtime_compute"}
 
-// DecomposeE is POST /orchestrate/decompose (HTDAG).
-func (g GenesisClient) DecomposeE(ctx context.Context, req DecomposeRequest) (*Reply[Decomposition], error) {
-	return PostEnvelopeE[Decomposition](ctx, g, "/orchestrate/decompose", req, nil)
+// Decompose is POST /orchestrate/decompose (HTDAG).
+func (g GenesisClient) Decompose(ctx context.Context, req DecomposeRequest) (*Reply[Decomposition], error) {
+	return PostEnvelope[Decomposition](ctx, g, "/orchestrate/decompose", req, nil)
 }
 
 // RouteTask is one task of a routing request.
@@ -235,9 +188,9 @@ type Routing struct {
 	RoutingPlan *RoutingPlan `json:"routing_plan"`
 }
 
-// RouteE is POST /orchestrate/route (HALO).
-func (g GenesisClient) RouteE(ctx context.Context, req RouteRequest) (*Reply[Routing], error) {
-	return PostEnvelopeE[Routing](ctx, g, "/orchestrate/route", req, nil)
+// Route is POST /orchestrate/route (HALO).
+func (g GenesisClient) Route(ctx context.Context, req RouteRequest) (*Reply[Routing], error) {
+	return PostEnvelope[Routing](ctx, g, "/orchestrate/route", req, nil)
 }
 
 // ---- C: validate (AOP), run --------------------------------------------------
@@ -259,9 +212,9 @@ type ValidateRequest struct {
 	RoutingPlan any `json:"routing_plan"`
 }
 
-// ValidatePlanE is POST /orchestrate/validate (AOP).
-func (g GenesisClient) ValidatePlanE(ctx context.Context, req ValidateRequest) (*Reply[PlanValidation], error) {
-	return PostEnvelopeE[PlanValidation](ctx, g, "/orchestrate/validate", req, nil)
+// ValidatePlan is POST /orchestrate/validate (AOP).
+func (g GenesisClient) ValidatePlan(ctx context.Context, req ValidateRequest) (*Reply[PlanValidation], error) {
+	return PostEnvelope[PlanValidation](ctx, g, "/orchestrate/validate", req, nil)
 }
 
 // Run is the data of POST /orchestrate/run: the whole pipeline.
@@ -333,9 +286,9 @@ func (r *Run) TaskResults() (map[string]TaskResult, error) {
 	return out, nil
 }
 
-// RunE is POST /orchestrate/run.
-func (g GenesisClient) RunE(ctx context.Context, req DecomposeRequest) (*Reply[Run], error) {
-	return PostEnvelopeE[Run](ctx, g, "/orchestrate/run", req, nil)
+// Run is POST /orchestrate/run.
+func (g GenesisClient) Run(ctx context.Context, req DecomposeRequest) (*Reply[Run], error) {
+	return PostEnvelope[Run](ctx, g, "/orchestrate/run", req, nil)
 }
 
 // ---- C: security, flags, resilience ---------------------------------------------
@@ -346,9 +299,9 @@ type CodeValidation struct {
 	Reason string `json:"reason"`
 }
 
-// ValidateCodeE is POST /security/validate-code.
-func (g GenesisClient) ValidateCodeE(ctx context.Context, code, language string) (*Reply[CodeValidation], error) {
-	return PostEnvelopeE[CodeValidation](ctx, g, "/security/validate-code",
+// ValidateCode is POST /security/validate-code.
+func (g GenesisClient) ValidateCode(ctx context.Context, code, language string) (*Reply[CodeValidation], error) {
+	return PostEnvelope[CodeValidation](ctx, g, "/security/validate-code",
 		map[string]string{"code": code, "language": language}, http.Header{})
 }
 
@@ -369,28 +322,12 @@ type Resilience struct {
 	Degradations    map[string]json.Number  `json:"degradations"`
 }
 
-// ResilienceE is GET /resilience (bare or in the data envelope).
-func (g GenesisClient) ResilienceE(ctx context.Context) (*Resilience, *Response, error) {
-	resp, err := g.Get(ctx, "/resilience")
-	if err != nil {
-		return nil, resp, err
-	}
-	if resp.Status != http.StatusOK {
-		return nil, resp, resp.Fail("status 200", nil)
-	}
-	var probe map[string]json.RawMessage
-	if err := resp.DecodeJSON(&probe); err != nil {
-		return nil, resp, err
-	}
-	inner := resp.Body
-	if v, ok := probe["data"]; ok && len(v) > 0 && v[0] == '{' {
-		inner = v
-	}
-	var r Resilience
-	if err := json.Unmarshal(inner, &r); err != nil {
-		return nil, resp, resp.Fail("circuit_breakers {name: {state, failures, trips}}", fmt.Errorf("decode: %w", err))
-	}
-	return &r, resp, nil
+// Resilience is GET /resilience (bare or in the data envelope); Done
+// wants 200.
+func (g GenesisClient) Resilience(ctx context.Context) (*Reply[Resilience], error) {
+	return send[Resilience](ctx, g.Requester, call{method: http.MethodGet, path: "/resilience", shape: lenient,
+		decodeOn: onStatus(http.StatusOK), shapeWant: "circuit_breakers {name: {state, failures, trips}}",
+		expect: wantStatus(http.StatusOK)})
 }
 
 // ---- A: catalogue and invoke ------------------------------------------------------
@@ -404,14 +341,14 @@ type Agents struct {
 	LazyLoading      *bool    `json:"lazy_loading"`
 }
 
-// AgentsE is GET /a2a/agents.
-func (g GenesisClient) AgentsE(ctx context.Context) (*Agents, *Response, error) {
-	var a Agents
-	resp, err := g.GetJSON(ctx, "/a2a/agents", http.StatusOK, &a)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &a, resp, nil
+// Agents is GET /a2a/agents; Done wants 200.
+func (g GenesisClient) Agents(ctx context.Context) (*Reply[Agents], error) {
+	return send[Agents](ctx, g.Requester, a2aGet("/a2a/agents"))
+}
+
+// a2aGet is a GET of a part A route: a bare object, answered with 200.
+func a2aGet(path string) call {
+	return call{method: http.MethodGet, path: path, shape: bare, decodeOn: onStatus(http.StatusOK), expect: wantStatus(http.StatusOK)}
 }
 
 // CardTool is one tool of GET /a2a/card.
@@ -432,14 +369,9 @@ type Card struct {
 	Tools       []CardTool `json:"tools"`
 }
 
-// CardE is GET /a2a/card.
-func (g GenesisClient) CardE(ctx context.Context) (*Card, *Response, error) {
-	var c Card
-	resp, err := g.GetJSON(ctx, "/a2a/card", http.StatusOK, &c)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &c, resp, nil
+// Card is GET /a2a/card; Done wants 200.
+func (g GenesisClient) Card(ctx context.Context) (*Reply[Card], error) {
+	return send[Card](ctx, g.Requester, a2aGet("/a2a/card"))
 }
 
 // AgentCard is GET /a2a/agents/{name}/card. Capabilities and skills are
@@ -469,21 +401,10 @@ func (d Detail) Text() string {
 	return string(d.Detail)
 }
 
-// AgentCardE is GET /a2a/agents/{name}/card. A 200 is decoded into the card;
-// any other status is returned with the card nil for the caller to judge.
-func (g GenesisClient) AgentCardE(ctx context.Context, name string) (*AgentCard, *Response, error) {
-	resp, err := g.Get(ctx, "/a2a/agents/"+url.PathEscape(name)+"/card")
-	if err != nil {
-		return nil, resp, err
-	}
-	if resp.Status != http.StatusOK {
-		return nil, resp, nil
-	}
-	var c AgentCard
-	if err := resp.DecodeJSON(&c); err != nil {
-		return nil, resp, err
-	}
-	return &c, resp, nil
+// AgentCard is GET /a2a/agents/{name}/card. A 200 is decoded into the
+// card; any other status is returned with Data nil for the caller to judge.
+func (g GenesisClient) AgentCard(ctx context.Context, name string) (*Reply[AgentCard], error) {
+	return send[AgentCard](ctx, g.Requester, a2aGet("/a2a/agents/"+url.PathEscape(name)+"/card"))
 }
 
 // InvokeRequest is the body of POST /a2a/invoke.
@@ -497,29 +418,12 @@ type Invocation struct {
 	Result json.RawMessage `json:"result"`
 }
 
-// InvokeE posts body (an InvokeRequest, or raw bytes for a malformed one) to
-// /a2a/invoke. The response comes back whatever its status; a 200 whose body
-// is not JSON is an error.
-func (g GenesisClient) InvokeE(ctx context.Context, body any) (*Invocation, *Response, error) {
-	raw, ok := body.([]byte)
-	if !ok {
-		var err error
-		if raw, err = json.Marshal(body); err != nil {
-			return nil, nil, err
-		}
-	}
-	resp, err := g.Do(ctx, http.MethodPost, "/a2a/invoke", raw, nil)
-	if err != nil {
-		return nil, resp, err
-	}
-	if resp.Status != http.StatusOK {
-		return nil, resp, nil
-	}
-	var inv Invocation
-	if err := resp.DecodeJSON(&inv); err != nil {
-		return nil, resp, err
-	}
-	return &inv, resp, nil
+// Invoke posts body (an InvokeRequest, or raw bytes for a malformed one) to
+// /a2a/invoke. The answer comes back whatever its status; a 200 is decoded
+// (a 200 whose body is not JSON is a decode failure).
+func (g GenesisClient) Invoke(ctx context.Context, body any) (*Reply[Invocation], error) {
+	return send[Invocation](ctx, g.Requester, call{method: http.MethodPost, path: "/a2a/invoke", body: body, shape: bare,
+		decodeOn: onStatus(http.StatusOK), expect: wantStatus(http.StatusOK)})
 }
 
 // WithAPIKey returns a copy of the client that sends key as X-API-Key
@@ -547,22 +451,6 @@ func DecodeDetail(resp *Response) (Detail, bool) {
 	return d, strings.TrimSpace(d.Text()) != ""
 }
 
-// RawData is the `data` object of a 2xx reply as sent (nil when absent): to
-// hand one stage's output to the next without losing fields the client
-// does not model.
-func (r *Reply[T]) RawData() json.RawMessage {
-	if r == nil || r.Resp == nil {
-		return nil
-	}
-	var env struct {
-		Data json.RawMessage `json:"data"`
-	}
-	if json.Unmarshal(r.Resp.Body, &env) != nil {
-		return nil
-	}
-	return env.Data
-}
-
 // Field is one top-level field of a JSON object as sent (nil when absent).
 func Field(obj json.RawMessage, name string) json.RawMessage {
 	var m map[string]json.RawMessage
@@ -572,20 +460,16 @@ func Field(obj json.RawMessage, name string) json.RawMessage {
 	return m[name]
 }
 
-// EnvironmentE reads the `environment` the service declares in /health
-// ("" when it declares none; the real service does not).
-func (g GenesisClient) EnvironmentE(ctx context.Context) (string, *Response, error) {
-	resp, err := g.Get(ctx, "/health")
-	if err != nil {
-		return "", resp, err
-	}
-	var h struct {
-		Environment string `json:"environment"`
-	}
-	if err := resp.DecodeJSON(&h); err != nil {
-		return "", resp, err
-	}
-	return h.Environment, resp, nil
+// Environment reads the `environment` the service declares in /health
+// ("" when it declares none; the real service does not), whatever the
+// status.
+func (g GenesisClient) Environment(ctx context.Context) (*Reply[Environment], error) {
+	return send[Environment](ctx, g.Requester, call{method: http.MethodGet, path: "/health", shape: bare, decodeOn: anyStatus})
+}
+
+// Environment is the `environment` of /health.
+type Environment struct {
+	Environment string `json:"environment"`
 }
 
 // ResilienceSettings is the optional `config` object of GET /resilience:
@@ -609,10 +493,8 @@ func ResilienceSettingsOf(resp *Response) ResilienceSettings {
 	if json.Unmarshal(resp.Body, &probe) != nil {
 		return out
 	}
-	if v, ok := probe["data"]; ok && len(v) > 0 && v[0] == '{' {
-		if json.Unmarshal(v, &probe) != nil {
-			return out
-		}
+	if json.Unmarshal(unwrapData(resp.Body, probe), &probe) != nil {
+		return out
 	}
 	if c, ok := probe["config"]; ok {
 		_ = json.Unmarshal(c, &out)

@@ -21,21 +21,12 @@ type GrafanaHealth struct {
 	Version  string `json:"version"`
 }
 
-// HealthE reads /api/health; Grafana answers 503 with the same body when its
-// database is down, so the body is decoded whatever the status.
-func (g GrafanaClient) HealthE(ctx context.Context) (*GrafanaHealth, *Response, error) {
-	resp, err := g.Get(ctx, "/api/health")
-	if err != nil {
-		return nil, resp, err
-	}
-	var h GrafanaHealth
-	if err := resp.DecodeJSON(&h); err != nil {
-		return nil, resp, err
-	}
-	if resp.Status != http.StatusOK {
-		return &h, resp, resp.Fail("status 200", nil)
-	}
-	return &h, resp, nil
+// Health reads /api/health; Grafana answers 503 with the same body when its
+// database is down, so the body is decoded whatever the status. Done wants
+// 200.
+func (g GrafanaClient) Health(ctx context.Context) (*Reply[GrafanaHealth], error) {
+	return send[GrafanaHealth](ctx, g.Requester, call{method: http.MethodGet, path: "/api/health", shape: bare,
+		decodeOn: anyStatus, expect: wantStatus(http.StatusOK)})
 }
 
 // GrafanaDatasourceHealth is GET /api/datasources/uid/UID/health: Grafana
@@ -45,21 +36,19 @@ type GrafanaDatasourceHealth struct {
 	Message string `json:"message"`
 }
 
-// DatasourceHealthE asks Grafana to check a datasource. The body is decoded
-// whatever the status: a failing datasource answers 400 with its reason.
-func (g GrafanaClient) DatasourceHealthE(ctx context.Context, uid string) (*GrafanaDatasourceHealth, *Response, error) {
-	resp, err := g.Get(ctx, "/api/datasources/uid/"+url.PathEscape(uid)+"/health")
-	if err != nil {
-		return nil, resp, err
-	}
-	if resp.Status == http.StatusUnauthorized || resp.Status == http.StatusForbidden {
-		return nil, resp, resp.Fail("status 200", nil) // says which settings carry the credentials
-	}
-	var h GrafanaDatasourceHealth
-	if err := resp.DecodeJSON(&h); err != nil {
-		return nil, resp, err
-	}
-	return &h, resp, nil
+// DatasourceHealth asks Grafana to check a datasource. The body is decoded
+// whatever the status (a failing datasource answers 400 with its reason)
+// but 401 and 403, which Done makes the failure that says which settings
+// carry the credentials.
+func (g GrafanaClient) DatasourceHealth(ctx context.Context, uid string) (*Reply[GrafanaDatasourceHealth], error) {
+	return send[GrafanaDatasourceHealth](ctx, g.Requester, call{method: http.MethodGet, path: "/api/datasources/uid/" + url.PathEscape(uid) + "/health",
+		shape: bare, decodeOn: notRefused,
+		expect: expectation{ok: func(r *Response) bool { return notRefused(r.Status) }, want: "status 200"}})
+}
+
+// notRefused is a status other than 401 and 403.
+func notRefused(status int) bool {
+	return status != http.StatusUnauthorized && status != http.StatusForbidden
 }
 
 // GrafanaDashboard is GET /api/dashboards/uid/UID: the dashboard's JSON model
@@ -74,18 +63,16 @@ type GrafanaDashboard struct {
 	} `json:"meta"`
 }
 
-// DashboardE reads a dashboard by uid; anything but 200 with a JSON body
-// (404 "Dashboard not found") is an error carrying the answer.
-func (g GrafanaClient) DashboardE(ctx context.Context, uid string) (*GrafanaDashboard, *Response, error) {
-	var d GrafanaDashboard
-	resp, err := g.GetJSON(ctx, "/api/dashboards/uid/"+url.PathEscape(uid), http.StatusOK, &d)
-	if err != nil {
-		return nil, resp, err
+// Dashboard reads a dashboard by uid; Done wants 200 (404 "Dashboard not
+// found"). A 200 without a dashboard object is a decode failure.
+func (g GrafanaClient) Dashboard(ctx context.Context, uid string) (*Reply[GrafanaDashboard], error) {
+	rep, err := send[GrafanaDashboard](ctx, g.Requester, call{method: http.MethodGet, path: "/api/dashboards/uid/" + url.PathEscape(uid),
+		shape: bare, decodeOn: onStatus(http.StatusOK), expect: wantStatus(http.StatusOK)})
+	if err == nil && rep.Data != nil && (len(rep.Data.Dashboard) == 0 || string(rep.Data.Dashboard) == "null") {
+		rep.Data = nil
+		err = rep.Resp.Fail("a dashboard object", errors.New("no dashboard in the answer"))
 	}
-	if len(d.Dashboard) == 0 || string(d.Dashboard) == "null" {
-		return nil, resp, resp.Fail("a dashboard object", errors.New("no dashboard in the answer"))
-	}
-	return &d, resp, nil
+	return rep, err
 }
 
 // GrafanaDatasourceRef names a datasource in a query.
@@ -152,28 +139,23 @@ func (r GrafanaQueryResult) Rows() int {
 	return n
 }
 
-// QueryE sends queries through Grafana's query API (POST /api/ds/query), the
-// path a panel's data takes. It returns each query's result by refId.
-// Grafana answers 200, 207 when some queries failed, or 400/500 with the
-// errors in the results: any answer whose body holds results is returned
-// with them; only one without results is an error.
-func (g GrafanaClient) QueryE(ctx context.Context, q GrafanaQueryRequest) (map[string]GrafanaQueryResult, *Response, error) {
-	body, err := json.Marshal(q)
-	if err != nil {
-		return nil, nil, err
+// GrafanaQueryResponse is the answer of POST /api/ds/query: each query's
+// result by refId.
+type GrafanaQueryResponse struct {
+	Results map[string]GrafanaQueryResult `json:"results"`
+}
+
+// Query sends queries through Grafana's query API (POST /api/ds/query), the
+// path a panel's data takes. Grafana answers 200, 207 when some queries
+// failed, or 400/500 with the errors in the results: the body is decoded
+// whatever the status, and only an answer without results is a decode
+// failure. Done accepts any answer.
+func (g GrafanaClient) Query(ctx context.Context, q GrafanaQueryRequest) (*Reply[GrafanaQueryResponse], error) {
+	rep, err := send[GrafanaQueryResponse](ctx, g.Requester, call{method: http.MethodPost, path: "/api/ds/query", body: q,
+		shape: bare, decodeOn: anyStatus, expect: anyAnswer})
+	if err == nil && rep.Data.Results == nil {
+		rep.Data = nil
+		err = rep.Resp.Fail("status 200 with results", fmt.Errorf("no results in the answer"))
 	}
-	resp, err := g.Do(ctx, http.MethodPost, "/api/ds/query", body, nil)
-	if err != nil {
-		return nil, resp, err
-	}
-	var out struct {
-		Results map[string]GrafanaQueryResult `json:"results"`
-	}
-	if err := resp.DecodeJSON(&out); err != nil {
-		return nil, resp, err
-	}
-	if out.Results == nil {
-		return nil, resp, resp.Fail("status 200 with results", fmt.Errorf("no results in the answer"))
-	}
-	return out.Results, resp, nil
+	return rep, err
 }

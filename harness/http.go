@@ -186,18 +186,6 @@ func (q Requester) Get(ctx context.Context, path string) (*Response, error) {
 	return q.Do(ctx, http.MethodGet, path, nil, nil)
 }
 
-// GetJSON gets path, wants status want, and decodes the JSON body into out.
-func (q Requester) GetJSON(ctx context.Context, path string, want int, out any) (*Response, error) {
-	resp, err := q.Get(ctx, path)
-	if err != nil {
-		return resp, err
-	}
-	if resp.Status != want {
-		return resp, resp.Fail(fmt.Sprintf("status %d", want), nil)
-	}
-	return resp, resp.DecodeJSON(out)
-}
-
 // excerpt returns the start of a body as valid UTF-8 with credentials redacted.
 func excerpt(body []byte) string {
 	s := string(body)

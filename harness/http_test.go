@@ -51,9 +51,8 @@ func TestRequesterEvidence(t *testing.T) {
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			q := hostile(t, c.h)
-			var out map[string]any
 			start := time.Now()
-			_, err := q.GetJSON(context.Background(), "/health", http.StatusOK, &out)
+			_, err := Done(send[map[string]any](context.Background(), q, readCall("/health")))
 			require.Error(t, err)
 			assert.Less(t, time.Since(start), 3*time.Second, "bounded by the request deadline")
 			var he *HTTPError

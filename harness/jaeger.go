@@ -90,51 +90,48 @@ func SameTraceID(a, b string) bool {
 	return strings.TrimLeft(strings.ToLower(a), "0") == strings.TrimLeft(strings.ToLower(b), "0")
 }
 
-// TraceE reads one trace by its id (32 hex digits). A trace Jaeger does
-// not have (yet) is (nil, response, nil): its spans may still be on their
-// way, the caller decides how long to wait.
-func (j JaegerClient) TraceE(ctx context.Context, id string) (*JaegerTrace, *Response, error) {
-	resp, err := j.Get(ctx, "/api/traces/"+url.PathEscape(id))
-	if err != nil {
-		return nil, resp, err
+// jaegerAnswer is the body of the query API: its own {"data": [...]}.
+type jaegerAnswer[T any] struct {
+	Data   []T              `json:"data"`
+	Errors []map[string]any `json:"errors"`
+}
+
+// Trace reads one trace by its id (32 hex digits). A trace Jaeger does not
+// have (yet) is a 404 with Data nil: its spans may still be on their way,
+// the caller decides how long to wait. Done wants 200 or 404.
+func (j JaegerClient) Trace(ctx context.Context, id string) (*Reply[JaegerTrace], error) {
+	body, err := send[jaegerAnswer[JaegerTrace]](ctx, j.Requester, call{method: http.MethodGet, path: "/api/traces/" + url.PathEscape(id),
+		shape: bare, decodeOn: onStatus(http.StatusOK),
+		expect: expectation{ok: func(r *Response) bool { return r.Status == http.StatusOK || r.Status == http.StatusNotFound },
+			want: "status 200 or 404 (trace not found)"}})
+	rep := recast[JaegerTrace](body)
+	if err != nil || body.Data == nil {
+		return rep, err
 	}
-	if resp.Status == http.StatusNotFound {
-		return nil, resp, nil
-	}
-	if resp.Status != http.StatusOK {
-		return nil, resp, resp.Fail("status 200 or 404 (trace not found)", nil)
-	}
-	var body struct {
-		Data   []JaegerTrace    `json:"data"`
-		Errors []map[string]any `json:"errors"`
-	}
-	if err := resp.DecodeJSON(&body); err != nil {
-		return nil, resp, err
-	}
-	for _, t := range body.Data {
+	for _, t := range body.Data.Data {
 		if SameTraceID(t.TraceID, id) && len(t.Spans) > 0 {
-			return &t, resp, nil
+			rep.Data = &t
+			return rep, nil
 		}
 	}
-	if len(body.Data) > 0 {
-		got := make([]string, len(body.Data))
-		for i, t := range body.Data {
+	if len(body.Data.Data) > 0 {
+		got := make([]string, len(body.Data.Data))
+		for i, t := range body.Data.Data {
 			got[i] = t.TraceID
 		}
 		b, _ := json.Marshal(got)
-		return nil, resp, resp.Fail("the trace asked for", fmt.Errorf("the answer holds traces %s, not %s", b, id))
+		return rep, rep.Resp.Fail("the trace asked for", fmt.Errorf("the answer holds traces %s, not %s", b, id))
 	}
-	return nil, resp, nil
+	return rep, nil
 }
 
-// ServicesE lists the services Jaeger has spans of (GET /api/services).
-func (j JaegerClient) ServicesE(ctx context.Context) ([]string, *Response, error) {
-	var body struct {
-		Data []string `json:"data"`
+// Services lists the services Jaeger has spans of (GET /api/services);
+// Done wants 200.
+func (j JaegerClient) Services(ctx context.Context) (*Reply[[]string], error) {
+	body, err := send[jaegerAnswer[string]](ctx, j.Requester, readCall("/api/services"))
+	rep := recast[[]string](body)
+	if body != nil && body.Data != nil {
+		rep.Data = &body.Data.Data
 	}
-	resp, err := j.GetJSON(ctx, "/api/services", http.StatusOK, &body)
-	if err != nil {
-		return nil, resp, err
-	}
-	return body.Data, resp, nil
+	return rep, err
 }

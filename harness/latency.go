@@ -169,10 +169,10 @@ type Sampling struct {
 // 200 recorded requests, at most 60 s.
 var DefaultSampling = Sampling{Warmup: 20, Samples: 200, MaxDuration: 60 * time.Second}
 
-// SampleE sends the bounded number of requests, one at a time, timing each
+// Sample sends the bounded number of requests, one at a time, timing each
 // call of fn. It stops early when ctx or MaxDuration ends and says so; the
 // caller judges what was recorded.
-func SampleE(ctx context.Context, sp Sampling, fn func(context.Context) error) (*Latencies, error) {
+func Sample(ctx context.Context, sp Sampling, fn func(context.Context) error) (*Latencies, error) {
 	if sp.Samples <= 0 {
 		return nil, errors.New("sampling: want at least one sample")
 	}

@@ -57,7 +57,7 @@ func TestBudgetJudge(t *testing.T) {
 
 func TestSampleEIsBounded(t *testing.T) {
 	calls := 0
-	l, err := SampleE(context.Background(), Sampling{Warmup: 2, Samples: 5, MaxDuration: time.Second}, func(context.Context) error {
+	l, err := Sample(context.Background(), Sampling{Warmup: 2, Samples: 5, MaxDuration: time.Second}, func(context.Context) error {
 		calls++
 		return nil
 	})
@@ -66,7 +66,7 @@ func TestSampleEIsBounded(t *testing.T) {
 	assert.Equal(t, 5, l.Count(), "warm-up is not recorded")
 
 	start := time.Now()
-	l, err = SampleE(context.Background(), Sampling{Samples: 1000000, MaxDuration: 100 * time.Millisecond}, func(ctx context.Context) error {
+	l, err = Sample(context.Background(), Sampling{Samples: 1000000, MaxDuration: 100 * time.Millisecond}, func(ctx context.Context) error {
 		time.Sleep(5 * time.Millisecond)
 		return nil
 	})

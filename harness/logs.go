@@ -20,21 +20,21 @@ type LogsUnavailableError struct{ Reason string }
 
 func (e *LogsUnavailableError) Error() string { return e.Reason }
 
-// maxLogBytes is how much of the end of a log LogsSinceE keeps.
+// maxLogBytes is how much of the end of a log LogsSince keeps.
 const maxLogBytes = 16 << 20
 
-// LogsE returns the end of a component's container log (stdout and stderr,
+// Logs returns the end of a component's container log (stdout and stderr,
 // at most the last 16 MiB). On a live stack, or for a component without a
 // container, it returns a *LogsUnavailableError saying why. A check that
-// must see every line (a secret printed once at start-up) uses ScanLogsE.
-func (s *Stack) LogsE(ctx context.Context, c Component) ([]byte, error) {
-	return s.LogsSinceE(ctx, c, time.Time{})
+// must see every line (a secret printed once at start-up) uses ScanLogs.
+func (s *Stack) Logs(ctx context.Context, c Component) ([]byte, error) {
+	return s.LogsSince(ctx, c, time.Time{})
 }
 
-// LogsSinceE is LogsE for the lines the engine received at or after since
+// LogsSince is Logs for the lines the engine received at or after since
 // (the zero time: all of them), so that a check reads what its own
 // requests caused, not a whole run's log.
-func (s *Stack) LogsSinceE(ctx context.Context, c Component, since time.Time) ([]byte, error) {
+func (s *Stack) LogsSince(ctx context.Context, c Component, since time.Time) ([]byte, error) {
 	rc, err := s.openLog(ctx, c, since)
 	if err != nil {
 		return nil, err
@@ -47,7 +47,7 @@ func (s *Stack) LogsSinceE(ctx context.Context, c Component, since time.Time) ([
 	return b, nil
 }
 
-// maxLogPiece bounds the memory one log line can take in ScanLogsE: a
+// maxLogPiece bounds the memory one log line can take in ScanLogs: a
 // longer line is handed over in pieces of this size, each starting
 // logPieceOverlap bytes before the previous one ended, so that a word
 // (a key) cut by a piece boundary is still whole in one piece.
@@ -56,12 +56,12 @@ const (
 	logPieceOverlap = 512
 )
 
-// ScanLogsE hands every line of a component's container log received at or
+// ScanLogs hands every line of a component's container log received at or
 // after since (the zero time: all of it) to fn, in order, without keeping
 // the log in memory: a check that must see the first line of a long log
 // (a key printed at start-up, hours of lines ago) reads it all. fn returns
 // false to stop early. The read ends with ctx; an error says how far it got.
-func (s *Stack) ScanLogsE(ctx context.Context, c Component, since time.Time, fn func(line []byte) bool) error {
+func (s *Stack) ScanLogs(ctx context.Context, c Component, since time.Time, fn func(line []byte) bool) error {
 	rc, err := s.openLog(ctx, c, since)
 	if err != nil {
 		return err
@@ -74,7 +74,7 @@ func (s *Stack) ScanLogsE(ctx context.Context, c Component, since time.Time, fn 
 	return nil
 }
 
-// scanLines is ScanLogsE's reader: lines without their newline, long
+// scanLines is ScanLogs's reader: lines without their newline, long
 // lines in overlapping pieces. It returns how many lines it handed over.
 func scanLines(r io.Reader, fn func([]byte) bool) (int, error) {
 	br := bufio.NewReaderSize(r, 64<<10)

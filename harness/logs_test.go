@@ -78,9 +78,9 @@ func TestLogsOfALiveStackAreUnavailable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.LogsE(context.Background(), Genesis)
+	_, err = s.Logs(context.Background(), Genesis)
 	var un *LogsUnavailableError
 	if !errors.As(err, &un) || !strings.Contains(un.Reason, Env.Containers) {
-		t.Errorf("LogsE on a live stack without container names: %v, want a LogsUnavailableError naming %s", err, Env.Containers)
+		t.Errorf("Logs on a live stack without container names: %v, want a LogsUnavailableError naming %s", err, Env.Containers)
 	}
 }

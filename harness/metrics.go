@@ -15,20 +15,20 @@ import (
 // Genesis /metrics route) and parses it with prometheus/common.
 type MetricsClient struct{ Requester }
 
-// ScrapeE gets path (usually /metrics), wants 200, and parses the families.
-// A body that is not a valid exposition is an error with evidence.
-func (m MetricsClient) ScrapeE(ctx context.Context, path string) (map[string]*dto.MetricFamily, *Response, error) {
-	resp, err := m.Get(ctx, path)
-	if err != nil {
-		return nil, resp, err
-	}
-	if resp.Status != http.StatusOK {
-		return nil, resp, resp.Fail("status 200 with a Prometheus text exposition", nil)
+// Scrape gets path (usually /metrics) and parses the families of a 200;
+// Done wants 200. A 200 whose body is not a valid exposition is a decode
+// failure with evidence.
+func (m MetricsClient) Scrape(ctx context.Context, path string) (*Reply[map[string]*dto.MetricFamily], error) {
+	rep, err := send[map[string]*dto.MetricFamily](ctx, m.Requester, call{method: http.MethodGet, path: path, shape: ignored,
+		expect: expectation{ok: func(r *Response) bool { return r.Status == http.StatusOK }, want: "status 200 with a Prometheus text exposition"}})
+	if err != nil || rep.Resp.Status != http.StatusOK {
+		return rep, err
 	}
 	p := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := p.TextToMetricFamilies(bytes.NewReader(resp.Body))
+	fams, err := p.TextToMetricFamilies(bytes.NewReader(rep.Resp.Body))
 	if err != nil {
-		return nil, resp, resp.Fail("a valid Prometheus text exposition", fmt.Errorf("parse: %w", err))
+		return rep, rep.Resp.Fail("a valid Prometheus text exposition", fmt.Errorf("parse: %w", err))
 	}
-	return fams, resp, nil
+	rep.Data = &fams
+	return rep, nil
 }

@@ -2,7 +2,6 @@ package harness
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 )
@@ -15,36 +14,35 @@ type PlannerClient struct{ Requester }
 // LLMPlanner is a client for the LLM planner upstream.
 func (s *Stack) LLMPlanner() PlannerClient { return PlannerClient{s.requester(LLMPlanner)} }
 
-// SetFaultsE replaces the planner's faults ("down", "fail_rate=F",
-// "fail_first=N", "latency=DUR"; "" clears them).
-func (p PlannerClient) SetFaultsE(ctx context.Context, spec string) error {
-	b, err := json.Marshal(map[string]string{"faults": spec})
-	if err != nil {
-		return err
-	}
-	resp, err := p.Do(ctx, http.MethodPut, "/admin/faults", b, nil)
-	if err != nil {
-		return err
-	}
-	if resp.Status/100 != 2 {
-		return resp.Fail("2xx from the planner's fault admin", fmt.Errorf("planner faults %q not applied", spec))
-	}
-	return nil
+// SetFaults replaces the planner's faults ("down", "fail_rate=F",
+// "fail_first=N", "latency=DUR"; "" clears them); Done wants a 2xx.
+func (p PlannerClient) SetFaults(ctx context.Context, spec string) (*Reply[struct{}], error) {
+	return send[struct{}](ctx, p.Requester, call{method: http.MethodPut, path: "/admin/faults", body: map[string]string{"faults": spec}, shape: ignored,
+		expect: expectation{want: "2xx from the planner's fault admin", cause: fmt.Errorf("planner faults %q not applied", spec)}})
 }
 
-// FaultsE reads the planner's active faults ("" when none), so that a
-// check that breaks the planner can restore what it found.
-func (p PlannerClient) FaultsE(ctx context.Context) (string, error) {
-	var body struct {
+// PlannerFaults is GET /admin/faults of the planner: its active faults
+// ("" when none).
+type PlannerFaults struct {
+	Faults string `json:"faults"`
+}
+
+// Faults reads the planner's active faults, so that a check that breaks
+// the planner can restore what it found; Done wants 200. A 200 without a
+// faults field is a decode failure.
+func (p PlannerClient) Faults(ctx context.Context) (*Reply[PlannerFaults], error) {
+	rep, err := send[struct {
 		Faults *string `json:"faults"`
+	}](ctx, p.Requester, readCall("/admin/faults"))
+	out := recast[PlannerFaults](rep)
+	if err != nil || rep.Data == nil {
+		return out, err
 	}
-	if _, err := p.GetJSON(ctx, "/admin/faults", http.StatusOK, &body); err != nil {
-		return "", err
+	if rep.Data.Faults == nil {
+		return out, fmt.Errorf("planner GET /admin/faults: no faults field")
 	}
-	if body.Faults == nil {
-		return "", fmt.Errorf("planner GET /admin/faults: no faults field")
-	}
-	return *body.Faults, nil
+	out.Data = &PlannerFaults{Faults: *rep.Data.Faults}
+	return out, nil
 }
 
 // PlannerStats are the reference planner's counters (GET /health): how
@@ -67,16 +65,12 @@ func (s PlannerStats) Calls() int64 {
 	return n
 }
 
-// StatsE reads the planner's counters; a planner that does not report them
-// is an error.
-func (p PlannerClient) StatsE(ctx context.Context) (PlannerStats, error) {
-	var st PlannerStats
-	resp, err := p.GetJSON(ctx, "/health", http.StatusOK, &st)
-	if err != nil {
-		return st, err
+// Stats reads the planner's counters; Done wants 200. A 200 without
+// them is a decode failure.
+func (p PlannerClient) Stats(ctx context.Context) (*Reply[PlannerStats], error) {
+	rep, err := send[PlannerStats](ctx, p.Requester, readCall("/health"))
+	if err == nil && rep.Data != nil && (rep.Data.Served == nil || rep.Data.Failed == nil) {
+		err = rep.Resp.Fail("plans_served and plans_failed in the planner's /health", nil)
 	}
-	if st.Served == nil || st.Failed == nil {
-		return st, resp.Fail("plans_served and plans_failed in the planner's /health", nil)
-	}
-	return st, nil
+	return rep, err
 }

@@ -22,12 +22,12 @@ func TestPlannerFaultsAndStats(t *testing.T) {
 	}))
 	defer srv.Close()
 	p := PlannerClient{Requester{Component: LLMPlanner, Base: srv.URL, Timeout: DefaultTimeouts.HTTP}}
-	spec, err := p.FaultsE(context.Background())
+	spec, err := Done(p.Faults(context.Background()))
 	require.NoError(t, err)
-	assert.Equal(t, "latency=5ms", spec)
-	st, err := p.StatsE(context.Background())
+	assert.Equal(t, "latency=5ms", spec.Data.Faults)
+	st, err := Done(p.Stats(context.Background()))
 	require.NoError(t, err)
-	assert.Equal(t, int64(7), st.Calls())
+	assert.Equal(t, int64(7), st.Data.Calls())
 
 	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -35,8 +35,8 @@ func TestPlannerFaultsAndStats(t *testing.T) {
 	}))
 	defer bad.Close()
 	p = PlannerClient{Requester{Component: LLMPlanner, Base: bad.URL, Timeout: DefaultTimeouts.HTTP}}
-	_, err = p.FaultsE(context.Background())
+	_, err = p.Faults(context.Background())
 	assert.Error(t, err, "an answer without faults is not an empty fault set")
-	_, err = p.StatsE(context.Background())
+	_, err = p.Stats(context.Background())
 	assert.Error(t, err, "a planner without counters cannot prove a breaker blocks calls")
 }

@@ -11,13 +11,13 @@ import (
 	"time"
 )
 
-// PreflightE asks every component this stack has a URL for one question —
+// Preflight asks every component this stack has a URL for one question —
 // does anything answer at its address? — and returns why each one that
 // does not is unreachable. Any HTTP answer counts as reachable, whatever its
 // status: judging the answer is the checks' business; a refused connection
 // or a timeout is what turns one outage into a row of identical failures.
 // Each request has the stack's HTTP deadline.
-func (s *Stack) PreflightE(ctx context.Context) map[Component]error {
+func (s *Stack) Preflight(ctx context.Context) map[Component]error {
 	s.mu.RLock()
 	urls := make(map[Component]string, len(s.urls))
 	for c, u := range s.urls {

@@ -21,7 +21,7 @@ func TestPreflightReachesEachComponentOnce(t *testing.T) {
 	dead.Close()
 	s := newStack(Config{Mode: Live, Timeouts: DefaultTimeouts})
 	s.urls = map[Component]string{Genesis: up.URL, Prometheus: dead.URL}
-	down := s.PreflightE(context.Background())
+	down := s.Preflight(context.Background())
 	require.Len(t, down, 1)
 	assert.Contains(t, down[Prometheus].Error(), "Prometheus did not answer at "+dead.URL)
 	assert.Contains(t, down[Prometheus].Error(), "connection refused")

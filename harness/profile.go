@@ -84,11 +84,11 @@ var surfaceProbes = []surfaceProbe{
 	{PartC, http.MethodGet, "/flags"},
 }
 
-// DiscoverProfileE probes each surface once and names the profile the
+// DiscoverProfile probes each surface once and names the profile the
 // answers show, with how it was found ("GET /a2a/version 200, GET
 // /orchestrate/decompose 405, GET /flags 404"). A part is served unless it
 // answers 404; a transport error leaves the profile undiscoverable.
-func DiscoverProfileE(ctx context.Context, g GenesisClient) (Profile, string, error) {
+func DiscoverProfile(ctx context.Context, g GenesisClient) (Profile, string, error) {
 	served := map[Part]bool{}
 	var seen []string
 	for _, p := range surfaceProbes {

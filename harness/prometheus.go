@@ -32,21 +32,19 @@ func newPrometheusClient(q Requester) (PrometheusClient, error) {
 	return PrometheusClient{Requester: q, API: v1.NewAPI(c)}, nil
 }
 
-// HealthyE wants 200 and the text Prometheus serves when healthy.
-func (p PrometheusClient) HealthyE(ctx context.Context) (*Response, error) {
-	resp, err := p.Get(ctx, "/-/healthy")
-	if err != nil {
-		return resp, err
-	}
-	if resp.Status != http.StatusOK || !strings.Contains(string(resp.Body), "Healthy") {
-		return resp, resp.Fail(`status 200 and "Prometheus Server is Healthy."`, nil)
-	}
-	return resp, nil
+// Healthy is GET /-/healthy; Done wants 200 and the text Prometheus serves
+// when healthy.
+func (p PrometheusClient) Healthy(ctx context.Context) (*Reply[struct{}], error) {
+	return send[struct{}](ctx, p.Requester, call{method: http.MethodGet, path: "/-/healthy", shape: ignored,
+		expect: expectation{ok: func(r *Response) bool {
+			return r.Status == http.StatusOK && strings.Contains(string(r.Body), "Healthy")
+		},
+			want: `status 200 and "Prometheus Server is Healthy."`}})
 }
 
-// QueryE runs an instant query with the request deadline and returns
+// Query runs an instant query with the request deadline and returns
 // warnings as part of the error text when the result is empty.
-func (p PrometheusClient) QueryE(ctx context.Context, query string) (model.Value, error) {
+func (p PrometheusClient) Query(ctx context.Context, query string) (model.Value, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.timeout())
 	defer cancel()
 	v, warnings, _, err := p.API.Query(ctx, query, time.Now())
@@ -57,8 +55,8 @@ func (p PrometheusClient) QueryE(ctx context.Context, query string) (model.Value
 	return v, nil
 }
 
-// TargetsE lists the scrape targets.
-func (p PrometheusClient) TargetsE(ctx context.Context) (v1.TargetsResult, error) {
+// Targets lists the scrape targets.
+func (p PrometheusClient) Targets(ctx context.Context) (v1.TargetsResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.timeout())
 	defer cancel()
 	t, err := p.API.Targets(ctx)
@@ -73,9 +71,9 @@ func (p PrometheusClient) apiError(path string, err error) error {
 	return &HTTPError{Component: Prometheus, Method: "GET", URL: p.Base + path, Status: apiStatus(err), Err: err}
 }
 
-// RulesE lists the rule groups Prometheus has loaded, with each rule's
+// Rules lists the rule groups Prometheus has loaded, with each rule's
 // health and last error (/api/v1/rules).
-func (p PrometheusClient) RulesE(ctx context.Context) (v1.RulesResult, error) {
+func (p PrometheusClient) Rules(ctx context.Context) (v1.RulesResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.timeout())
 	defer cancel()
 	r, err := p.API.Rules(ctx, nil)
@@ -85,9 +83,9 @@ func (p PrometheusClient) RulesE(ctx context.Context) (v1.RulesResult, error) {
 	return r, nil
 }
 
-// RuntimeinfoE reads /api/v1/status/runtimeinfo: whether the last
+// Runtimeinfo reads /api/v1/status/runtimeinfo: whether the last
 // configuration reload succeeded, and when.
-func (p PrometheusClient) RuntimeinfoE(ctx context.Context) (v1.RuntimeinfoResult, error) {
+func (p PrometheusClient) Runtimeinfo(ctx context.Context) (v1.RuntimeinfoResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.timeout())
 	defer cancel()
 	r, err := p.API.Runtimeinfo(ctx)
@@ -97,9 +95,9 @@ func (p PrometheusClient) RuntimeinfoE(ctx context.Context) (v1.RuntimeinfoResul
 	return r, nil
 }
 
-// AlertManagersE lists the Alertmanagers Prometheus sends alerts to
+// AlertManagers lists the Alertmanagers Prometheus sends alerts to
 // (/api/v1/alertmanagers): active (discovered) and dropped.
-func (p PrometheusClient) AlertManagersE(ctx context.Context) (v1.AlertManagersResult, error) {
+func (p PrometheusClient) AlertManagers(ctx context.Context) (v1.AlertManagersResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.timeout())
 	defer cancel()
 	r, err := p.API.AlertManagers(ctx)
@@ -109,8 +107,8 @@ func (p PrometheusClient) AlertManagersE(ctx context.Context) (v1.AlertManagersR
 	return r, nil
 }
 
-// AlertsE lists the alerts Prometheus has pending or firing (/api/v1/alerts).
-func (p PrometheusClient) AlertsE(ctx context.Context) (v1.AlertsResult, error) {
+// Alerts lists the alerts Prometheus has pending or firing (/api/v1/alerts).
+func (p PrometheusClient) Alerts(ctx context.Context) (v1.AlertsResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.timeout())
 	defer cancel()
 	r, err := p.API.Alerts(ctx)
@@ -120,9 +118,9 @@ func (p PrometheusClient) AlertsE(ctx context.Context) (v1.AlertsResult, error) 
 	return r, nil
 }
 
-// FlagsE reads the command-line flags Prometheus runs with
+// Flags reads the command-line flags Prometheus runs with
 // (/api/v1/status/flags): config.file names its configuration file.
-func (p PrometheusClient) FlagsE(ctx context.Context) (v1.FlagsResult, error) {
+func (p PrometheusClient) Flags(ctx context.Context) (v1.FlagsResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.timeout())
 	defer cancel()
 	r, err := p.API.Flags(ctx)
@@ -132,10 +130,10 @@ func (p PrometheusClient) FlagsE(ctx context.Context) (v1.FlagsResult, error) {
 	return r, nil
 }
 
-// LabelNamesE lists the label names of the series matching the selector
+// LabelNames lists the label names of the series matching the selector
 // between start and end (/api/v1/labels?match[]=...): empty when no series
 // matches, since every series has at least __name__.
-func (p PrometheusClient) LabelNamesE(ctx context.Context, selector string, start, end time.Time) (model.LabelNames, error) {
+func (p PrometheusClient) LabelNames(ctx context.Context, selector string, start, end time.Time) (model.LabelNames, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.timeout())
 	defer cancel()
 	names, warnings, _, err := p.API.LabelNames(ctx, []string{selector}, start, end)

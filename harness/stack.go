@@ -35,7 +35,7 @@ type Stack struct {
 	profile    Profile // the surface Genesis serves: declared or discovered
 	profileHow string  // how the profile was found, for the start line
 
-	unreachable map[Component]string // components that did not answer at start (PreflightE), and why
+	unreachable map[Component]string // components that did not answer at start (Preflight), and why
 
 	// windowStart, when set, is where the success metrics' window begins
 	// at the latest (WithWindowStart): what came before it is not judged.
@@ -57,15 +57,15 @@ func Open(ctx context.Context, cfg Config, opts ...Option) (*Stack, error) {
 	if err != nil {
 		return s, err
 	}
-	return s, s.ResolveProfileE(ctx)
+	return s, s.ResolveProfile(ctx)
 }
 
-// ResolveProfileE settles the stack's profile once: SMOKE_PROFILE when set,
-// otherwise discovered by probing each surface once (DiscoverProfileE).
+// ResolveProfile settles the stack's profile once: SMOKE_PROFILE when set,
+// otherwise discovered by probing each surface once (DiscoverProfile).
 // An unreachable Genesis cannot be discovered: the profile falls back to
 // a2a, the part every Genesis serves, and says so, so that the health
 // checks judge the outage instead of the run stopping before them.
-func (s *Stack) ResolveProfileE(ctx context.Context) error {
+func (s *Stack) ResolveProfile(ctx context.Context) error {
 	if p := s.cfg.Profile; p != "" {
 		s.setProfile(p, Env.Profile+"="+string(p))
 		return nil
@@ -74,7 +74,7 @@ func (s *Stack) ResolveProfileE(ctx context.Context) error {
 		s.setProfile(ProfileA2A, "no Genesis in this stack")
 		return nil
 	}
-	p, how, err := DiscoverProfileE(ctx, s.Genesis())
+	p, how, err := DiscoverProfile(ctx, s.Genesis())
 	var h *HTTPError
 	switch {
 	case err == nil:
@@ -95,7 +95,7 @@ func (s *Stack) setProfile(p Profile, how string) {
 }
 
 // Profile is the surface the target serves and how that was established.
-// Before ResolveProfileE it is full, declared by nobody: only tests that
+// Before ResolveProfile it is full, declared by nobody: only tests that
 // build a stack by hand see that.
 func (s *Stack) Profile() (Profile, string) {
 	s.mu.RLock()

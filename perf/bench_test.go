@@ -50,10 +50,11 @@ func benchOp(b *testing.B, name string) {
 	profile, _ := stack.Profile()
 	serverSide := profile.Serves(harness.PartC)
 	scrape := func() map[string]*dto.MetricFamily {
-		fams, _, err := stack.GenesisMetrics().ScrapeE(ctx, "/metrics")
+		famsRep, err := harness.Done(stack.GenesisMetrics().Scrape(ctx, "/metrics"))
 		if err != nil {
 			b.Fatalf("perf %s: reading %s from %s/metrics: %v", name, op.Histogram, stack.URL(harness.Genesis), err)
 		}
+		fams := *famsRep.Data
 		return fams
 	}
 	var before map[string]*dto.MetricFamily

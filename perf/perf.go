@@ -43,12 +43,12 @@ func Ops(ctx context.Context, s *harness.Stack) (ops []Op, skipped map[string]st
 	}
 	g := s.Genesis()
 	dec := harness.DecomposeRequest{UserRequest: Request}
-	d, err := g.DecomposeE(ctx, dec)
+	d, err := g.Decompose(ctx, dec)
 	if err := okReply("decompose", d, err); err != nil {
 		return nil, nil, err
 	}
 	route := harness.RouteRequestFor(d.Data)
-	r, err := g.RouteE(ctx, route)
+	r, err := g.Route(ctx, route)
 	if err := okReply("route", r, err); err != nil {
 		return nil, nil, err
 	}
@@ -59,15 +59,15 @@ func Ops(ctx context.Context, s *harness.Stack) (ops []Op, skipped map[string]st
 
 	ops = []Op{
 		{Name: "htdag", Budget: harness.BudgetHTDAG, Histogram: "genesis_htdag_decomposition_duration_seconds", Do: func(ctx context.Context) error {
-			rep, err := g.DecomposeE(ctx, dec)
+			rep, err := g.Decompose(ctx, dec)
 			return okReply("decompose", rep, err)
 		}},
 		{Name: "halo", Budget: harness.BudgetHALO, Histogram: "genesis_halo_routing_duration_seconds", Do: func(ctx context.Context) error {
-			rep, err := g.RouteE(ctx, route)
+			rep, err := g.Route(ctx, route)
 			return okReply("route", rep, err)
 		}},
 	}
-	v, err := g.ValidatePlanE(ctx, validate)
+	v, err := g.ValidatePlan(ctx, validate)
 	if err == nil && v.Resp.Status == http.StatusNotFound {
 		return ops, map[string]string{"aop": "the target does not serve POST /orchestrate/validate (404): part C of the contract only"}, nil
 	}
@@ -75,7 +75,7 @@ func Ops(ctx context.Context, s *harness.Stack) (ops []Op, skipped map[string]st
 		return nil, nil, err
 	}
 	ops = append(ops, Op{Name: "aop", Budget: harness.BudgetAOP, Histogram: "genesis_aop_validation_duration_seconds", Do: func(ctx context.Context) error {
-		rep, err := g.ValidatePlanE(ctx, validate)
+		rep, err := g.ValidatePlan(ctx, validate)
 		return okReply("validate", rep, err)
 	}})
 	return ops, nil, nil

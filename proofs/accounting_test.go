@@ -193,8 +193,9 @@ func TestAccountingNeverGreenWithoutEvidence(t *testing.T) {
 	})
 
 	t.Run("critical_failure_fails", func(t *testing.T) {
-		require.NoError(t, stack.Genesis().SetFaultsE(context.Background(), "health_unhealthy"))
-		t.Cleanup(func() { _ = stack.Genesis().SetFaultsE(context.Background(), "") })
+		_, err := harness.Done(stack.Genesis().SetFaults(context.Background(), "health_unhealthy"))
+		require.NoError(t, err)
+		t.Cleanup(func() { _, _ = stack.Genesis().SetFaults(context.Background(), "") })
 		stream := goTestJSON(t, liveEnv(), "./smoke", "-tags", "critical")
 		out, code := judgeStream(t, "gate", stream)
 		assert.Equal(t, exitFail, code, out)

@@ -15,15 +15,19 @@ func Silenced(name, value string) Action {
 	return Action{
 		Touches: []harness.Component{harness.Alertmanager},
 		Apply: func(ctx context.Context, s *harness.Stack) error {
-			var err error
-			id, err = s.Alertmanager().SilenceE(ctx, name, value, 10*time.Minute, "smokestack fault proof: a silenced "+value)
-			return err
+			rep, err := harness.Done(s.Alertmanager().Silence(ctx, name, value, 10*time.Minute, "smokestack fault proof: a silenced "+value))
+			if err != nil {
+				return err
+			}
+			id = rep.Data.SilenceID
+			return nil
 		},
 		Restore: func(ctx context.Context, s *harness.Stack) error {
 			if id == "" {
 				return fmt.Errorf("no silence to expire")
 			}
-			return s.Alertmanager().ExpireSilenceE(ctx, id)
+			_, err := harness.Done(s.Alertmanager().ExpireSilence(ctx, id))
+			return err
 		},
 	}
 }

@@ -29,7 +29,7 @@ func PrometheusRules(name string, rules []byte) Action {
 			if err != nil {
 				return err
 			}
-			if err := s.CopyToComponentE(ctx, harness.Prometheus, path, rules); err != nil {
+			if err := s.CopyToComponent(ctx, harness.Prometheus, path, rules); err != nil {
 				return err
 			}
 			return reloadPrometheus(ctx, s, cfg)
@@ -68,13 +68,13 @@ func RuleFileEdit(path string, edit func([]byte) ([]byte, error)) Action {
 			if err != nil {
 				return err
 			}
-			if err := s.CopyToComponentE(ctx, harness.Prometheus, path, b); err != nil {
+			if err := s.CopyToComponent(ctx, harness.Prometheus, path, b); err != nil {
 				return err
 			}
 			return reloadPrometheus(ctx, s, nil)
 		},
 		Restore: func(ctx context.Context, s *harness.Stack) error {
-			if err := s.CopyToComponentE(ctx, harness.Prometheus, path, s.PrometheusRuleFiles()[path]); err != nil {
+			if err := s.CopyToComponent(ctx, harness.Prometheus, path, s.PrometheusRuleFiles()[path]); err != nil {
 				return err
 			}
 			return reloadPrometheus(ctx, s, nil)
@@ -99,13 +99,13 @@ func FileOnDisk(c harness.Component, path string, content func(*harness.Stack) (
 			if err != nil {
 				return err
 			}
-			return s.CopyToComponentE(ctx, c, path, b)
+			return s.CopyToComponent(ctx, c, path, b)
 		},
 		Restore: func(ctx context.Context, s *harness.Stack) error {
 			if orig == nil {
 				return fmt.Errorf("no original of %s to restore", path)
 			}
-			return s.CopyToComponentE(ctx, c, path, orig)
+			return s.CopyToComponent(ctx, c, path, orig)
 		},
 	}
 }

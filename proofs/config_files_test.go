@@ -36,7 +36,7 @@ func TestAlertingFaultEdits(t *testing.T) {
 	require.NoError(t, err)
 	stripped, err := withoutAlert(checks.WatchdogAlert)(rules)
 	require.NoError(t, err)
-	groups, err := checks.ConfiguredGroupsE(map[string][]byte{"a": rules, "b": stripped})
+	groups, err := checks.ConfiguredGroups(map[string][]byte{"a": rules, "b": stripped})
 	require.NoError(t, err)
 	var inA, inB []string
 	for _, g := range groups {

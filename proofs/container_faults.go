@@ -15,7 +15,7 @@ import (
 // The means of breaking a running ephemeral stack that act on its
 // containers and Prometheus' configuration. They live here, not on
 // harness.Stack: only the proofs break a stack on purpose. What needs the
-// stack's own state stays there (StartComponentE learns a restarted
+// stack's own state stays there (StartComponent learns a restarted
 // container's new port, Redirect swaps a URL).
 
 // stopComponent stops a component's container.
@@ -55,7 +55,7 @@ func reloadPrometheus(ctx context.Context, s *harness.Stack, yml []byte) error {
 	if yml == nil {
 		yml = s.PrometheusConfig()
 	}
-	if err := s.CopyToComponentE(ctx, harness.Prometheus, stackfiles.PrometheusConfigPath, yml); err != nil {
+	if err := s.CopyToComponent(ctx, harness.Prometheus, stackfiles.PrometheusConfigPath, yml); err != nil {
 		return err
 	}
 	resp, err := s.Prometheus().Do(ctx, http.MethodPost, "/-/reload", nil, nil)
@@ -73,7 +73,7 @@ func reloadPrometheus(ctx context.Context, s *harness.Stack, yml []byte) error {
 // configuration and rules keep running and /api/v1/status/runtimeinfo says
 // reloadConfigSuccess false. A reload Prometheus accepts is an error.
 func reloadPrometheusRefused(ctx context.Context, s *harness.Stack, yml []byte) error {
-	if err := s.CopyToComponentE(ctx, harness.Prometheus, stackfiles.PrometheusConfigPath, yml); err != nil {
+	if err := s.CopyToComponent(ctx, harness.Prometheus, stackfiles.PrometheusConfigPath, yml); err != nil {
 		return err
 	}
 	resp, err := s.Prometheus().Do(ctx, http.MethodPost, "/-/reload", nil, nil)

@@ -91,8 +91,14 @@ type Action struct {
 func Knob(spec string) Action {
 	return Action{
 		Touches: []harness.Component{harness.Genesis},
-		Apply:   func(ctx context.Context, s *harness.Stack) error { return s.Genesis().SetFaultsE(ctx, spec) },
-		Restore: func(ctx context.Context, s *harness.Stack) error { return s.Genesis().SetFaultsE(ctx, "") },
+		Apply: func(ctx context.Context, s *harness.Stack) error {
+			_, err := harness.Done(s.Genesis().SetFaults(ctx, spec))
+			return err
+		},
+		Restore: func(ctx context.Context, s *harness.Stack) error {
+			_, err := harness.Done(s.Genesis().SetFaults(ctx, ""))
+			return err
+		},
 	}
 }
 
@@ -101,7 +107,7 @@ func Stopped(c harness.Component) Action {
 	return Action{
 		Touches: []harness.Component{c},
 		Apply:   func(ctx context.Context, s *harness.Stack) error { return stopComponent(ctx, s, c) },
-		Restore: func(ctx context.Context, s *harness.Stack) error { return s.StartComponentE(ctx, c) },
+		Restore: func(ctx context.Context, s *harness.Stack) error { return s.StartComponent(ctx, c) },
 	}
 }
 

@@ -35,7 +35,7 @@ const (
 // hold for them on the shared stack. Each row here gets its own window
 // instead: it starts when the row's fault is applied
 // (harness.Stack.WithWindowStart), before a bounded synthetic load sent
-// under the fault (checks.SendLoadE), so no row judges another's traffic,
+// under the fault (checks.SendLoad), so no row judges another's traffic,
 // nor the matrix's. The matrix leaves these checks out (matrixChecks).
 
 // SuccessFault is a fault for the success metrics: applied, then Load is
@@ -145,8 +145,14 @@ func SuccessMetricFaults() []SuccessFault {
 func PlannerFaults(spec string) Action {
 	return Action{
 		Touches: []harness.Component{harness.LLMPlanner},
-		Apply:   func(ctx context.Context, s *harness.Stack) error { return s.LLMPlanner().SetFaultsE(ctx, spec) },
-		Restore: func(ctx context.Context, s *harness.Stack) error { return s.LLMPlanner().SetFaultsE(ctx, "") },
+		Apply: func(ctx context.Context, s *harness.Stack) error {
+			_, err := harness.Done(s.LLMPlanner().SetFaults(ctx, spec))
+			return err
+		},
+		Restore: func(ctx context.Context, s *harness.Stack) error {
+			_, err := harness.Done(s.LLMPlanner().SetFaults(ctx, ""))
+			return err
+		},
 	}
 }
 

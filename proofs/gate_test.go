@@ -30,8 +30,9 @@ func TestGateOverRealRuns(t *testing.T) {
 	assert.True(t, healthy.OK, "healthy: %s %v", healthy.Summary(), healthy.Reasons)
 	assert.GreaterOrEqual(t, healthy.Passed, 10)
 
-	require.NoError(t, stack.Genesis().SetFaultsE(context.Background(), "health_unhealthy"))
-	t.Cleanup(func() { _ = stack.Genesis().SetFaultsE(context.Background(), "") })
+	_, err := harness.Done(stack.Genesis().SetFaults(context.Background(), "health_unhealthy"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _, _ = stack.Genesis().SetFaults(context.Background(), "") })
 	broken := judge()
 	assert.False(t, broken.OK, "broken: %s", broken.Summary())
 	var names []string
@@ -55,7 +56,7 @@ func TestRollbackTriggersOverRealMetrics(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, _ = g.DecomposeE(ctx, harness.DecomposeRequest{UserRequest: fmt.Sprintf("Build a small invoice API, variant %d", i)})
+				_, _ = g.Decompose(ctx, harness.DecomposeRequest{UserRequest: fmt.Sprintf("Build a small invoice API, variant %d", i)})
 			}()
 		}
 		wg.Wait()
@@ -73,9 +74,9 @@ func TestRollbackTriggersOverRealMetrics(t *testing.T) {
 	// read waits (bounded) until the trigger reads want, keeping traffic up.
 	read := func(tr verdict.Trigger, fired bool) verdict.TriggerResult {
 		var last verdict.TriggerResult
-		err := harness.EventuallyE(ctx, "trigger "+tr.Name, 60*time.Second, 2*time.Second, func(ctx context.Context) error {
+		err := harness.Eventually(ctx, "trigger "+tr.Name, 60*time.Second, 2*time.Second, func(ctx context.Context) error {
 			traffic(10)
-			last = verdict.ReadTriggersE(ctx, stack.Prometheus(), []verdict.Trigger{tr})[0]
+			last = verdict.ReadTriggers(ctx, stack.Prometheus(), []verdict.Trigger{tr})[0]
 			if last.Err != nil {
 				return last.Err
 			}
@@ -91,14 +92,18 @@ func TestRollbackTriggersOverRealMetrics(t *testing.T) {
 
 	quiet := read(errRate, false)
 	t.Logf("healthy error rate %.4f", quiet.Value)
-	require.NoError(t, stack.Genesis().SetFaultsE(ctx, "error_rate=1"))
-	t.Cleanup(func() { _ = stack.Genesis().SetFaultsE(context.Background(), "") })
+	_, err := harness.Done(stack.Genesis().SetFaults(ctx, "error_rate=1"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _, _ = stack.Genesis().SetFaults(context.Background(), "") })
 	loud := read(errRate, true)
 	t.Logf("error_rate=1: error rate %.4f", loud.Value)
-	require.NoError(t, stack.Genesis().SetFaultsE(ctx, ""))
+	_, err = harness.Done(stack.Genesis().SetFaults(ctx, ""))
+	require.NoError(t, err)
 
-	require.NoError(t, stack.Genesis().SetFaultsE(ctx, "latency_htdag=700ms"))
+	_, err = harness.Done(stack.Genesis().SetFaults(ctx, "latency_htdag=700ms"))
+	require.NoError(t, err)
 	slow := read(p95, true)
 	t.Logf("latency_htdag=700ms: p95 %.3fs", slow.Value)
-	require.NoError(t, stack.Genesis().SetFaultsE(ctx, ""))
+	_, err = harness.Done(stack.Genesis().SetFaults(ctx, ""))
+	require.NoError(t, err)
 }

@@ -104,7 +104,7 @@ func grafanaImitation(fault grafanaFault) func(*harness.Stack, *httputil.Reverse
 					results[q.RefID] = map[string]any{"status": 200, "frames": []any{emptyFrame(q.RefID)}}
 					continue
 				}
-				v, err := s.Prometheus().QueryE(r.Context(), vars.Expand(q.Expr))
+				v, err := s.Prometheus().Query(r.Context(), vars.Expand(q.Expr))
 				if err != nil {
 					results[q.RefID] = map[string]any{"error": err.Error(), "errorSource": "downstream", "status": 500}
 					status = 400

@@ -21,7 +21,7 @@ func TestMonitorRoundDecides(t *testing.T) {
 	ephemeralOnly(t, "breaks the stack on purpose: runs only on an ephemeral stack")
 	gate := verdict.Gate{MinPassRate: 0.95, Critical: checks.IsCritical}
 	var text string
-	err := harness.EventuallyE(context.Background(), "monitor round says SHIP on the healthy stack", 60*time.Second, 2*time.Second,
+	err := harness.Eventually(context.Background(), "monitor round says SHIP on the healthy stack", 60*time.Second, 2*time.Second,
 		func(ctx context.Context) error {
 			r := verdict.RunRound(context.Background(), stack, "1m", gate)
 			if text = r.Text(); r.Verdict.Decision != verdict.Ship {
@@ -32,8 +32,9 @@ func TestMonitorRoundDecides(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, text, "ok   a2a_health")
 
-	require.NoError(t, stack.Genesis().SetFaultsE(context.Background(), "health_unhealthy"))
-	t.Cleanup(func() { _ = stack.Genesis().SetFaultsE(context.Background(), "") })
+	_, err = harness.Done(stack.Genesis().SetFaults(context.Background(), "health_unhealthy"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _, _ = stack.Genesis().SetFaults(context.Background(), "") })
 	r := verdict.RunRound(context.Background(), stack, "1m", gate)
 	text = r.Text()
 	assert.Equal(t, verdict.Rollback, r.Verdict.Decision, text)

@@ -25,19 +25,21 @@ func TestBudgetsCanFail(t *testing.T) {
 	small := harness.Sampling{Warmup: 2, Samples: 20, MaxDuration: 30 * time.Second}
 	for _, op := range ops {
 		t.Run(op.Name, func(t *testing.T) {
-			l, err := harness.SampleE(ctx, small, op.Do)
+			l, err := harness.Sample(ctx, small, op.Do)
 			require.NoError(t, err)
 			healthy := op.Budget.Judge(l)
 			assert.True(t, healthy.Met, "healthy: %s", healthy)
 
 			slow := op.Budget.Limit + op.Budget.Limit/4
-			require.NoError(t, stack.Genesis().SetFaultsE(ctx, "latency_"+op.Name+"="+slow.String()))
-			t.Cleanup(func() { _ = stack.Genesis().SetFaultsE(context.Background(), "") })
-			l, err = harness.SampleE(ctx, small, op.Do)
+			_, err = harness.Done(stack.Genesis().SetFaults(ctx, "latency_"+op.Name+"="+slow.String()))
+			require.NoError(t, err)
+			t.Cleanup(func() { _, _ = stack.Genesis().SetFaults(context.Background(), "") })
+			l, err = harness.Sample(ctx, small, op.Do)
 			require.NoError(t, err)
 			broken := op.Budget.Judge(l)
 			assert.False(t, broken.Met, "latency_%s=%s must break %s: %s", op.Name, slow, op.Budget.Source, broken)
-			require.NoError(t, stack.Genesis().SetFaultsE(ctx, ""))
+			_, err = harness.Done(stack.Genesis().SetFaults(ctx, ""))
+			require.NoError(t, err)
 		})
 	}
 	t.Run("tail", func(t *testing.T) {
@@ -47,9 +49,10 @@ func TestBudgetsCanFail(t *testing.T) {
 				htdag = op
 			}
 		}
-		require.NoError(t, stack.Genesis().SetFaultsE(ctx, "tail_latency_htdag=10:400ms"))
-		t.Cleanup(func() { _ = stack.Genesis().SetFaultsE(context.Background(), "") })
-		l, err := harness.SampleE(ctx, harness.Sampling{Warmup: 5, Samples: 100, MaxDuration: 60 * time.Second}, htdag.Do)
+		_, err := harness.Done(stack.Genesis().SetFaults(ctx, "tail_latency_htdag=10:400ms"))
+		require.NoError(t, err)
+		t.Cleanup(func() { _, _ = stack.Genesis().SetFaults(context.Background(), "") })
+		l, err := harness.Sample(ctx, harness.Sampling{Warmup: 5, Samples: 100, MaxDuration: 60 * time.Second}, htdag.Do)
 		require.NoError(t, err)
 		v := htdag.Budget.Judge(l)
 		assert.False(t, v.Met, "a 10 %% tail at +400ms breaks p(95)<200ms: %s (%s)", v, l.Summary())

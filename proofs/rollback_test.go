@@ -34,7 +34,7 @@ func TestRollbackDrill(t *testing.T) {
 		t.Helper()
 		out := map[string]bool{}
 		for _, n := range names {
-			on, err := checks.ReadFlagE(ctx, stack, n)
+			on, err := checks.ReadFlag(ctx, stack, n)
 			require.NoError(t, err)
 			out[n] = on
 		}
@@ -45,9 +45,9 @@ func TestRollbackDrill(t *testing.T) {
 	admin := stack.Config().AdminKey.Value()
 	// Whatever happens below, the stack is left as it was found.
 	t.Cleanup(func() {
-		_ = stack.Genesis().SetFaultsE(ctx, "")
+		_, _ = stack.Genesis().SetFaults(ctx, "")
 		for n, on := range before {
-			_, _, _ = stack.Genesis().SetFlagE(ctx, n, on, stack.Config().AdminKey)
+			_, _ = stack.Genesis().SetFlag(ctx, n, on, stack.Config().AdminKey)
 		}
 	})
 	dir := t.TempDir()
@@ -56,7 +56,7 @@ func TestRollbackDrill(t *testing.T) {
 	writeVerdict(t, verdictPath)
 	orchestration := func(t *testing.T) int {
 		t.Helper()
-		rep, err := stack.Genesis().DecomposeE(ctx, harness.DecomposeRequest{UserRequest: "Build a simple landing page with a signup form"})
+		rep, err := stack.Genesis().Decompose(ctx, harness.DecomposeRequest{UserRequest: "Build a simple landing page with a signup form"})
 		require.NoError(t, err)
 		return rep.Resp.Status
 	}

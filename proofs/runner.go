@@ -198,7 +198,7 @@ func runFault(ctx context.Context, stack *harness.Stack, matrix []checks.Check, 
 	pending := expected
 	// Each evaluation gets the run's context, not the wait's shrinking one: a
 	// check cut off by the wait's deadline would "fail" and count as caught.
-	_ = harness.EventuallyE(ctx, "checks fail under fault "+f.Name, settle, 500*time.Millisecond, func(context.Context) error {
+	_ = harness.Eventually(ctx, "checks fail under fault "+f.Name, settle, 500*time.Millisecond, func(context.Context) error {
 		vs := evaluateAll(ctx, s, pending)
 		var next []checks.Check
 		for _, c := range pending {
@@ -284,7 +284,7 @@ func runFault(ctx context.Context, stack *harness.Stack, matrix []checks.Check, 
 		readOnly = append(readOnly, c)
 	}
 	var goodSince time.Time
-	err := harness.EventuallyE(ctx, "every check back to its healthy verdict after fault "+f.Name, 90*time.Second, time.Second,
+	err := harness.Eventually(ctx, "every check back to its healthy verdict after fault "+f.Name, 90*time.Second, time.Second,
 		func(context.Context) error {
 			var off []string
 			for id, v := range evaluateAll(ctx, s, readOnly) {
@@ -370,7 +370,7 @@ func evaluateAll(ctx context.Context, s *harness.Stack, cs []checks.Check) map[s
 		return checks.EvaluateAll(ctx, s, cs)
 	}
 	out := checks.EvaluateAll(ctx, s, slices.Delete(slices.Clone(cs), i, i+1))
-	_ = s.Genesis().UnloadAgentsE(ctx)
+	_, _ = s.Genesis().UnloadAgents(ctx)
 	out[healthP95] = checks.Evaluate(ctx, s, cs[i])
 	return out
 }

@@ -29,7 +29,7 @@ func TestSuccessMetricFaults(t *testing.T) {
 				require.NoError(t, f.Action.Apply(ctx, s), "apply %s", f.Name)
 				t.Cleanup(func() { require.NoError(t, f.Action.Restore(context.WithoutCancel(ctx), s), "restore %s", f.Name) })
 			}
-			r, err := checks.SendLoadE(ctx, s, f.Load)
+			r, err := checks.SendLoad(ctx, s, f.Load)
 			require.NoError(t, err, "load under %s", f.Name)
 			t.Logf("load: %s", r)
 			var cs []checks.Check

@@ -34,7 +34,7 @@ func TestSweepRemovesOnlyWhatKilledRunsLeft(t *testing.T) {
 	alive := mk("smokestack-sweep-alive", strconv.Itoa(os.Getpid()))
 	detached := mk("smokestack-sweep-detached", harness.DetachedOwner)
 
-	_, err = harness.SweepE(ctx, cli)
+	_, err = harness.Sweep(ctx, cli)
 	require.NoError(t, err)
 	exists := func(id string) bool {
 		_, err := cli.NetworkInspect(ctx, id, client.NetworkInspectOptions{})

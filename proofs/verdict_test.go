@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/smokestack-dev/smokestack/harness"
 )
 
 // TestVerdictNeverCached runs the command users type, `go test ./smoke
@@ -35,10 +37,10 @@ func TestVerdictNeverCached(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	if err := stack.Genesis().SetFaultsE(ctx, "health_unhealthy"); err != nil {
+	if _, err := harness.Done(stack.Genesis().SetFaults(ctx, "health_unhealthy")); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = stack.Genesis().SetFaultsE(context.Background(), "") })
+	t.Cleanup(func() { _, _ = stack.Genesis().SetFaults(context.Background(), "") })
 	out, err := run("after the break")
 	if err == nil || strings.Contains(out, "(cached)") {
 		t.Fatalf("after the A2A service broke, go test ./smoke -tags critical still passed (cached: %t):\n%s",

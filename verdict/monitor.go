@@ -91,7 +91,7 @@ func RunRound(ctx context.Context, s *harness.Stack, window string, gate Gate) R
 		}
 	}
 	if !ev.noPrometheus {
-		ev.triggers = ReadTriggersE(ctx, s.Prometheus(), Triggers(window))
+		ev.triggers = ReadTriggers(ctx, s.Prometheus(), Triggers(window))
 	}
 	ev.time, ev.target = time.Now().UTC(), s.Describe()
 	return judgeRound(gate, ev)

@@ -61,13 +61,13 @@ type Report struct {
 	Reasons  []string
 }
 
-// ReadTriggersE evaluates each trigger on Prometheus. A query with no data
+// ReadTriggers evaluates each trigger on Prometheus. A query with no data
 // or NaN (no traffic in the window) is an error, never a pass.
-func ReadTriggersE(ctx context.Context, p harness.PrometheusClient, ts []Trigger) []TriggerResult {
+func ReadTriggers(ctx context.Context, p harness.PrometheusClient, ts []Trigger) []TriggerResult {
 	out := make([]TriggerResult, 0, len(ts))
 	for _, t := range ts {
 		r := TriggerResult{Trigger: t}
-		v, err := p.QueryE(ctx, t.Expr)
+		v, err := p.Query(ctx, t.Expr)
 		switch {
 		case err != nil:
 			r.Err = err

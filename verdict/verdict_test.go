@@ -408,7 +408,7 @@ func TestDecide(t *testing.T) {
 		}
 		return harnesstest.Sample("0.001")
 	})
-	r := Decide(ok, ReadTriggersE(ctx, healthyProm, Triggers("5m")))
+	r := Decide(ok, ReadTriggers(ctx, healthyProm, Triggers("5m")))
 	assert.Equal(t, Ship, r.Decision, r.String())
 	assert.Equal(t, 0, r.Decision.ExitCode())
 
@@ -418,7 +418,7 @@ func TestDecide(t *testing.T) {
 		}
 		return harnesstest.Sample("0.001")
 	})
-	r = Decide(ok, ReadTriggersE(ctx, slow, Triggers("5m")))
+	r = Decide(ok, ReadTriggers(ctx, slow, Triggers("5m")))
 	assert.Equal(t, Rollback, r.Decision)
 	assert.Contains(t, r.String(), "p95 latency > 500ms: observed 730ms")
 
@@ -428,23 +428,23 @@ func TestDecide(t *testing.T) {
 		}
 		return harnesstest.Sample("0.05")
 	})
-	r = Decide(ok, ReadTriggersE(ctx, erroring, Triggers("5m")))
+	r = Decide(ok, ReadTriggers(ctx, erroring, Triggers("5m")))
 	assert.Equal(t, Rollback, r.Decision)
 	assert.Contains(t, r.String(), "error rate > 1%: observed 5.00%")
 
 	silent := prom(t, func(q string) string { return harnesstest.Sample("NaN") })
-	r = Decide(ok, ReadTriggersE(ctx, silent, Triggers("5m")))
+	r = Decide(ok, ReadTriggers(ctx, silent, Triggers("5m")))
 	assert.Equal(t, Hold, r.Decision, "no traffic in the window is no evidence: hold, do not ship")
 	assert.Equal(t, 3, r.Decision.ExitCode())
 
-	r = Decide(bad, ReadTriggersE(ctx, healthyProm, Triggers("5m")))
+	r = Decide(bad, ReadTriggers(ctx, healthyProm, Triggers("5m")))
 	assert.Equal(t, Rollback, r.Decision, "a failed gate rolls back")
 	assert.Equal(t, 1, r.Decision.ExitCode())
 
-	r = Decide(held, ReadTriggersE(ctx, healthyProm, Triggers("5m")))
+	r = Decide(held, ReadTriggers(ctx, healthyProm, Triggers("5m")))
 	assert.Equal(t, Hold, r.Decision, "a gate on hold holds")
 	assert.Contains(t, r.String(), "MISSING        TestAgentCatalogue/check_15")
-	r = Decide(held, ReadTriggersE(ctx, slow, Triggers("5m")))
+	r = Decide(held, ReadTriggers(ctx, slow, Triggers("5m")))
 	assert.Equal(t, Rollback, r.Decision, "a fired trigger rolls back whatever the gate")
 }
 

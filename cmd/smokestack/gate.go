@@ -154,7 +154,7 @@ func verdictConfig() (harness.Config, error) {
 		k, _, _ := strings.Cut(kv, "=")
 		names = append(names, k)
 	}
-	if err := harness.UnknownVarsE(names, ""); err != nil {
+	if err := harness.UnknownVars(names, ""); err != nil {
 		return harness.Config{}, err
 	}
 	cfg, err := harness.LoadConfig(func(k string) (string, bool) {
@@ -225,7 +225,7 @@ func verdictMain(c *command, args []string, std stdio) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.Timeouts.Check)
 	defer cancel()
-	r := verdict.Decide(g.gate().Judge(run), verdict.ReadTriggersE(ctx, s.Prometheus(), verdict.Triggers(*window)))
+	r := verdict.Decide(g.gate().Judge(run), verdict.ReadTriggers(ctx, s.Prometheus(), verdict.Triggers(*window)))
 	rec := r.Record(time.Now())
 	fmt.Fprint(std.out, rec.Text())
 	return out.finish(c, std, rec, rec.ExitCode)

@@ -260,7 +260,7 @@ func rollbackMain(c *command, args []string, std stdio) int {
 // done), the shutdown's effect, the verification.
 func rollBack(ctx context.Context, s *harness.Stack, e *rollbackEntry, sc func(string) string) int {
 	failed := !writeFlags(ctx, s, checks.RollbackWrites, "set to", e, sc)
-	if !e.orchestrated("orchestration refused with 503 naming "+checks.ShutdownFlag, "the shutdown is not in effect: ", checks.AwaitShutdownE(ctx, s), sc) {
+	if !e.orchestrated("orchestration refused with 503 naming "+checks.ShutdownFlag, "the shutdown is not in effect: ", checks.AwaitShutdown(ctx, s), sc) {
 		failed = true
 	}
 	return e.conclude(ctx, s, true, sc, failed, "failed", "rolled_back_unverified", "rolled_back")
@@ -285,7 +285,7 @@ func restoreFlags(ctx context.Context, s *harness.Stack, undo *rollbackEntry, e 
 	}
 	shutdown := e.FlagsAfter[checks.ShutdownFlag]
 	if shutdown != nil && !*shutdown {
-		if !e.orchestrated("orchestration answered again (2xx)", "orchestration still refused: ", checks.AwaitServingE(ctx, s), sc) {
+		if !e.orchestrated("orchestration answered again (2xx)", "orchestration still refused: ", checks.AwaitServing(ctx, s), sc) {
 			failed = true
 		}
 	}
@@ -333,7 +333,7 @@ func writeFlags(ctx context.Context, s *harness.Stack, ws []checks.FlagWrite, ve
 	ok := true
 	for _, w := range ws {
 		r := writeRecord{Name: w.Name, Enabled: w.Enabled, OK: true}
-		if err := checks.WriteFlagE(ctx, s, w); err != nil {
+		if err := checks.WriteFlag(ctx, s, w); err != nil {
 			r.OK, r.Error, ok = false, sc(err.Error()), false
 			e.Errors = append(e.Errors, fmt.Sprintf("%s not %s %t: %s", w.Name, verb, w.Enabled, firstLine(r.Error)))
 		}
@@ -347,7 +347,7 @@ func writeFlags(ctx context.Context, s *harness.Stack, ws []checks.FlagWrite, ve
 func readFlags(ctx context.Context, s *harness.Stack, ws []checks.FlagWrite) map[string]*bool {
 	out := map[string]*bool{}
 	for _, w := range ws {
-		on, err := checks.ReadFlagE(ctx, s, w.Name)
+		on, err := checks.ReadFlag(ctx, s, w.Name)
 		if err != nil {
 			out[w.Name] = nil
 			continue

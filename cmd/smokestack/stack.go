@@ -74,7 +74,7 @@ func up(envFile string, std stdio) error {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		if cli, cerr := harness.DockerClient(); cerr == nil && s.RunID() != "" {
-			_, _ = harness.RemoveRunE(ctx, cli, s.RunID())
+			_, _ = harness.RemoveRun(ctx, cli, s.RunID())
 		}
 		return err
 	}
@@ -136,7 +136,7 @@ func down(envFile string, std stdio) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	n, err := harness.RemoveRunE(ctx, cli, run)
+	n, err := harness.RemoveRun(ctx, cli, run)
 	if err != nil {
 		fmt.Fprintf(std.err, "smokestack: removed %d containers of stack %s\n", n, run)
 		return err
@@ -179,7 +179,7 @@ func image(std stdio) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	t0 := time.Now()
-	tag, err := harness.BuildGenesisImageE(ctx, cli)
+	tag, err := harness.BuildGenesisImage(ctx, cli)
 	if err != nil {
 		return err
 	}
