@@ -418,16 +418,17 @@ var suites = map[string][]string{
 	"smoke-critical": {"go test -json ./smoke -tags critical |", "| ./bin/smokestack gate -all ", "-junit report.xml", "-json report.json"},
 	"smoke":          {"go test -json ./smoke |", "| ./bin/smokestack gate ", "-junit report.xml", "-json report.json"},
 	"staging":        {"go test -json ./staging |", "| ./bin/smokestack gate ", "-junit report.xml", "-json report.json"},
-	"perf":           {"go test ./perf -bench . -run '^$'"},
 }
 
 var environments = []string{"staging", "production"}
 
-// TestWorkflowMatrix: four suites on two environments, each suite's step
-// running what the README says, in live mode, with the keys from secrets.
+// TestWorkflowMatrix: three suites on two environments, then perf on each,
+// each step running what the README says, in live mode, with the keys from
+// secrets.
 func TestWorkflowMatrix(t *testing.T) {
 	w := parseWorkflow(t)
 	job := w.Jobs["suite"]
+	checkLiveEnv(t, "suite", job)
 	require.NotNil(t, job, "job suite")
 	require.NotNil(t, job.Strategy, "suite: strategy")
 	m := job.Strategy.Matrix
@@ -436,21 +437,10 @@ func TestWorkflowMatrix(t *testing.T) {
 	assert.Nil(t, m.Exclude, "suite: exclude would drop some")
 	assert.ElementsMatch(t, slices.Collect(maps.Keys(suites)), rowValues(t, m, "suite"))
 	assert.ElementsMatch(t, environments, rowValues(t, m, "environment"))
-	if assert.NotNil(t, job.Environment, "suite: environment") {
-		assert.Equal(t, "${{ matrix.environment }}", job.Environment.Name.Value, "suite: its URLs and keys come from the GitHub environment")
-	}
 	if assert.NotNil(t, job.Strategy.FailFast, "suite: fail-fast") {
 		assert.False(t, job.Strategy.FailFast.Value, "suite: one failure must not cancel the other reports")
 	}
 
-	env := envOf(job)
-	assert.Equal(t, "live", env[harness.Env.Target], "suite: SMOKE_TARGET")
-	for _, k := range []string{harness.Env.A2AURL, harness.Env.PrometheusURL, harness.Env.AlertmanagerURL, harness.Env.NodeExporterURL, harness.Env.GrafanaURL} {
-		assert.Equal(t, "${{ vars."+k+" }}", env[k], "suite: %s", k)
-	}
-	for _, k := range []string{harness.Env.APIKey, harness.Env.GrafanaToken} {
-		assert.Equal(t, "${{ secrets."+k+" }}", env[k], "suite: %s: a key in a variable is plain text to every reader", k)
-	}
 
 	for suite, wants := range suites {
 		var runs []*actionlint.Step
@@ -477,6 +467,50 @@ func TestWorkflowMatrix(t *testing.T) {
 			assert.NotContains(t, sh, "pipefail", "suite %s: the gate, not go test, decides", suite)
 		}
 	}
+
+	// perf measures after the suites, on each environment: latency taken
+	// beside their traffic would carry it.
+	perf := w.Jobs["perf"]
+	require.NotNil(t, perf, "job perf")
+	checkLiveEnv(t, "perf", perf)
+	assert.Equal(t, []string{"suite"}, needsOf(perf), "perf: needs")
+	if assert.NotNil(t, perf.Strategy) && assert.NotNil(t, perf.Strategy.Matrix) {
+		assert.ElementsMatch(t, environments, rowValues(t, perf.Strategy.Matrix, "environment"), "perf: one per environment")
+	}
+	var benched bool
+	for _, s := range perf.Steps {
+		if r, ok := s.Exec.(*actionlint.ExecRun); ok && strings.Contains(r.Run.Value, "go test ./perf -bench . -run '^$'") {
+			benched = true
+			assert.Contains(t, shellOf(w, perf, s), "pipefail", "perf: go test, not tee, decides")
+		}
+	}
+	assert.True(t, benched, "perf: runs the benchmarks")
+}
+
+// checkLiveEnv: a job runs in live mode on its GitHub environment, with
+// the URLs from variables and the keys from secrets.
+func checkLiveEnv(t *testing.T, id string, job *actionlint.Job) {
+	t.Helper()
+	if assert.NotNil(t, job.Environment, "%s: environment", id) {
+		assert.Equal(t, "${{ matrix.environment }}", job.Environment.Name.Value, "%s: its URLs and keys come from the GitHub environment", id)
+	}
+	env := envOf(job)
+	assert.Equal(t, "live", env[harness.Env.Target], "%s: SMOKE_TARGET", id)
+	for _, k := range []string{harness.Env.A2AURL, harness.Env.PrometheusURL, harness.Env.AlertmanagerURL, harness.Env.NodeExporterURL, harness.Env.GrafanaURL} {
+		assert.Equal(t, "${{ vars."+k+" }}", env[k], "%s: %s", id, k)
+	}
+	for _, k := range []string{harness.Env.APIKey, harness.Env.GrafanaToken} {
+		assert.Equal(t, "${{ secrets."+k+" }}", env[k], "%s: %s: a key in a variable is plain text to every reader", id, k)
+	}
+}
+
+// needsOf are the jobs a job waits for.
+func needsOf(job *actionlint.Job) []string {
+	var needs []string
+	for _, n := range job.Needs {
+		needs = append(needs, n.Value)
+	}
+	return needs
 }
 
 // TestWorkflowJobs: every job builds the command before using it, uses
@@ -527,11 +561,7 @@ func TestWorkflowJobs(t *testing.T) {
 
 	v := w.Jobs["verdict"]
 	require.NotNil(t, v, "job verdict")
-	var needs []string
-	for _, n := range v.Needs {
-		needs = append(needs, n.Value)
-	}
-	assert.Equal(t, []string{"suite"}, needs, "verdict: needs")
+	assert.Equal(t, []string{"suite"}, needsOf(v), "verdict: needs")
 	if assert.NotNil(t, v.Strategy) && assert.NotNil(t, v.Strategy.Matrix) {
 		assert.ElementsMatch(t, environments, rowValues(t, v.Strategy.Matrix, "environment"), "verdict: one per environment")
 	}
