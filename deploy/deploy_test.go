@@ -441,7 +441,6 @@ func TestWorkflowMatrix(t *testing.T) {
 		assert.False(t, job.Strategy.FailFast.Value, "suite: one failure must not cancel the other reports")
 	}
 
-
 	for suite, wants := range suites {
 		var runs []*actionlint.Step
 		for _, s := range job.Steps {
