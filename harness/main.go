@@ -38,6 +38,7 @@ const ErrorPrefix = "smokestack: error: "
 func MainFunc(m *testing.M, stack **Stack, run func(s *Stack) int, opts ...Option) int {
 	flag.Parse()
 	defer touchStamp()
+	consoleOn.Store(true)
 	if f := flag.Lookup("test.list"); f != nil && f.Value.String() != "" {
 		return m.Run()
 	}

@@ -6,8 +6,13 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"testing"
 )
+
+// consoleOn is set by MainFunc: the binary is a suite run for a person or
+// a CI log.
+var consoleOn atomic.Bool
 
 // Progressf writes a line that a person watching a plain (not -v) go test
 // should see while it runs: go test holds a package's output back until
@@ -30,9 +35,10 @@ func Progressf(format string, args ...any) {
 // Linux), else the controlling terminal. It is nil when the binary's output
 // is shown as it comes anyway (-v, -json, or go test streaming it, as it
 // does without package arguments) and when there is nowhere to write. The
-// caller closes it.
+// caller closes it. Only a suite binary (MainFunc) has a console: a unit
+// test's lines stay in its own output.
 func Console() io.WriteCloser {
-	if testing.Testing() && testing.Verbose() {
+	if !consoleOn.Load() || testing.Testing() && testing.Verbose() {
 		return nil
 	}
 	if f, ok := goCommandStderr(os.Getppid()); ok {
