@@ -23,3 +23,18 @@ func TestLogKeyPrefix(t *testing.T) {
 	assert.Equal(t, "abcd1234", logKey{value: "abcd1234efgh"}.prefix())
 	assert.Equal(t, "short", logKey{value: "short"}.prefix(), "a key shorter than the prefix is looked for whole")
 }
+
+// TestWrongKeyCannotHideInHexIDs holds the false alarm CI saw: the prefix of
+// a hex wrong key found inside a random trace id of the service's log.
+func TestWrongKeyCannotHideInHexIDs(t *testing.T) {
+	seen := map[string]bool{}
+	for range 200 {
+		k := wrongKey()
+		require.Len(t, k, 32)
+		require.False(t, seen[k], "a fresh key each time")
+		seen[k] = true
+		for _, c := range k {
+			require.NotContains(t, "0123456789abcdefABCDEF", string(c), "%q holds a hex digit", k)
+		}
+	}
+}
