@@ -33,6 +33,8 @@ func securityControlFaults() []Fault {
 		{Name: "redaction_off_logs_only", Does: "knob redaction_off behind a proxy that scrubs the probe credentials from responses: only the log leaks",
 			Action: Combined(Knob("redaction_off"), Tampered(tamper{match: correlationPrefix("smokestack-redaction-"), response: scrubFakes})),
 			Fails:  []string{scRedaction}, Says: says("a log line of", scRedaction)},
+		{Name: "rejected_key_logs", Does: "knob rejected_key_logs: the log holds the first 8 characters of every refused key, never the configured one (the leg of logs_clean the start-up banner row cannot isolate)",
+			Action: Knob("rejected_key_logs"), Fails: []string{logsClean}, Says: says("first 8 characters of the wrong key this check sent", logsClean)},
 		{Name: "cycle_missed_behind_root", Does: "proxy: validation accepts the DAG whose cycle sits behind a root task (200 valid)",
 			Action: Tampered(tamper{match: route("POST", "/orchestrate/validate"), serve: answerIf("smokestack-cycle_behind_a_root", 200,
 				`{"data":{"is_valid":true,"solvability_passed":true,"completeness_passed":true,"redundancy_passed":true,"quality_score":0.9,"issues":[],"warnings":[]},"metadata":{"request_id":"r","timestamp":"2026-11-27T00:00:00Z","execution_time_ms":1}}`)}),
