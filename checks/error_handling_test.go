@@ -3,6 +3,7 @@ package checks
 import (
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 
@@ -49,15 +50,7 @@ func TestErrorCategorization(t *testing.T) {
 // variable that allows it. Neither is a pass, and the order matters: an
 // out-of-scope drill is not reported as merely forbidden.
 func TestDrillsSkipWithoutPlannerOrPermission(t *testing.T) {
-	var called []string
-	var mu sync.Mutex
-	planner := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		called = append(called, r.Method+" "+r.URL.Path)
-		mu.Unlock()
-		harnesstest.WriteJSON(w, 200, map[string]any{"faults": ""})
-	}))
-	t.Cleanup(planner.Close)
+	plannerURL, called := recordingPlanner(t)
 	for _, id := range []string{"TestErrorHandling/circuit_breaker", "TestErrorHandling/graceful_degradation", "TestErrorHandling/retry"} {
 		for _, env := range []map[string]string{nil, mutable} {
 			v := evalStaging(t, newStagingImitation(), id, env)
@@ -67,38 +60,46 @@ func TestDrillsSkipWithoutPlannerOrPermission(t *testing.T) {
 			assert.Contains(t, v.Err.Error(), harness.Env.Require, id)
 		}
 
-		v := evalStaging(t, newStagingImitation(), id, map[string]string{harness.Env.LLMURL: planner.URL})
+		v := evalStaging(t, newStagingImitation(), id, map[string]string{harness.Env.LLMURL: plannerURL})
 		require.Equal(t, NotJudged, v.Outcome, "%s: %v", id, v.Err)
 		assert.Contains(t, v.Err.Error(), harness.Env.AllowMutation+"=1", id)
 		assert.Contains(t, v.Err.Error(), "read-only", id)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	assert.Empty(t, called, "a drill that may not run touched the planner")
+	assert.Empty(t, called(), "a drill that may not run touched the planner")
 }
 
 // TestDrillsJudgeResilienceShapes: with a planner and permission, a drill
 // refuses a /resilience whose breaker state is outside the contract before
 // it breaks anything.
 func TestDrillsJudgeResilienceShapes(t *testing.T) {
-	var planned []string
-	var mu sync.Mutex
-	planner := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		planned = append(planned, r.Method+" "+r.URL.Path)
-		mu.Unlock()
-		harnesstest.WriteJSON(w, 200, map[string]any{"faults": ""})
-	}))
-	t.Cleanup(planner.Close)
+	plannerURL, planned := recordingPlanner(t)
 	g := newStagingImitation()
 	g.breakerState = "BROKEN"
-	env := map[string]string{harness.Env.AllowMutation: "1", harness.Env.LLMURL: planner.URL}
+	env := map[string]string{harness.Env.AllowMutation: "1", harness.Env.LLMURL: plannerURL}
 	for _, id := range []string{"TestErrorHandling/circuit_breaker", "TestErrorHandling/graceful_degradation", "TestErrorHandling/retry"} {
 		v := evalStaging(t, g, id, env)
 		require.Equal(t, Fail, v.Outcome, "%s: %v", id, v.Err)
 		assert.Contains(t, v.Err.Error(), `breaker llm in state "BROKEN"`)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	assert.Empty(t, planned, "no fault was set on the planner")
+	assert.Empty(t, planned(), "no fault was set on the planner")
+}
+
+// recordingPlanner is an LLM planner that accepts every fault and records
+// each request, so a test can show that a drill which must not break
+// anything never reached it.
+func recordingPlanner(t *testing.T) (url string, calls func() []string) {
+	var mu sync.Mutex
+	var seen []string
+	planner := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Method+" "+r.URL.Path)
+		mu.Unlock()
+		harnesstest.WriteJSON(w, 200, map[string]any{"faults": ""})
+	}))
+	t.Cleanup(planner.Close)
+	return planner.URL, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(seen)
+	}
 }

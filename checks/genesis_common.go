@@ -205,7 +205,7 @@ func judgeDecomposition(d *harness.Decomposition) []string {
 			}
 		}
 	}
-	if cycle := findCycle(order, d.Dependencies); cycle != nil {
+	if cycle := harness.FindCycle(order, d.Dependencies); cycle != nil {
 		out = append(out, "dependency cycle "+strings.Join(cycle, " -> "))
 	}
 	var roots, leaves []string
@@ -246,51 +246,6 @@ func judgeDecomposition(d *harness.Decomposition) []string {
 		}
 	}
 	return out
-}
-
-// findCycle returns a dependency cycle as a path (a -> b -> a), or nil.
-func findCycle(tasks []string, deps map[string][]string) []string {
-	const (
-		white = iota
-		grey
-		black
-	)
-	color := map[string]int{}
-	var stack, cycle []string
-	var visit func(string) bool
-	visit = func(n string) bool {
-		color[n] = grey
-		stack = append(stack, n)
-		next := slices.Clone(deps[n])
-		sort.Strings(next)
-		for _, m := range next {
-			switch color[m] {
-			case grey:
-				i := slices.Index(stack, m)
-				cycle = append(slices.Clone(stack[i:]), m)
-				return true
-			case white:
-				if visit(m) {
-					return true
-				}
-			}
-		}
-		stack = stack[:len(stack)-1]
-		color[n] = black
-		return false
-	}
-	all := slices.Clone(tasks)
-	for id := range deps {
-		if !slices.Contains(all, id) {
-			all = append(all, id)
-		}
-	}
-	for _, t := range all {
-		if color[t] == white && visit(t) {
-			return cycle
-		}
-	}
-	return nil
 }
 
 func sameSet(a, b []string) bool {

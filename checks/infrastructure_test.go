@@ -82,26 +82,13 @@ func TestMetricsVisibleJudgesPrometheusAnswers(t *testing.T) {
 	}
 	up := `{"metric":{"__name__":"up","job":"node","instance":"node-exporter:9100"},"value":[1700000000,"1"]}`
 	down := `{"metric":{"__name__":"up","job":"genesis","instance":"genesis:8080"},"value":[1700000000,"0"]}`
-	for name, c := range map[string]struct {
-		h    http.HandlerFunc
-		want Outcome
-		says string
-	}{
+	judgeComponentAnswers(t, harness.Prometheus, "TestInfrastructure/metrics_visible", map[string]componentAnswer{
 		"all up":          {api("[" + up + "]"), Pass, ""},
 		"no results":      {api("[]"), Fail, "no results"},
 		"one target down": {api("[" + up + "," + down + "]"), Fail, "1 of 2 targets down: genesis/genesis:8080"},
 		"error envelope":  {body(200, "application/json", `{"status":"error","errorType":"bad_data","error":"parse error"}`), Fail, "parse error"},
 		"HTML":            {body(200, "text/html", "<html>login</html>"), Fail, ""},
-	} {
-		t.Run(name, func(t *testing.T) {
-			s := harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.Prometheus: c.h})
-			v := Evaluate(context.Background(), s, check(t, "TestInfrastructure/metrics_visible"))
-			require.Equal(t, c.want, v.Outcome, "%v", v.Err)
-			if c.says != "" {
-				assert.Contains(t, v.Err.Error(), c.says)
-			}
-		})
-	}
+	})
 }
 
 func TestNodeExporterNeedsResourceSeries(t *testing.T) {
@@ -110,19 +97,31 @@ func TestNodeExporterNeedsResourceSeries(t *testing.T) {
 		full += n + " 1\n"
 	}
 	partial := strings.Replace(full, "node_filesystem_avail_bytes 1\n", "", 1)
-	for name, c := range map[string]struct {
-		h    http.HandlerFunc
-		want Outcome
-		says string
-	}{
+	judgeComponentAnswers(t, harness.NodeExporter, "TestInfrastructure/node_exporter_metrics", map[string]componentAnswer{
 		"all series":     {body(200, "text/plain", full), Pass, ""},
 		"disk missing":   {body(200, "text/plain", partial), Fail, "missing node_filesystem_avail_bytes"},
 		"not exposition": {body(200, "text/plain", "{{{ not metrics"), Fail, "parse"},
 		"500":            {body(500, "text/plain", "oops"), Fail, "status 500"},
-	} {
+	})
+}
+
+// componentAnswer pairs a component's answer with the verdict a person on
+// call must see for it; says is words the failure must hold, "" for none.
+type componentAnswer struct {
+	h    http.HandlerFunc
+	want Outcome
+	says string
+}
+
+// judgeComponentAnswers gives each case a stack in which component is the
+// only one that answers, so the verdict of check id can come from nothing
+// but that answer.
+func judgeComponentAnswers(t *testing.T, component harness.Component, id string, cases map[string]componentAnswer) {
+	t.Helper()
+	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			s := harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.NodeExporter: c.h})
-			v := Evaluate(context.Background(), s, check(t, "TestInfrastructure/node_exporter_metrics"))
+			s := harnesstest.NewStack(t, map[harness.Component]http.Handler{component: c.h})
+			v := Evaluate(context.Background(), s, check(t, id))
 			require.Equal(t, c.want, v.Outcome, "%v", v.Err)
 			if c.says != "" {
 				assert.Contains(t, v.Err.Error(), c.says)

@@ -394,6 +394,18 @@ func prom(t *testing.T, answer func(q string) string) harness.PrometheusClient {
 	return harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.Prometheus: harnesstest.PrometheusQuery(answer)}).Prometheus()
 }
 
+// triggerProm answers the rollback triggers' queries: p95 (seconds) for the
+// latency quantile, errorRate for every other one, so a case states only
+// the two numbers the triggers judge.
+func triggerProm(t *testing.T, p95, errorRate string) harness.PrometheusClient {
+	return prom(t, func(q string) string {
+		if strings.Contains(q, "histogram_quantile") {
+			return harnesstest.Sample(p95)
+		}
+		return harnesstest.Sample(errorRate)
+	})
+}
+
 func TestDecide(t *testing.T) {
 	ok := judge(t, healthy().stream(), smokeGate)
 	require.Equal(t, GatePass, ok.Decision)
@@ -402,32 +414,17 @@ func TestDecide(t *testing.T) {
 	held := judge(t, healthy().with("TestAgentCatalogue/check_15", func(c *spec) { c.end = endStarted }).stream(), smokeGate)
 	require.Equal(t, GateHold, held.Decision)
 	ctx := context.Background()
-	healthyProm := prom(t, func(q string) string {
-		if strings.Contains(q, "histogram_quantile") {
-			return harnesstest.Sample("0.12")
-		}
-		return harnesstest.Sample("0.001")
-	})
+	healthyProm := triggerProm(t, "0.12", "0.001")
 	r := Decide(ok, ReadTriggers(ctx, healthyProm, Triggers("5m")))
 	assert.Equal(t, Ship, r.Decision, r.String())
 	assert.Equal(t, 0, r.Decision.ExitCode())
 
-	slow := prom(t, func(q string) string {
-		if strings.Contains(q, "histogram_quantile") {
-			return harnesstest.Sample("0.73")
-		}
-		return harnesstest.Sample("0.001")
-	})
+	slow := triggerProm(t, "0.73", "0.001")
 	r = Decide(ok, ReadTriggers(ctx, slow, Triggers("5m")))
 	assert.Equal(t, Rollback, r.Decision)
 	assert.Contains(t, r.String(), "p95 latency > 500ms: observed 730ms")
 
-	erroring := prom(t, func(q string) string {
-		if strings.Contains(q, "histogram_quantile") {
-			return harnesstest.Sample("0.1")
-		}
-		return harnesstest.Sample("0.05")
-	})
+	erroring := triggerProm(t, "0.1", "0.05")
 	r = Decide(ok, ReadTriggers(ctx, erroring, Triggers("5m")))
 	assert.Equal(t, Rollback, r.Decision)
 	assert.Contains(t, r.String(), "error rate > 1%: observed 5.00%")

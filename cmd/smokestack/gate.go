@@ -58,11 +58,6 @@ The report goes to stdout; -json and -junit also write it to files, from the sam
 	run: gateMain,
 }
 
-// runGate is smokestack gate with its arguments and streams.
-func runGate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	return gateMain(gateCommand, args, stdio{stdin, stdout, stderr})
-}
-
 // gateMain judges the stream by the plan the stream itself states (what
 // each package expected to judge), so it needs no flags repeating how go
 // test ran.
@@ -178,11 +173,6 @@ func verdictConfig() (harness.Config, error) {
 }
 
 var errNoPrometheus = fmt.Errorf("the rollback triggers are read from Prometheus: set %s (or %s)", harness.Env.PrometheusURL, harness.Env.ConfigFile)
-
-// runVerdict is smokestack verdict with its arguments and streams.
-func runVerdict(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	return verdictMain(verdictCommand, args, stdio{stdin, stdout, stderr})
-}
 
 // verdictMain is the gate over the stream, then the rollback triggers read
 // from Prometheus.

@@ -81,11 +81,10 @@ func stream(outcomes map[string]string, critical map[string]bool, result string)
 	return b.String()
 }
 
+// gateRun goes through the whole command line, as on-call types it.
 func gateRun(t *testing.T, in string, args ...string) (int, string, string) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	code := runGate(args, strings.NewReader(in), &out, &errOut)
-	return code, out.String(), errOut.String()
+	return cli(t, in, append([]string{"gate"}, args...)...)
 }
 
 func TestGateExitCodes(t *testing.T) {
@@ -228,11 +227,10 @@ func fakePrometheus(t *testing.T, value string) string {
 	return srv.URL
 }
 
+// verdictRun goes through the whole command line, as on-call types it.
 func verdictRun(t *testing.T, in string, args ...string) (int, string, string) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	code := runVerdict(args, strings.NewReader(in), &out, &errOut)
-	return code, out.String(), errOut.String()
+	return cli(t, in, append([]string{"verdict"}, args...)...)
 }
 
 // smokestack verdict needs Prometheus only, even when SMOKE_TARGET=live

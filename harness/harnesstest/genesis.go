@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/smokestack-dev/smokestack/harness"
@@ -190,7 +189,7 @@ func genesisRoutes(production bool) genesisRouter {
 		for _, t := range req.DAG.Tasks {
 			ids = append(ids, t.TaskID)
 		}
-		if c := findCycle(ids, req.DAG.Dependencies); c != nil {
+		if c := harness.FindCycle(ids, req.DAG.Dependencies); c != nil {
 			return 422, APIError("DECOMPOSITION_ERROR", "cycle", "decomposition", map[string]any{"cycle": c})
 		}
 		return 200, ValidPlan()
@@ -318,50 +317,4 @@ func DAG() map[string]any {
 func ValidPlan() map[string]any {
 	return map[string]any{"is_valid": true, "solvability_passed": true, "completeness_passed": true, "redundancy_passed": true,
 		"quality_score": 0.9, "issues": []string{}, "warnings": []string{"extra"}}
-}
-
-// findCycle returns a dependency cycle as a path (a -> b -> a), or nil:
-// the validation the contract's /orchestrate/validate refuses a cyclic DAG by.
-func findCycle(tasks []string, deps map[string][]string) []string {
-	const (
-		white = iota
-		grey
-		black
-	)
-	color := map[string]int{}
-	var stack, cycle []string
-	var visit func(string) bool
-	visit = func(n string) bool {
-		color[n] = grey
-		stack = append(stack, n)
-		next := slices.Clone(deps[n])
-		sort.Strings(next)
-		for _, m := range next {
-			switch color[m] {
-			case grey:
-				i := slices.Index(stack, m)
-				cycle = append(slices.Clone(stack[i:]), m)
-				return true
-			case white:
-				if visit(m) {
-					return true
-				}
-			}
-		}
-		stack = stack[:len(stack)-1]
-		color[n] = black
-		return false
-	}
-	all := slices.Clone(tasks)
-	for id := range deps {
-		if !slices.Contains(all, id) {
-			all = append(all, id)
-		}
-	}
-	for _, t := range all {
-		if color[t] == white && visit(t) {
-			return cycle
-		}
-	}
-	return nil
 }
