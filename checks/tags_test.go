@@ -7,8 +7,11 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/smokestack-dev/smokestack/harness"
 )
 
 // allowedConstraints is the closed set of build constraints a suite test
@@ -150,5 +153,40 @@ func TestCriticalGroupsMatchTags(t *testing.T) {
 		if !untagged[name] {
 			t.Errorf("%s is in CriticalGroups but no untagged smoke file runs it", name)
 		}
+	}
+}
+
+// traceReaders lists the checks among cs that read the trace backend.
+func traceReaders(cs []Check) []string {
+	var out []string
+	for _, c := range cs {
+		if slices.Contains(c.Components(), harness.Jaeger) {
+			out = append(out, c.ID())
+		}
+	}
+	return out
+}
+
+// TestCriticalPlanReadsNoTraceBackend holds what `make smoke-critical`
+// relies on to start no Jaeger (SMOKE_JAEGER_IMAGE=none, so a fresh
+// machine does not compile one): no critical smoke check reads traces. A
+// critical check that did would be NOT APPLICABLE there, not judged.
+func TestCriticalPlanReadsNoTraceBackend(t *testing.T) {
+	if ids := traceReaders(SuiteChecks(Smoke, Critical)); len(ids) > 0 {
+		t.Errorf("critical smoke checks read the trace backend: %v; make smoke-critical (Makefile, scripts/main-job.sh) starts none: give it Jaeger, or move the check out of the critical plan", ids)
+	}
+}
+
+// TestTraceReadersCanBeFound: the guard above sees a check that reads
+// Jaeger as its component or among what it reads.
+func TestTraceReadersCanBeFound(t *testing.T) {
+	own := Check{Group: "G", Name: "own", Component: harness.Jaeger}
+	reads := Check{Group: "G", Name: "reads", Component: harness.Prometheus, Reads: []harness.Component{harness.Jaeger}}
+	other := Check{Group: "G", Name: "other", Component: harness.Prometheus}
+	if got := traceReaders([]Check{own, reads, other}); !slices.Equal(got, []string{own.ID(), reads.ID()}) {
+		t.Errorf("trace readers found: %v", got)
+	}
+	if got := traceReaders(SuiteChecks(Staging, Normal)); len(got) == 0 {
+		t.Error("no staging check reads the trace backend: the guard would hold for nothing")
 	}
 }

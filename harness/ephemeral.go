@@ -463,7 +463,9 @@ func (s *Stack) RunID() string { return s.runID }
 // BuildGenesisImage compiles the reference service on the host
 // (CGO_ENABLED=0, static) and builds a FROM-scratch image from it with the
 // legacy builder, which needs no base image from a registry. The tag is the
-// binary's hash, so an unchanged service is not built twice.
+// binary's hash, so an unchanged service is not built twice. No -trimpath:
+// with it no compiled package is shared with a suite built the same way
+// (CGO_ENABLED=0), and a cold run compiles all of them twice.
 func BuildGenesisImage(ctx context.Context, cli *client.Client) (string, error) {
 	dir, err := os.MkdirTemp("", "smokestack-genesis-")
 	if err != nil {
@@ -471,7 +473,7 @@ func BuildGenesisImage(ctx context.Context, cli *client.Client) (string, error) 
 	}
 	defer os.RemoveAll(dir)
 	bin := filepath.Join(dir, "genesis")
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, genesis.MainPackage)
+	cmd := exec.CommandContext(ctx, "go", "build", "-ldflags=-s -w", "-o", bin, genesis.MainPackage)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("compile the reference Genesis service (%s): %w\n%s", genesis.MainPackage, err, out)

@@ -3,6 +3,7 @@
 # Debian 12 machine without systemd (see shared/design/ENVIRONMENT.md for the measurements).
 #
 #   bash scripts/engine.sh install   # docker.io + Debian's prometheus, alertmanager, node-exporter, chromium
+#   bash scripts/engine.sh install-main  # only what the main job (make smoke-critical) needs
 #   bash scripts/engine.sh start     # one dockerd under $SMOKESTACK_ENGINE_DIR; prints the exports
 #   bash scripts/engine.sh env       # prints the exports again (engine must be up)
 #   bash scripts/engine.sh status    # exit 0 when the engine answers
@@ -26,7 +27,9 @@ SWEEP_TIMEOUT="${SMOKESTACK_ENGINE_SWEEP_TIMEOUT:-60}" # seconds for each docker
 # Debian packages: the engine, the monitoring binaries the local images and promtool/amtool
 # come from, the Pushgateway the suite pushes its results to (scripts/push-check.sh), and chromium,
 # the headless browser the report page is checked in (report/).
-PACKAGES=(docker.io prometheus prometheus-alertmanager prometheus-node-exporter prometheus-pushgateway chromium)
+# The main job needs only the first four: chromium alone is most of a cold install's download.
+MAIN_PACKAGES=(docker.io prometheus prometheus-alertmanager prometheus-node-exporter)
+PACKAGES=("${MAIN_PACKAGES[@]}" prometheus-pushgateway chromium)
 
 now_ms() { date +%s%3N; }
 log() { printf 'engine: %s\n' "$*" >&2; }
@@ -36,7 +39,7 @@ die() {
 }
 
 usage() {
-	sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
@@ -139,8 +142,9 @@ cmd_install() {
 		done
 		log "install: done in $((SECONDS - t0)) s"
 	fi
-	local b
-	for b in dockerd prometheus promtool prometheus-alertmanager amtool prometheus-node-exporter prometheus-pushgateway chromium; do
+	local b bins=(dockerd prometheus promtool prometheus-alertmanager amtool prometheus-node-exporter)
+	[ "${#PACKAGES[@]}" -eq "${#MAIN_PACKAGES[@]}" ] || bins+=(prometheus-pushgateway chromium)
+	for b in "${bins[@]}"; do
 		command -v "$b" >/dev/null || die "install: $b not on PATH after install"
 	done
 	command -v docker >/dev/null || die "install: docker client not on PATH after install"
@@ -288,6 +292,10 @@ cmd_sweep() {
 [ $# -eq 1 ] || usage
 case "$1" in
 install) cmd_install ;;
+install-main)
+	PACKAGES=("${MAIN_PACKAGES[@]}")
+	cmd_install
+	;;
 start) cmd_start ;;
 env) cmd_env ;;
 status) cmd_status ;;

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# main-job.sh — readies this machine for the main job (make smoke-critical runs it, then
+# `go test ./smoke -tags critical -v`), in two lanes side by side, so that a fresh machine's first
+# verdict does not wait for one thing after another:
+#
+#   stack lane: the engine's Debian packages (install-main: no chromium, no Pushgateway), the
+#               engine, the three monitoring images (no Jaeger: no critical check reads traces)
+#   Go lane:    the module downloads and the compile of the critical suite, then of the
+#               reference service (the image the suite builds then only links it)
+#
+# The stack lane is mostly network, dpkg and docker build; the Go lane is CPU: they overlap well on
+# two cores. Each phase's time is printed. CGO_ENABLED=0 (the Makefile exports it) is what makes
+# the reference service's compile share the suite's compiled packages: the harness builds it static.
+#
+# Usage: GO=go bash scripts/main-job.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+GO="${GO:-go}"
+
+now_ms() { date +%s%3N; }
+log() { printf 'main-job: %s\n' "$*" >&2; }
+
+# timed runs one phase and says how long it took, and whether it failed.
+timed() {
+	local name=$1 start rc=0
+	shift
+	start=$(now_ms)
+	"$@" || rc=$?
+	if [ "$rc" -eq 0 ]; then
+		log "$name: $(($(now_ms) - start)) ms"
+	else
+		log "$name: FAILED (exit $rc) after $(($(now_ms) - start)) ms"
+	fi
+	return "$rc"
+}
+
+stack_lane() {
+	timed "stack lane: engine packages" bash scripts/engine.sh install-main &&
+		timed "stack lane: engine start" bash scripts/engine.sh start >/dev/null &&
+		timed "stack lane: monitoring images" env GO="$GO" bash scripts/images-local.sh prometheus alertmanager node-exporter
+}
+
+go_lane() {
+	local out
+	out="$(mktemp -d "${TMPDIR:-/tmp}/smokestack-main-job.XXXXXX")"
+	local rc=0
+	{
+		timed "Go lane: critical suite compiled" "$GO" test -c -tags critical -o "$out/smoke.test" ./smoke &&
+			timed "Go lane: reference service compiled" "$GO" build -ldflags='-s -w' -o "$out/genesis" ./fixtures/genesis/cmd/genesis
+	} || rc=$?
+	rm -rf "$out"
+	return "$rc"
+}
+
+began=$(now_ms)
+stack_lane &
+stack=$!
+go_lane &
+golane=$!
+rc=0
+wait "$stack" || rc=1
+wait "$golane" || rc=1
+if [ "$rc" -ne 0 ]; then
+	log "FAILED after $(($(now_ms) - began)) ms: see the failed phase above"
+	exit 1
+fi
+log "ready in $(($(now_ms) - began)) ms; the suite runs next"
