@@ -110,7 +110,9 @@ func prometheusScrapesGenesis(ctx context.Context, s *harness.Stack) error {
 		return requestFailed(name, harness.Prometheus, s.URL(harness.Prometheus)+"/api/v1/query?query="+q2, want, lineObservability, err)
 	}
 	if vec2, _ := v2.(model.Vector); len(vec2) == 0 {
-		return fail(name, harness.Prometheus, s.URL(harness.Prometheus)+"/api/v1/query?query="+q2, want, "no genesis_http_requests_total series", lineObservability, nil)
+		// The series can vanish between the two queries (a target just
+		// changed goes stale): the targets are what to look at, as above.
+		return fail(name, harness.Prometheus, s.URL(harness.Prometheus)+"/api/v1/query?query="+q2, want, "no genesis_http_requests_total series", lineObservability, targetErrors(ctx, s))
 	}
 	return nil
 }

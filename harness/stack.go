@@ -34,6 +34,7 @@ type Stack struct {
 
 	profile    Profile // the surface Genesis serves: declared or discovered
 	profileHow string  // how the profile was found, for the start line
+	elsewhere  bool    // judged as if on a host of its own (AsElsewhere)
 
 	unreachable map[Component]string // components that did not answer at start (Preflight), and why
 
@@ -109,7 +110,18 @@ func (s *Stack) Profile() (Profile, string) {
 // OnSuiteHost says whether the stack runs on the machine running the suite:
 // an ephemeral stack, or one `smokestack up` started (SMOKE_STACK_RUN in
 // its settings). There the host's last minute is the suite's own work.
-func (s *Stack) OnSuiteHost() bool { return s.cfg.Mode == Ephemeral || s.cfg.StackRun != "" }
+func (s *Stack) OnSuiteHost() bool {
+	return !s.elsewhere && (s.cfg.Mode == Ephemeral || s.cfg.StackRun != "")
+}
+
+// AsElsewhere is a view of the same stack judged as if it ran on a host of
+// its own (a live deployment's): how the fault proofs ask "and if this
+// host reading were a production host's?" of one running stack.
+func (s *Stack) AsElsewhere() *Stack {
+	c := s.view()
+	c.elsewhere = true
+	return c
+}
 
 // WithProfile is a view of the same stack judged as another profile: how the
 // fault proofs ask "and if the user had declared a2a?" of one running stack.
@@ -137,7 +149,7 @@ func (s *Stack) view() *Stack {
 	defer s.mu.RUnlock()
 	return &Stack{cfg: s.cfg, urls: s.urls, absent: s.absent, containers: s.containers, names: s.names,
 		network: s.network, runID: s.runID, promConfig: s.promConfig, profile: s.profile, profileHow: s.profileHow,
-		unreachable: s.unreachable, windowStart: s.windowStart, deploy: s.deploy, ruleFiles: s.ruleFiles}
+		unreachable: s.unreachable, windowStart: s.windowStart, deploy: s.deploy, ruleFiles: s.ruleFiles, elsewhere: s.elsewhere}
 }
 
 // SuccessWindow is the range the success metrics are judged over at now:

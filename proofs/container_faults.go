@@ -58,14 +58,19 @@ func reloadPrometheus(ctx context.Context, s *harness.Stack, yml []byte) error {
 	if err := s.CopyToComponent(ctx, harness.Prometheus, stackfiles.PrometheusConfigPath, yml); err != nil {
 		return err
 	}
-	resp, err := s.Prometheus().Do(ctx, http.MethodPost, "/-/reload", nil, nil)
-	if err != nil {
-		return err
-	}
-	if resp.Status != http.StatusOK {
-		return resp.Fail("status 200 from /-/reload", nil)
-	}
-	return nil
+	// A reload can outlast the client's 2 s per request on a loaded machine
+	// (seen: a restore left the matrix on a broken config); asking again is
+	// safe, the same file is read.
+	return harness.Eventually(ctx, "Prometheus reloads its configuration", 20*time.Second, 500*time.Millisecond, func(ctx context.Context) error {
+		resp, err := s.Prometheus().Do(ctx, http.MethodPost, "/-/reload", nil, nil)
+		if err != nil {
+			return err
+		}
+		if resp.Status != http.StatusOK {
+			return harness.Permanent(resp.Fail("status 200 from /-/reload", nil))
+		}
+		return nil
+	})
 }
 
 // reloadPrometheusRefused writes a configuration Prometheus must refuse and

@@ -45,6 +45,10 @@ type Fault struct {
 	// NOT APPLICABLE, naming the profile, and every other check keeps its
 	// verdict unless listed in Fails.
 	Profile harness.Profile
+	// Elsewhere judges the row as if the stack ran on a host of its own (a
+	// live deployment's): a host reading is then the deployment's, with no
+	// allowance for the suite's own work on the machine running it.
+	Elsewhere bool
 }
 
 // Combined applies actions in order and restores them in reverse.

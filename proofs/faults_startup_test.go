@@ -19,36 +19,39 @@ import (
 func TestStartupFaults(t *testing.T) {
 	ephemeralOnly(t, "start-up faults start stacks of their own: ephemeral mode only (SMOKE_TARGET unset)")
 	for _, f := range StartupFaults() {
-		t.Run(f.Name, func(t *testing.T) {
-			opts := []harness.Option{harness.WithGenesisFaults(f.Faults)}
-			for k, v := range f.Env {
-				opts = append(opts, harness.WithGenesisEnv(k, v))
-			}
-			ctx, s := openOwnStack(t, time.Minute, func(cfg *harness.Config) { cfg.Expect.Production = f.Production }, opts...)
-			var cs []checks.Check
-			for _, id := range slices.Concat(f.Fails, f.Passes) {
-				c, ok := checks.ByID(id)
-				require.True(t, ok, id)
-				cs = append(cs, c)
-			}
-			vs := checks.EvaluateAll(ctx, s, cs)
-			for _, id := range f.Passes {
-				v := vs[id]
-				assert.Equal(t, checks.Pass, v.Outcome, "%s under %s: %v", id, f.Name, v.Err)
-			}
-			for _, id := range f.Fails {
-				v := vs[id]
-				if !assert.Equal(t, checks.Fail, v.Outcome, "%s under %s: %v", id, f.Name, v.Err) {
-					continue
-				}
-				want, ok := f.Says[id]
-				if assert.True(t, ok, "%s under %s states no reason; it said: %s", id, f.Name, Seen(v.Err)) {
-					assert.Contains(t, Seen(v.Err), want, "%s under %s fails for another reason", id, f.Name)
-				}
-				key := s.Config().APIKey.Value()
-				assert.NotContains(t, v.Err.Error(), key[:min(8, len(key))], "no key, nor its prefix, in a failure")
-				t.Logf("%s: %s", id, strings.ReplaceAll(Seen(v.Err), "\n", " | "))
-			}
-		})
+		t.Run(f.Name, func(t *testing.T) { judgeStartupFault(t, f) })
+	}
+}
+
+// judgeStartupFault starts the row's stack and judges the checks it names.
+func judgeStartupFault(t *testing.T, f StartupFault) {
+	opts := []harness.Option{harness.WithGenesisFaults(f.Faults)}
+	for k, v := range f.Env {
+		opts = append(opts, harness.WithGenesisEnv(k, v))
+	}
+	ctx, s := openOwnStack(t, time.Minute, func(cfg *harness.Config) { cfg.Expect.Production = f.Production }, opts...)
+	var cs []checks.Check
+	for _, id := range slices.Concat(f.Fails, f.Passes) {
+		c, ok := checks.ByID(id)
+		require.True(t, ok, id)
+		cs = append(cs, c)
+	}
+	vs := checks.EvaluateAll(ctx, s, cs)
+	for _, id := range f.Passes {
+		v := vs[id]
+		assert.Equal(t, checks.Pass, v.Outcome, "%s under %s: %v", id, f.Name, v.Err)
+	}
+	for _, id := range f.Fails {
+		v := vs[id]
+		if !assert.Equal(t, checks.Fail, v.Outcome, "%s under %s: %v", id, f.Name, v.Err) {
+			continue
+		}
+		want, ok := f.Says[id]
+		if assert.True(t, ok, "%s under %s states no reason; it said: %s", id, f.Name, Seen(v.Err)) {
+			assert.Contains(t, Seen(v.Err), want, "%s under %s fails for another reason", id, f.Name)
+		}
+		key := s.Config().APIKey.Value()
+		assert.NotContains(t, v.Err.Error(), key[:min(8, len(key))], "no key, nor its prefix, in a failure")
+		t.Logf("%s: %s", id, strings.ReplaceAll(Seen(v.Err), "\n", " | "))
 	}
 }

@@ -174,6 +174,9 @@ func runFault(ctx context.Context, stack *harness.Stack, matrix []checks.Check, 
 	if f.Profile != "" {
 		s = stack.WithProfile(f.Profile, harness.Env.Profile+"="+string(f.Profile)+" (declared by fault row "+f.Name+")")
 	}
+	if f.Elsewhere {
+		s = s.AsElsewhere()
+	}
 	expectFail := map[string]bool{}
 	for _, id := range f.Fails {
 		expectFail[id] = true
