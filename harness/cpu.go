@@ -27,23 +27,32 @@ type ContainersCPU struct {
 // sample: each container's CPU time since it started, summed, over the
 // time since the first started times the host's CPUs.
 func (s *Stack) ContainersCPUShare(ctx context.Context) (ContainersCPU, error) {
-	cli, err := s.Docker()
-	if err != nil {
-		return ContainersCPU{}, err
-	}
 	ids := map[string]bool{}
+	var genesis string
 	s.mu.RLock()
-	for _, ct := range s.containers {
+	for c, ct := range s.containers {
 		ids[ct.GetContainerID()] = true
+		if c == Genesis {
+			genesis = ct.GetContainerID()
+		}
 	}
 	for c, n := range s.names {
 		if _, started := s.containers[c]; !started { // the same container, by name
 			ids[n] = true
+			if c == Genesis {
+				genesis = n
+			}
 		}
 	}
 	s.mu.RUnlock()
-	if len(ids) == 0 {
-		return ContainersCPU{}, fmt.Errorf("no container of this %s stack is known", s.Mode())
+	// Without the service's own container the share would leave out the
+	// deployment's main load and excuse a host it may be overloading.
+	if genesis == "" {
+		return ContainersCPU{}, fmt.Errorf("no %s container of this %s stack is known (%s), so its own CPU share cannot be read", Genesis.Title(), s.Mode(), Env.Containers)
+	}
+	cli, err := s.Docker()
+	if err != nil {
+		return ContainersCPU{}, err
 	}
 	sorted := make([]string, 0, len(ids))
 	for id := range ids {
@@ -57,6 +66,7 @@ func (s *Stack) ContainersCPUShare(ctx context.Context) (ContainersCPU, error) {
 	// All at once: the engine answers a stats call at its collector's next
 	// tick (about a second), so one after another they took seconds.
 	type reading struct {
+		id      string
 		running bool
 		started time.Time
 		used    float64
@@ -68,6 +78,7 @@ func (s *Stack) ContainersCPUShare(ctx context.Context) (ContainersCPU, error) {
 	for i, id := range sorted {
 		wg.Go(func() {
 			r := &reads[i]
+			r.id = id
 			st, err := InspectContainer(ctx, cli, id, 3*time.Second)
 			if err != nil {
 				r.err = err
@@ -94,6 +105,8 @@ func (s *Stack) ContainersCPUShare(ctx context.Context) (ContainersCPU, error) {
 		switch {
 		case r.err != nil:
 			return ContainersCPU{}, r.err
+		case !r.running && r.id == genesis:
+			return ContainersCPU{}, fmt.Errorf("the %s container is not running, so its own CPU share cannot be read", Genesis.Title())
 		case !r.running:
 			continue
 		}
@@ -108,16 +121,20 @@ func (s *Stack) ContainersCPUShare(ctx context.Context) (ContainersCPU, error) {
 		return ContainersCPU{}, fmt.Errorf("no running container of this stack reports its CPU")
 	}
 	out.Over = time.Since(first)
-	out.Percent = cpuPercent(used, out.Over, cpus)
+	if out.Percent, err = cpuPercent(used, out.Over, cpus); err != nil {
+		return ContainersCPU{}, err
+	}
 	return out, nil
 }
 
-// cpuPercent is CPU seconds used over a span, as a share of cpus CPUs.
-func cpuPercent(used float64, over time.Duration, cpus int) float64 {
+// cpuPercent is CPU seconds used over a span, as a share of cpus CPUs. An
+// empty span (an engine whose clock runs ahead of this machine's) says
+// nothing: as 0 % it would excuse any host.
+func cpuPercent(used float64, over time.Duration, cpus int) (float64, error) {
 	if over <= 0 || cpus <= 0 {
-		return 0
+		return 0, fmt.Errorf("no span to share CPU time over (%s since the first container started by this machine's clock, %d CPUs): the engine's clock may be ahead", over, cpus)
 	}
-	return min(100, 100*used/(over.Seconds()*float64(cpus)))
+	return min(100, 100*used/(over.Seconds()*float64(cpus))), nil
 }
 
 // containerCPUSeconds is one container's CPU time since it started and the
