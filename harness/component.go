@@ -1,6 +1,9 @@
 package harness
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Component names one service of the deployment. The set is closed: a check
 // that names a component outside it is a programming error caught by tests.
@@ -67,12 +70,7 @@ func (c Component) Title() string {
 
 // Valid reports whether c is one of Components.
 func (c Component) Valid() bool {
-	for _, k := range Components {
-		if k == c {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(Components, c)
 }
 
 // URLVar is the live-mode variable that gives the component's URL.

@@ -97,15 +97,12 @@ func (s *Stack) DeployStarted(ctx context.Context, c Component) (DeployStart, er
 		How: fmt.Sprintf("the %s container %s started, its whole log read; set %s to read from another deploy start", c.Title(), st.Name, Env.DeployStarted)}, nil
 }
 
-// containerID is the container of a component: one this run started, or
-// (live) the one SMOKE_CONTAINERS names for it.
+// containerID is containerRef for the log readers: a component without a
+// known container is a *LogsUnavailableError, which their callers handle.
 func (s *Stack) containerID(c Component) (string, error) {
-	if ct, ok := s.Container(c); ok {
-		return ct.GetContainerID(), nil
+	id, err := s.containerRef(c)
+	if err != nil {
+		return "", &LogsUnavailableError{Reason: "the " + c.Title() + " log cannot be read: no container of it " + s.unknownContainer(c)}
 	}
-	if n := s.ContainerNames()[c]; n != "" {
-		return n, nil
-	}
-	return "", &LogsUnavailableError{Reason: fmt.Sprintf("the %s log cannot be read: no container of it is known on this %s target (set %s=%s=CONTAINER with DOCKER_HOST at its engine)",
-		c.Title(), s.Mode(), Env.Containers, c)}
+	return id, nil
 }

@@ -53,8 +53,13 @@ func (s *Stack) containerRef(c Component) (string, error) {
 	if n := s.ContainerNames()[c]; n != "" {
 		return n, nil
 	}
-	return "", &NoContainerError{Reason: fmt.Sprintf("no container of %s is known on this %s target (set %s=%s=CONTAINER with DOCKER_HOST at its engine)",
-		c.Title(), s.Mode(), Env.Containers, c)}
+	return "", &NoContainerError{Reason: "no container of " + c.Title() + " " + s.unknownContainer(c)}
+}
+
+// unknownContainer ends the message that no container of c is known, with
+// how a live target names one, alike for every caller that needs one.
+func (s *Stack) unknownContainer(c Component) string {
+	return fmt.Sprintf("is known on this %s target (set %s=%s=CONTAINER with DOCKER_HOST at its engine)", s.Mode(), Env.Containers, c)
 }
 
 // ContainerName is how messages name the component's container.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -50,12 +51,7 @@ func (p Profile) Serves(part Part) bool {
 
 // Valid reports whether p is one of Profiles.
 func (p Profile) Valid() bool {
-	for _, q := range Profiles {
-		if p == q {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(Profiles, p)
 }
 
 // Parts names the parts the profile serves, for messages: "A+B".

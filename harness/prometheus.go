@@ -45,102 +45,75 @@ func (p PrometheusClient) Healthy(ctx context.Context) (*Reply[struct{}], error)
 // Query runs an instant query with the request deadline and returns
 // warnings as part of the error text when the result is empty.
 func (p PrometheusClient) Query(ctx context.Context, query string) (model.Value, error) {
-	ctx, cancel := context.WithTimeout(ctx, p.timeout())
-	defer cancel()
-	v, warnings, _, err := p.API.Query(ctx, query, time.Now())
-	if err != nil {
-		return nil, &HTTPError{Component: Prometheus, Method: "GET", URL: p.Base + "/api/v1/query?query=" + query, Status: apiStatus(err),
-			Err: fmt.Errorf("query %q: %w (warnings: %v)", query, err, warnings)}
-	}
-	return v, nil
+	return apiCall(ctx, p, "/api/v1/query?query="+query, func(ctx context.Context) (model.Value, error) {
+		v, warnings, _, err := p.API.Query(ctx, query, time.Now())
+		if err != nil {
+			return nil, fmt.Errorf("query %q: %w (warnings: %v)", query, err, warnings)
+		}
+		return v, nil
+	})
 }
 
 // Targets lists the scrape targets.
 func (p PrometheusClient) Targets(ctx context.Context) (v1.TargetsResult, error) {
-	ctx, cancel := context.WithTimeout(ctx, p.timeout())
-	defer cancel()
-	t, err := p.API.Targets(ctx)
-	if err != nil {
-		return t, &HTTPError{Component: Prometheus, Method: "GET", URL: p.Base + "/api/v1/targets", Status: apiStatus(err), Err: err}
-	}
-	return t, nil
+	return apiCall(ctx, p, "/api/v1/targets", p.API.Targets)
 }
 
-// apiError wraps an API client error as the evidence of one request.
-func (p PrometheusClient) apiError(path string, err error) error {
-	return &HTTPError{Component: Prometheus, Method: "GET", URL: p.Base + path, Status: apiStatus(err), Err: err}
+// apiCall runs one API client read under the request deadline, so that
+// every reader is bounded alike and a failure is the evidence of a GET of
+// path, as a check's message names it.
+func apiCall[T any](ctx context.Context, p PrometheusClient, path string, read func(context.Context) (T, error)) (T, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.timeout())
+	defer cancel()
+	r, err := read(ctx)
+	if err != nil {
+		return r, &HTTPError{Component: Prometheus, Method: "GET", URL: p.Base + path, Status: apiStatus(err), Err: err}
+	}
+	return r, nil
 }
 
 // Rules lists the rule groups Prometheus has loaded, with each rule's
 // health and last error (/api/v1/rules).
 func (p PrometheusClient) Rules(ctx context.Context) (v1.RulesResult, error) {
-	ctx, cancel := context.WithTimeout(ctx, p.timeout())
-	defer cancel()
-	r, err := p.API.Rules(ctx, nil)
-	if err != nil {
-		return r, p.apiError("/api/v1/rules", err)
-	}
-	return r, nil
+	return apiCall(ctx, p, "/api/v1/rules", func(ctx context.Context) (v1.RulesResult, error) {
+		return p.API.Rules(ctx, nil)
+	})
 }
 
 // Runtimeinfo reads /api/v1/status/runtimeinfo: whether the last
 // configuration reload succeeded, and when.
 func (p PrometheusClient) Runtimeinfo(ctx context.Context) (v1.RuntimeinfoResult, error) {
-	ctx, cancel := context.WithTimeout(ctx, p.timeout())
-	defer cancel()
-	r, err := p.API.Runtimeinfo(ctx)
-	if err != nil {
-		return r, p.apiError("/api/v1/status/runtimeinfo", err)
-	}
-	return r, nil
+	return apiCall(ctx, p, "/api/v1/status/runtimeinfo", p.API.Runtimeinfo)
 }
 
 // AlertManagers lists the Alertmanagers Prometheus sends alerts to
 // (/api/v1/alertmanagers): active (discovered) and dropped.
 func (p PrometheusClient) AlertManagers(ctx context.Context) (v1.AlertManagersResult, error) {
-	ctx, cancel := context.WithTimeout(ctx, p.timeout())
-	defer cancel()
-	r, err := p.API.AlertManagers(ctx)
-	if err != nil {
-		return r, p.apiError("/api/v1/alertmanagers", err)
-	}
-	return r, nil
+	return apiCall(ctx, p, "/api/v1/alertmanagers", p.API.AlertManagers)
 }
 
 // Alerts lists the alerts Prometheus has pending or firing (/api/v1/alerts).
 func (p PrometheusClient) Alerts(ctx context.Context) (v1.AlertsResult, error) {
-	ctx, cancel := context.WithTimeout(ctx, p.timeout())
-	defer cancel()
-	r, err := p.API.Alerts(ctx)
-	if err != nil {
-		return r, p.apiError("/api/v1/alerts", err)
-	}
-	return r, nil
+	return apiCall(ctx, p, "/api/v1/alerts", p.API.Alerts)
 }
 
 // Flags reads the command-line flags Prometheus runs with
 // (/api/v1/status/flags): config.file names its configuration file.
 func (p PrometheusClient) Flags(ctx context.Context) (v1.FlagsResult, error) {
-	ctx, cancel := context.WithTimeout(ctx, p.timeout())
-	defer cancel()
-	r, err := p.API.Flags(ctx)
-	if err != nil {
-		return r, p.apiError("/api/v1/status/flags", err)
-	}
-	return r, nil
+	return apiCall(ctx, p, "/api/v1/status/flags", p.API.Flags)
 }
 
 // LabelNames lists the label names of the series matching the selector
 // between start and end (/api/v1/labels?match[]=...): empty when no series
 // matches, since every series has at least __name__.
 func (p PrometheusClient) LabelNames(ctx context.Context, selector string, start, end time.Time) (model.LabelNames, error) {
-	ctx, cancel := context.WithTimeout(ctx, p.timeout())
-	defer cancel()
-	names, warnings, _, err := p.API.LabelNames(ctx, []string{selector}, start, end)
-	if err != nil {
-		return nil, p.apiError("/api/v1/labels?match[]="+selector, fmt.Errorf("%w (warnings: %v)", err, warnings))
-	}
-	return names, nil
+	return apiCall(ctx, p, "/api/v1/labels?match[]="+selector, func(ctx context.Context) (model.LabelNames, error) {
+		names, warnings, _, err := p.API.LabelNames(ctx, []string{selector}, start, end)
+		if err != nil {
+			return nil, fmt.Errorf("%w (warnings: %v)", err, warnings)
+		}
+		return names, nil
+	})
 }
 
 // apiStatus recovers the HTTP status client_golang reports only in its
