@@ -1,7 +1,6 @@
 package checks
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -74,18 +73,13 @@ func lazyImitation(broken, forget []string) *genesisImitation {
 	return g
 }
 
-func evaluateWith(t *testing.T, g http.Handler, env map[string]string, id string) Verdict {
-	t.Helper()
-	return Evaluate(context.Background(), imitateGenesis(t, g, env), check(t, id))
-}
-
 func TestA2AContractChecksPass(t *testing.T) {
 	for _, id := range []string{idCatalogueConsistent, idAgentsLoadable, idErrorBodiesClean} {
 		t.Run(id, func(t *testing.T) {
 			v := evaluateOn(t, newGenesisImitation(), id)
-			require.Equal(t, Pass, v.Outcome, "%v", v.Err)
+			requirePass(t, v)
 			v = evaluateOn(t, lazyImitation(nil, nil), id)
-			require.Equal(t, Pass, v.Outcome, "%v", v.Err)
+			requirePass(t, v)
 		})
 	}
 	t.Run("real service's unknown-agent detail", func(t *testing.T) {
@@ -93,15 +87,15 @@ func TestA2AContractChecksPass(t *testing.T) {
 		g.routes["GET /a2a/agents/smokestack-no-such-agent/card"] = harnesstest.JSON(404, map[string]any{
 			"detail": "Agent 'smokestack-no-such-agent' not found. Available agents: " + strings.Join(harness.DefaultAgents, ", ")})
 		v := evaluateOn(t, g, idCatalogueConsistent)
-		require.Equal(t, Pass, v.Outcome, "%v", v.Err)
+		requirePass(t, v)
 	})
 	t.Run(idAuthWhenKeyed, func(t *testing.T) {
-		v := evaluateWith(t, newGenesisImitation().declareProduction(), keyed, idAuthWhenKeyed)
-		require.Equal(t, Pass, v.Outcome, "%v", v.Err)
+		v := evaluateWith(t, newGenesisImitation().declareProduction(), idAuthWhenKeyed, keyed)
+		requirePass(t, v)
 	})
 	t.Run(idErrorBodiesClean+" keyed", func(t *testing.T) {
-		v := evaluateWith(t, newGenesisImitation().declareProduction(), keyed, idErrorBodiesClean)
-		require.Equal(t, Pass, v.Outcome, "%v", v.Err)
+		v := evaluateWith(t, newGenesisImitation().declareProduction(), idErrorBodiesClean, keyed)
+		requirePass(t, v)
 	})
 }
 
@@ -214,8 +208,8 @@ func TestA2AContractChecksFail(t *testing.T) {
 			if env == nil {
 				env = mutable
 			}
-			v := evaluateWith(t, c.g, env, c.check)
-			require.Equal(t, Fail, v.Outcome, "%v", v.Err)
+			v := evaluateWith(t, c.g, c.check, env)
+			requireFail(t, v)
 			msg := v.Err.Error()
 			assert.Contains(t, msg, c.check)
 			assert.Contains(t, msg, lineA2AContract)
@@ -239,8 +233,7 @@ func TestAgentsLoadableTimesOut(t *testing.T) {
 		invoke(w, r)
 	}
 	v := evaluateOn(t, g, idAgentsLoadable)
-	require.Equal(t, Fail, v.Outcome, "%v", v.Err)
-	assert.Contains(t, v.Err.Error(), "support: no answer")
+	requireFail(t, v, "support: no answer")
 }
 
 func TestAvailableAgents(t *testing.T) {

@@ -222,7 +222,7 @@ func TestRuleSeriesExistAgainstAnImitation(t *testing.T) {
 	}
 	s := harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.Prometheus: p.handler(t)})
 	v := Evaluate(t.Context(), s, check(t, "TestAlerting/rule_series_exist"))
-	require.Equal(t, Fail, v.Outcome, "%v", v.Err)
+	requireFail(t, v)
 	msg := v.Err.Error()
 	assert.Contains(t, msg, "rule seed.defect/GenesisTestPassRateLow (/rules/seed.yml) selects genesis_tests_total_total{status=\"passed\"} and genesis_tests_total_total: no series named genesis_tests_total_total exists")
 	assert.NotContains(t, msg, "GenesisHighErrorRate", "no 5xx yet is not a missing series")
@@ -247,12 +247,10 @@ func TestRulesHealthyAgainstAnImitation(t *testing.T) {
 
 	p.groups[0]["rules"] = []any{rule("A", "up == 0", "err", "many-to-many matching not allowed")}
 	v = Evaluate(t.Context(), s, c)
-	require.Equal(t, Fail, v.Outcome)
-	assert.Contains(t, v.Err.Error(), "many-to-many matching not allowed")
+	requireFail(t, v, "many-to-many matching not allowed")
 
 	p.groups[0]["rules"] = []any{rule("A", "up == 0", "ok", "")}
 	p.reload = false
 	v = Evaluate(t.Context(), s, c)
-	require.Equal(t, Fail, v.Outcome)
-	assert.Contains(t, v.Err.Error(), "reloadConfigSuccess false")
+	requireFail(t, v, "reloadConfigSuccess false")
 }

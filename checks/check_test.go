@@ -53,8 +53,7 @@ func TestProfileDecidesNotA404(t *testing.T) {
 	// Part B missing fails wherever the profile serves B.
 	g.routes["POST /orchestrate/decompose"] = nil
 	v = Evaluate(context.Background(), orch, check(t, "TestBasicOrchestration/simple_orchestration_flow"))
-	require.Equal(t, Fail, v.Outcome, "%v", v.Err)
-	assert.Contains(t, v.Err.Error(), "status 404")
+	requireFail(t, v, "status 404")
 }
 
 // TestPartCRouteMissing: the flag and security checks read contract part
@@ -92,7 +91,7 @@ func TestPartCRouteMissing(t *testing.T) {
 			s := imitateGenesis(t, counted, flagsSecurityEnv)
 
 			v := Evaluate(context.Background(), s.WithProfile(harness.ProfileFull, "SMOKE_PROFILE=full"), check(t, c.id))
-			require.Equal(t, Fail, v.Outcome, "%v", v.Err)
+			requireFail(t, v)
 			msg := v.Err.Error()
 			assert.Contains(t, msg, "status 404 (route missing)")
 			assert.Contains(t, msg, c.route, "the failure names the route")

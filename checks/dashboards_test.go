@@ -141,11 +141,11 @@ func TestDashboardQueriesAnswer(t *testing.T) {
 	genesis := body(200, "application/json", `{}`)
 	s := harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.Prometheus: promAnswers(), harness.Genesis: genesis})
 	v := Evaluate(context.Background(), s, check(t, id))
-	require.Equal(t, Pass, v.Outcome, "%v", v.Err)
+	requirePass(t, v)
 
 	s = harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.Prometheus: promAnswers("genesis_spans_exported_total"), harness.Genesis: genesis})
 	v = Evaluate(context.Background(), s, check(t, id))
-	require.Equal(t, Fail, v.Outcome, "%v", v.Err)
+	requireFail(t, v)
 	msg := v.Err.Error()
 	assert.Contains(t, msg, `panel "Spans exported per hour (target above 100 traces)": no data`, "names the panel")
 	assert.Contains(t, msg, "sum(increase(genesis_spans_exported_total[1h]))", "and its query")
@@ -267,7 +267,7 @@ func TestGrafanaChecks(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			v := run(t, c.id, c.breakIt)
-			require.Equal(t, Fail, v.Outcome, "%v", v.Err)
+			requireFail(t, v)
 			for _, s := range c.says {
 				assert.Contains(t, v.Err.Error(), s)
 			}

@@ -16,20 +16,9 @@ import (
 
 func TestErrorCategorization(t *testing.T) {
 	const id = "TestErrorHandling/error_categorization"
-	v := evalStaging(t, newStagingImitation(), id, nil)
-	require.Equal(t, Pass, v.Outcome, "%v", v.Err)
-
-	g := newStagingImitation()
-	g.category = "unknown"
-	v = evalStaging(t, g, id, nil)
-	require.Equal(t, Fail, v.Outcome)
-	assert.Contains(t, v.Err.Error(), `category "unknown"`)
-
-	g = newStagingImitation()
-	g.freezeErrors = true
-	v = evalStaging(t, g, id, nil)
-	require.Equal(t, Fail, v.Outcome)
-	assert.Contains(t, v.Err.Error(), `0 before, 0 after`)
+	requirePass(t, evaluateWith(t, newStagingImitation(), id, nil))
+	hostileStaging(t, id, func(g *stagingImitation) { g.category = "unknown" }, `category "unknown"`)
+	hostileStaging(t, id, func(g *stagingImitation) { g.freezeErrors = true }, `0 before, 0 after`)
 
 	// A service whose /metrics is not an exposition.
 	broken := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -39,7 +28,7 @@ func TestErrorCategorization(t *testing.T) {
 		}
 		newStagingImitation().ServeHTTP(w, r)
 	})
-	v = evalStaging(t, broken, id, nil)
+	v := evaluateWith(t, broken, id, nil)
 	assert.Equal(t, Fail, v.Outcome, "%v", v.Err)
 }
 
@@ -53,14 +42,14 @@ func TestDrillsSkipWithoutPlannerOrPermission(t *testing.T) {
 	plannerURL, called := recordingPlanner(t)
 	for _, id := range []string{"TestErrorHandling/circuit_breaker", "TestErrorHandling/graceful_degradation", "TestErrorHandling/retry"} {
 		for _, env := range []map[string]string{nil, mutable} {
-			v := evalStaging(t, newStagingImitation(), id, env)
+			v := evaluateWith(t, newStagingImitation(), id, env)
 			require.Equal(t, NotApplicable, v.Outcome, "%s (mutation %v): %v", id, env != nil, v.Err)
 			assert.Contains(t, v.Err.Error(), "LLM planner", id)
 			assert.Contains(t, v.Err.Error(), harness.Env.LLMURL, id)
 			assert.Contains(t, v.Err.Error(), harness.Env.Require, id)
 		}
 
-		v := evalStaging(t, newStagingImitation(), id, map[string]string{harness.Env.LLMURL: plannerURL})
+		v := evaluateWith(t, newStagingImitation(), id, map[string]string{harness.Env.LLMURL: plannerURL})
 		require.Equal(t, NotJudged, v.Outcome, "%s: %v", id, v.Err)
 		assert.Contains(t, v.Err.Error(), harness.Env.AllowMutation+"=1", id)
 		assert.Contains(t, v.Err.Error(), "read-only", id)
@@ -77,7 +66,7 @@ func TestDrillsJudgeResilienceShapes(t *testing.T) {
 	g.breakerState = "BROKEN"
 	env := map[string]string{harness.Env.AllowMutation: "1", harness.Env.LLMURL: plannerURL}
 	for _, id := range []string{"TestErrorHandling/circuit_breaker", "TestErrorHandling/graceful_degradation", "TestErrorHandling/retry"} {
-		v := evalStaging(t, g, id, env)
+		v := evaluateWith(t, g, id, env)
 		require.Equal(t, Fail, v.Outcome, "%s: %v", id, v.Err)
 		assert.Contains(t, v.Err.Error(), `breaker llm in state "BROKEN"`)
 	}

@@ -46,7 +46,7 @@ func TestSmokeChecksPassOnAContractImitation(t *testing.T) {
 				assert.Contains(t, v.Err.Error(), reason, "the skip says how to enable the check")
 				return
 			}
-			require.Equal(t, Pass, v.Outcome, "%v", v.Err)
+			requirePass(t, v)
 		})
 	}
 }
@@ -160,7 +160,7 @@ func TestSmokeChecksFailOnHostileAnswers(t *testing.T) {
 			g := newGenesisImitation()
 			g.routes[c.route] = c.h
 			v := evaluateOn(t, g, c.check)
-			require.Equal(t, Fail, v.Outcome, "%v", v.Err)
+			requireFail(t, v)
 			msg := v.Err.Error()
 			assert.Contains(t, msg, c.says)
 			assert.Contains(t, msg, c.check, "the headline names the check")

@@ -78,9 +78,33 @@ func imitateGenesis(t *testing.T, g http.Handler, env map[string]string) *harnes
 // mutable lets checks that change the target run (the orchestration run).
 var mutable = map[string]string{harness.Env.AllowMutation: "1"}
 
+// evaluateWith evaluates check id on a stack whose Genesis is g, with extra
+// configuration env.
+func evaluateWith(t *testing.T, g http.Handler, id string, env map[string]string) Verdict {
+	t.Helper()
+	return Evaluate(context.Background(), imitateGenesis(t, g, env), check(t, id))
+}
+
+// evaluateOn is evaluateWith for the checks that may change the target.
 func evaluateOn(t *testing.T, g http.Handler, id string) Verdict {
 	t.Helper()
-	return Evaluate(context.Background(), imitateGenesis(t, g, mutable), check(t, id))
+	return evaluateWith(t, g, id, mutable)
+}
+
+// requirePass stops the test unless v passed, showing why it did not.
+func requirePass(t testing.TB, v Verdict) {
+	t.Helper()
+	require.Equal(t, Pass, v.Outcome, "%v", v.Err)
+}
+
+// requireFail stops the test unless v failed, and wants its message to
+// say each of says.
+func requireFail(t testing.TB, v Verdict, says ...string) {
+	t.Helper()
+	require.Equal(t, Fail, v.Outcome, "%v", v.Err)
+	for _, s := range says {
+		assert.Contains(t, v.Err.Error(), s)
+	}
 }
 
 func body(status int, ct, b string) http.HandlerFunc {

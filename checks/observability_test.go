@@ -62,25 +62,22 @@ func TestMetricsScraped(t *testing.T) {
 		return Evaluate(context.Background(), s, check(t, id))
 	}
 	v := run(nil, exposition())
-	require.Equal(t, Pass, v.Outcome, "%v", v.Err)
+	requirePass(t, v)
 
 	// 2 s scrapes: 3 × 2 s + 5 s = 11 s.
 	v = run(map[string]float64{"genesis_retries_total": 12}, exposition())
-	require.Equal(t, Fail, v.Outcome)
-	assert.Contains(t, v.Err.Error(), `stale: genesis_retries_total (newest sample 12s old, job "genesis" scraped every 2s: limit 11s)`)
-	assert.Contains(t, v.Err.Error(), "from Prometheus' configuration: global 15s; genesis 2s")
+	requireFail(t, v, `stale: genesis_retries_total (newest sample 12s old, job "genesis" scraped every 2s: limit 11s)`, "from Prometheus' configuration: global 15s; genesis 2s")
 
 	v = run(map[string]float64{"genesis_errors_total": -1, "genesis_build_info": -1}, exposition())
-	require.Equal(t, Fail, v.Outcome)
+	requireFail(t, v)
 	assert.Contains(t, v.Err.Error(), "no current series of genesis_errors_total, genesis_build_info")
 
 	// An event counter with no series: no event yet, unless the service
 	// exposes it and Prometheus lost it.
 	v = run(map[string]float64{"genesis_degradations_total": -1}, exposition())
-	require.Equal(t, Pass, v.Outcome, "%v", v.Err)
+	requirePass(t, v)
 	v = run(map[string]float64{"genesis_degradations_total": -1}, exposition("genesis_degradations_total"))
-	require.Equal(t, Fail, v.Outcome)
-	assert.Contains(t, v.Err.Error(), "no current series of genesis_degradations_total (the service's /metrics exposes genesis_degradations_total)")
+	requireFail(t, v, "no current series of genesis_degradations_total (the service's /metrics exposes genesis_degradations_total)")
 }
 
 func TestMetricsAgeQueryParses(t *testing.T) {

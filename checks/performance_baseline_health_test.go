@@ -23,7 +23,7 @@ func TestHealthP95WhileAgentsLoad(t *testing.T) {
 
 	blocked := &loadingGenesis{loaded: map[string]bool{}, loadTime: 100 * time.Millisecond, blocking: true}
 	v = Evaluate(context.Background(), imitateGenesis(t, blocked, env), check(t, "TestPerformanceBaseline/health_p95"))
-	require.Equal(t, Fail, v.Outcome, "%v", v.Err)
+	requireFail(t, v)
 	msg := v.Err.Error()
 	assert.Contains(t, msg, "/health")
 	assert.Contains(t, msg, "is over the budget 60ms", "the observed P95 is named against the budget")
@@ -49,10 +49,9 @@ func TestA2AHealthBudget(t *testing.T) {
 		_, _ = w.Write([]byte(`{"status":"healthy","agents_registered":15,"agents_loaded":0,"lazy_loading":true,"timestamp":"2026-11-27T01:00:00Z"}`))
 	}
 	v := Evaluate(context.Background(), imitateGenesis(t, http.HandlerFunc(slow), map[string]string{harness.Env.HealthBudget: "50ms"}), check(t, "TestInfrastructure/a2a_health"))
-	require.Equal(t, Fail, v.Outcome, "%v", v.Err)
-	assert.Contains(t, v.Err.Error(), "want an answer within 50ms (SMOKE_HEALTH_BUDGET)")
+	requireFail(t, v, "want an answer within 50ms (SMOKE_HEALTH_BUDGET)")
 	assert.Contains(t, v.Err.Error(), "a healthy answer after 1", "the time seen is named")
 
 	v = Evaluate(context.Background(), imitateGenesis(t, http.HandlerFunc(slow), map[string]string{harness.Env.HealthBudget: "1s"}), check(t, "TestInfrastructure/a2a_health"))
-	require.Equal(t, Pass, v.Outcome, "%v", v.Err)
+	requirePass(t, v)
 }

@@ -19,28 +19,25 @@ import (
 )
 
 func TestBudgetChecks(t *testing.T) {
-	v := evalStaging(t, newStagingImitation(), "TestPerformanceBaseline/halo_p95", nil)
-	require.Equal(t, Pass, v.Outcome, "%v", v.Err)
+	v := evaluateWith(t, newStagingImitation(), "TestPerformanceBaseline/halo_p95", nil)
+	requirePass(t, v)
 
 	g := newStagingImitation()
 	g.routeDelay = 120 * time.Millisecond
 	s := imitateGenesis(t, g, map[string]string{harness.Env.CheckTimeout: "3s"})
 	v = Evaluate(context.Background(), s, check(t, "TestPerformanceBaseline/halo_p95"))
-	require.Equal(t, Fail, v.Outcome, "%v", v.Err)
-	assert.Contains(t, v.Err.Error(), "p(95)<100ms")
-	assert.Contains(t, v.Err.Error(), "over the budget")
+	requireFail(t, v, "p(95)<100ms", "over the budget")
 
 	g = newStagingImitation()
 	g.noValidate = true
-	v = evalStaging(t, g, "TestPerformanceBaseline/aop_p95", nil)
+	v = evaluateWith(t, g, "TestPerformanceBaseline/aop_p95", nil)
 	require.Contains(t, []Outcome{NotApplicable, NotJudged}, v.Outcome, "%v", v.Err)
 
 	failing := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		harnesstest.WriteJSON(w, 500, harnesstest.APIError("INTERNAL_ERROR", "boom", "unknown", nil))
 	})
-	v = evalStaging(t, failing, "TestPerformanceBaseline/htdag_p95", nil)
-	require.Equal(t, Fail, v.Outcome)
-	assert.Contains(t, v.Err.Error(), "status 500")
+	v = evaluateWith(t, failing, "TestPerformanceBaseline/htdag_p95", nil)
+	requireFail(t, v, "status 500")
 }
 
 // TestBudgetFailsOnFailedRequests: a service that answers most requests
@@ -60,9 +57,8 @@ func TestBudgetFailsOnFailedRequests(t *testing.T) {
 		}
 		g.ServeHTTP(w, r)
 	})
-	v := evalStaging(t, flaky, "TestPerformanceBaseline/htdag_p95", nil)
-	require.Equal(t, Fail, v.Outcome)
-	assert.Contains(t, v.Err.Error(), "requests failed")
+	v := evaluateWith(t, flaky, "TestPerformanceBaseline/htdag_p95", nil)
+	requireFail(t, v, "requests failed")
 }
 
 func TestSystemResources(t *testing.T) {
@@ -73,7 +69,7 @@ func TestSystemResources(t *testing.T) {
 	}
 	healthy := map[string]float64{"memory": 42, "CPU": 12.5, "disk": 70}
 	v := run(healthy, nil)
-	require.Equal(t, Pass, v.Outcome, "%v", v.Err)
+	requirePass(t, v)
 
 	for name, want := range map[string]string{"memory": "memory 80.0% >= 80%", "CPU": "CPU 95.0% >= 70%", "disk": "disk 85.0% >= 85%"} {
 		bad := map[string]float64{}
@@ -103,7 +99,7 @@ func TestSystemResources(t *testing.T) {
 	own := harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.Prometheus: prometheusImitation(
 		map[string]float64{"memory": 10, "CPU": 95, "CPU sustained": 20, "disk": 10}, nil)}, harnesstest.Env(map[string]string{"SMOKE_STACK_RUN": "1201-010412-c6d77c"}))
 	v = Evaluate(context.Background(), own, check(t, id))
-	require.Equal(t, Pass, v.Outcome, "%v", v.Err)
+	requirePass(t, v)
 	own = harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.Prometheus: prometheusImitation(
 		map[string]float64{"memory": 10, "CPU": 95, "CPU sustained": 75, "disk": 10}, nil)}, harnesstest.Env(map[string]string{"SMOKE_STACK_RUN": "1201-010412-c6d77c"}))
 	v = Evaluate(context.Background(), own, check(t, id))
@@ -111,32 +107,28 @@ func TestSystemResources(t *testing.T) {
 
 	// that was busy since boot: the judged value is the last minute's.
 	v = run(map[string]float64{"memory": 10, "CPU": 69.9, "CPU sustained": 90, "disk": 10}, nil)
-	require.Equal(t, Pass, v.Outcome, "%v", v.Err)
+	requirePass(t, v)
 	v = run(map[string]float64{"memory": 10, "CPU": 70, "CPU sustained": 10, "disk": 10}, nil)
 	require.Equal(t, Fail, v.Outcome, "70 %% is not under 70 %%: %v", v.Err)
 	assert.Contains(t, v.Err.Error(), "CPU 70.0% >= 70%")
 
 	// No data is never a pass: memory absent, no real filesystem.
 	v = run(map[string]float64{"memory": -1, "CPU": 10, "disk": 10}, nil)
-	require.Equal(t, Fail, v.Outcome)
-	assert.Contains(t, v.Err.Error(), "no data")
+	requireFail(t, v, "no data")
 	v = run(map[string]float64{"memory": 10, "CPU": 10, "disk": -1}, nil)
-	require.Equal(t, Fail, v.Outcome)
-	assert.Contains(t, v.Err.Error(), "no real writable filesystem")
+	requireFail(t, v, "no real writable filesystem")
 
 	// A value that is not a percentage, and an error envelope.
 	v = run(map[string]float64{"memory": 10, "CPU": 10, "disk": 10}, map[string]string{"memory": `{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"NaN"]}]}}`})
-	require.Equal(t, Fail, v.Outcome)
-	assert.Contains(t, v.Err.Error(), "not a percentage")
+	requireFail(t, v, "not a percentage")
 	v = run(healthy, map[string]string{"disk": `{"status":"error","errorType":"bad_data","error":"parse error"}`})
-	require.Equal(t, Fail, v.Outcome)
+	requireFail(t, v)
 
 	// A fresh stack without two CPU scrapes: the wait is bounded by the
 	// check's deadline, and the verdict is "no data".
 	start := time.Now()
 	v = run(map[string]float64{"memory": 10, "CPU": -1, "disk": 10}, nil)
-	require.Equal(t, Fail, v.Outcome)
-	assert.Contains(t, v.Err.Error(), "node_cpu_seconds_total")
+	requireFail(t, v, "node_cpu_seconds_total")
 	assert.Less(t, time.Since(start), 5*time.Second)
 
 	// Without Prometheus it is not applicable, saying how to include it.
