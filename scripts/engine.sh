@@ -73,6 +73,16 @@ pid_alive() {
 	running "$1" && [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]
 }
 
+# wait_gone PID NAME SECS: wait, at most SECS seconds, for PID to exit (every stop of ours is
+# bounded); true when it has.
+wait_gone() {
+	local deadline=$((SECONDS + $3))
+	while pid_alive "$1" "$2" && [ "$SECONDS" -lt "$deadline" ]; do
+		sleep 0.2
+	done
+	! pid_alive "$1" "$2"
+}
+
 exports() {
 	cat <<EOF
 export DOCKER_HOST=unix://$SOCK
@@ -243,17 +253,10 @@ cmd_stop() {
 		cpid="$(cat "$ENGINE_DIR/exec/containerd/containerd.pid" 2>/dev/null || true)"
 	log "stop: SIGTERM to dockerd pid $pid (bounded to ${STOP_TIMEOUT} s)"
 	kill -TERM "$pid" 2>/dev/null || true
-	local deadline=$((SECONDS + STOP_TIMEOUT))
-	while pid_alive "$pid" dockerd && [ "$SECONDS" -lt "$deadline" ]; do
-		sleep 0.2
-	done
-	if pid_alive "$pid" dockerd; then
+	if ! wait_gone "$pid" dockerd "$STOP_TIMEOUT"; then
 		log "stop: dockerd pid $pid still running after ${STOP_TIMEOUT} s; SIGKILL"
 		kill -KILL "$pid" 2>/dev/null || true
-		deadline=$((SECONDS + 5))
-		while pid_alive "$pid" dockerd && [ "$SECONDS" -lt "$deadline" ]; do
-			sleep 0.2
-		done
+		wait_gone "$pid" dockerd 5 || true
 		# The containerd that dockerd manages outlives a SIGKILL of its parent.
 		if pid_alive "$cpid" containerd; then
 			log "stop: SIGKILL to its containerd pid $cpid"
