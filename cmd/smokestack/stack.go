@@ -33,16 +33,20 @@ be set (up starts a stack, it does not attach to one).`,
 	exits:   "0 the stack is up   1 it could not be started (its containers are removed)   2 usage",
 	example: "smokestack up -env .smokestack/stack.env && SMOKE_CONFIG=.smokestack/stack.env go test ./smoke",
 	flags:   func(fs *flag.FlagSet) { envFlag(fs, "where to write the stack's live-mode settings") },
-	run:     upMain,
+	run:     envMain(up),
 }
 
-func upMain(c *command, args []string, std stdio) int {
-	fs := c.flagSet()
-	envFile := envFlag(fs, "")
-	if code, done := c.parseFlags(fs, args, std, 2); done {
-		return code
+// envMain is the main of a command whose one flag is -env FILE and that
+// either works or fails, as up and down do.
+func envMain(do func(envFile string, std stdio) error) func(c *command, args []string, std stdio) int {
+	return func(c *command, args []string, std stdio) int {
+		fs := c.flagSet()
+		envFile := envFlag(fs, "")
+		if code, done := c.parseFlags(fs, args, std, 2); done {
+			return code
+		}
+		return c.result(std, do(*envFile, std))
 	}
-	return c.result(std, up(*envFile, std))
 }
 
 // result is the exit code of a command that either works or fails.
@@ -100,16 +104,7 @@ succeeds, so a cleanup step can always run it.`,
 	exits:   "0 removed, or nothing to remove   1 the removal failed   2 usage",
 	example: "smokestack down -env .smokestack/stack.env",
 	flags:   func(fs *flag.FlagSet) { envFlag(fs, "the file smokestack up wrote") },
-	run:     downMain,
-}
-
-func downMain(c *command, args []string, std stdio) int {
-	fs := c.flagSet()
-	envFile := envFlag(fs, "")
-	if code, done := c.parseFlags(fs, args, std, 2); done {
-		return code
-	}
-	return c.result(std, down(*envFile, std))
+	run:     envMain(down),
 }
 
 func down(envFile string, std stdio) error {
