@@ -32,13 +32,14 @@ type Event struct {
 // check that never ended.
 type Outcome string
 
-// Outcomes.
+// Outcomes: the words of package checks, so that a check's outcome reads
+// the same in its own line and in the gate's report.
 const (
-	Pass          Outcome = "PASS"
-	Fail          Outcome = "FAIL"
-	NotApplicable Outcome = "NOT APPLICABLE"
-	NotJudged     Outcome = "NOT JUDGED"
-	Missing       Outcome = "MISSING"
+	Pass          = Outcome(checks.Pass)
+	Fail          = Outcome(checks.Fail)
+	NotApplicable = Outcome(checks.NotApplicable)
+	NotJudged     = Outcome(checks.NotJudged)
+	Missing       = Outcome("MISSING")
 )
 
 // FromCheck maps a checks.Outcome to the gate's: a Defect of the check is a
