@@ -55,11 +55,7 @@ func availableAgents(detail string) (names []string, ok bool) {
 	return names, len(names) > 0
 }
 
-func catalogueConsistent(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
+func catalogueConsistent(ctx context.Context, p probe) error {
 	want := "one agent set: every registered agent has a card (200), the unknown-agent 404 lists exactly the registered agents, " +
 		"/a2a/card lists every tool name once and total_tools = len(tools)"
 	aRep, err := harness.Done(p.g.Agents(ctx))
@@ -160,11 +156,8 @@ func catalogueConsistent(ctx context.Context, s *harness.Stack) error {
 	return p.failProblems(firstPath, want, problems, firstResp)
 }
 
-func authEnforcedWhenKeyed(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
+func authEnforcedWhenKeyed(ctx context.Context, p probe) error {
+	s := p.s
 	want := fmt.Sprintf("status 401 for a request without X-API-Key while a key is configured (%s), in every environment", harness.Env.APIKey)
 	// A bare unknown tool: even if auth lets it through, nothing loads or runs.
 	rep, err := p.g.WithAPIKey("").Invoke(ctx, harness.InvokeRequest{Tool: authProbeTool, Arguments: map[string]any{}})
@@ -212,11 +205,8 @@ func leak(body []byte) string {
 	return ""
 }
 
-func errorBodiesClean(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
+func errorBodiesClean(ctx context.Context, p probe) error {
+	s := p.s
 	want := "4xx error bodies without a stack trace, exception text or file path"
 	key := s.Config().APIKey.Value()
 	type provoked struct {
@@ -264,11 +254,7 @@ func keySuffix(configured string) string {
 	return ""
 }
 
-func agentsLoadable(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
+func agentsLoadable(ctx context.Context, p probe) error {
 	want := fmt.Sprintf("every registered agent loads: NAME.%s answers 404 (agent loaded, tool unknown), and /a2a/agents then lists it in loaded_agents", loadProbeTool)
 	aRep, err := harness.Done(p.g.Agents(ctx))
 	if err != nil {

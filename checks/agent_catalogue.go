@@ -15,13 +15,13 @@ import (
 // AgentCatalogue is TestAgentCatalogue: the A2A service describes itself
 // and its agents as the contract's part A says.
 var AgentCatalogue = []Check{
-	{Group: "TestAgentCatalogue", Name: "a2a_version", Component: harness.Genesis, Part: harness.PartA, Line: lineCatalogue, Run: a2aVersion},
-	{Group: "TestAgentCatalogue", Name: "registered_agents", Component: harness.Genesis, Part: harness.PartA, Line: lineCatalogue, Run: registeredAgents},
-	{Group: "TestAgentCatalogue", Name: "a2a_card", Component: harness.Genesis, Part: harness.PartA, Line: lineCatalogue, Run: a2aCard},
-	{Group: "TestAgentCatalogue", Name: "agent_cards_complete", Component: harness.Genesis, Part: harness.PartA, Line: lineCatalogue, Run: agentCardsComplete},
-	{Group: "TestAgentCatalogue", Name: "unknown_agent_404", Component: harness.Genesis, Part: harness.PartA, Line: lineCatalogue, Run: unknownAgent404},
-	{Group: "TestAgentCatalogue", Name: "catalogue_consistent", Component: harness.Genesis, Part: harness.PartA, Line: lineA2AContract, Run: catalogueConsistent},
-	{Group: "TestAgentCatalogue", Name: "agents_loadable", Component: harness.Genesis, Part: harness.PartA, Line: lineA2AContract, Mutates: true, Run: agentsLoadable},
+	{Group: "TestAgentCatalogue", Name: "a2a_version", Component: harness.Genesis, Part: harness.PartA, Line: lineCatalogue, Run: probed(a2aVersion)},
+	{Group: "TestAgentCatalogue", Name: "registered_agents", Component: harness.Genesis, Part: harness.PartA, Line: lineCatalogue, Run: probed(registeredAgents)},
+	{Group: "TestAgentCatalogue", Name: "a2a_card", Component: harness.Genesis, Part: harness.PartA, Line: lineCatalogue, Run: probed(a2aCard)},
+	{Group: "TestAgentCatalogue", Name: "agent_cards_complete", Component: harness.Genesis, Part: harness.PartA, Line: lineCatalogue, Run: probed(agentCardsComplete)},
+	{Group: "TestAgentCatalogue", Name: "unknown_agent_404", Component: harness.Genesis, Part: harness.PartA, Line: lineCatalogue, Run: probed(unknownAgent404)},
+	{Group: "TestAgentCatalogue", Name: "catalogue_consistent", Component: harness.Genesis, Part: harness.PartA, Line: lineA2AContract, Run: probed(catalogueConsistent)},
+	{Group: "TestAgentCatalogue", Name: "agents_loadable", Component: harness.Genesis, Part: harness.PartA, Line: lineA2AContract, Mutates: true, Run: probed(agentsLoadable)},
 }
 
 // ServiceName is the name /a2a/version reports (CONTRACT.md A).
@@ -32,11 +32,8 @@ var InfrastructureTools = []string{"extract_intent", "validate_intent"}
 
 var semverRE = regexp.MustCompile(`^v?\d+\.\d+\.\d+([.+-][0-9A-Za-z.+-]*)?$`)
 
-func a2aVersion(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
+func a2aVersion(ctx context.Context, p probe) error {
+	s := p.s
 	const path = "/a2a/version"
 	want := fmt.Sprintf(`status 200 with name %q, a release version, status "operational" and the expected agents`, ServiceName)
 	vRep, err := harness.Done(p.g.Version(ctx))
@@ -60,11 +57,8 @@ func a2aVersion(ctx context.Context, s *harness.Stack) error {
 	return p.failProblems(path, want, problems, resp)
 }
 
-func registeredAgents(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
+func registeredAgents(ctx context.Context, p probe) error {
+	s := p.s
 	const path = "/a2a/agents"
 	expect := s.Config().Expect
 	want := fmt.Sprintf("status 200 with registered_agents = the %d expected agents (%s), totals matching the lists", len(expect.AgentNames), harness.Env.ExpectAgentNames)
@@ -115,11 +109,8 @@ func setDiff(want, got []string) (missing, extra []string) {
 	return missing, extra
 }
 
-func a2aCard(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
+func a2aCard(ctx context.Context, p probe) error {
+	s := p.s
 	const path = "/a2a/card"
 	want := `status 200 with protocol "A2A", total_tools = len(tools), every tool with agent, name and description, ` +
 		strings.Join(InfrastructureTools, " and ") + " present, a tool for every expected agent"
@@ -172,11 +163,8 @@ func a2aCard(ctx context.Context, s *harness.Stack) error {
 	return p.failProblems(path, want, problems, resp)
 }
 
-func agentCardsComplete(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
+func agentCardsComplete(ctx context.Context, p probe) error {
+	s := p.s
 	want := "status 200 and a complete card (name, version, description, capabilities, skills, defaultInputModes, defaultOutputModes) for every expected agent"
 	names := s.Config().Expect.AgentNames
 	if len(names) == 0 {
@@ -248,11 +236,8 @@ func cardGaps(c *harness.AgentCard, name string) []string {
 // unknownAgentName is an agent no deployment registers.
 const unknownAgentName = "smokestack-no-such-agent"
 
-func unknownAgent404(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
+func unknownAgent404(ctx context.Context, p probe) error {
+	s := p.s
 	path := "/a2a/agents/" + unknownAgentName + "/card"
 	want := "status 404 with a detail naming the available agents"
 	respRep, err := p.g.AgentCard(ctx, unknownAgentName)

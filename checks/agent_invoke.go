@@ -12,13 +12,13 @@ import (
 // AgentInvoke is TestAgentInvoke: POST /a2a/invoke answers a harmless call,
 // refuses what it must, and in production enforces the API key.
 var AgentInvoke = []Check{
-	{Group: "TestAgentInvoke", Name: "harmless_invoke", Component: harness.Genesis, Part: harness.PartA, Line: lineInvoke, Run: harmlessInvoke},
-	{Group: "TestAgentInvoke", Name: "unknown_tool_404", Component: harness.Genesis, Part: harness.PartA, Line: lineInvoke, Run: unknownTool404},
-	{Group: "TestAgentInvoke", Name: "malformed_body_422", Component: harness.Genesis, Part: harness.PartA, Line: lineInvoke, Run: malformedBody422},
+	{Group: "TestAgentInvoke", Name: "harmless_invoke", Component: harness.Genesis, Part: harness.PartA, Line: lineInvoke, Run: probed(harmlessInvoke)},
+	{Group: "TestAgentInvoke", Name: "unknown_tool_404", Component: harness.Genesis, Part: harness.PartA, Line: lineInvoke, Run: probed(unknownTool404)},
+	{Group: "TestAgentInvoke", Name: "malformed_body_422", Component: harness.Genesis, Part: harness.PartA, Line: lineInvoke, Run: probed(malformedBody422)},
 	{Group: "TestAgentInvoke", Name: "missing_key_401", Component: harness.Genesis, Part: harness.PartA, Line: lineInvoke, Run: missingKey401},
 	{Group: "TestAgentInvoke", Name: "wrong_key_403", Component: harness.Genesis, Part: harness.PartA, Line: lineInvoke, Run: wrongKey403},
-	{Group: "TestAgentInvoke", Name: "auth_enforced_when_keyed", Component: harness.Genesis, Part: harness.PartA, Line: lineA2AContract, Run: authEnforcedWhenKeyed},
-	{Group: "TestAgentInvoke", Name: "error_bodies_clean", Component: harness.Genesis, Part: harness.PartA, Line: lineA2AContract, Run: errorBodiesClean},
+	{Group: "TestAgentInvoke", Name: "auth_enforced_when_keyed", Component: harness.Genesis, Part: harness.PartA, Line: lineA2AContract, Run: probed(authEnforcedWhenKeyed)},
+	{Group: "TestAgentInvoke", Name: "error_bodies_clean", Component: harness.Genesis, Part: harness.PartA, Line: lineA2AContract, Run: probed(errorBodiesClean)},
 }
 
 const pathInvoke = "/a2a/invoke"
@@ -32,11 +32,7 @@ var HarmlessInvoke = harness.InvokeRequest{
 	Arguments: map[string]any{"command": "Build a simple landing page with a signup form"},
 }
 
-func harmlessInvoke(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
+func harmlessInvoke(ctx context.Context, p probe) error {
 	want := fmt.Sprintf(`status 200 with a "result" for tool %q`, HarmlessInvoke.Tool)
 	invRep, err := p.g.Invoke(ctx, HarmlessInvoke)
 	if err != nil {
@@ -52,11 +48,7 @@ func harmlessInvoke(ctx context.Context, s *harness.Stack) error {
 	return nil
 }
 
-func unknownTool404(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
+func unknownTool404(ctx context.Context, p probe) error {
 	want := "status 404 with a detail for an unknown tool"
 	// A bare unknown tool name: "agent.unknown" would make a lazily loading
 	// service load that agent first, a change a read-only run must not make.
@@ -76,11 +68,7 @@ func unknownTool404(ctx context.Context, s *harness.Stack) error {
 	return nil
 }
 
-func malformedBody422(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
+func malformedBody422(ctx context.Context, p probe) error {
 	want := "status 422 for a body that is not an invoke request"
 	for _, body := range []string{`{"tool": `, `{"arguments": {}}`, `{"tool": 42, "arguments": []}`} {
 		respRep, err := p.g.Invoke(ctx, []byte(body))

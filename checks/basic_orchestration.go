@@ -18,10 +18,10 @@ var BasicOrchestrationCritical = []Check{
 // BasicOrchestration is the rest of TestBasicOrchestration: each stage of
 // the pipeline answers correctly, judged on its invariants, not its status.
 var BasicOrchestration = []Check{
-	{Group: "TestBasicOrchestration", Name: "task_decomposition", Component: harness.Genesis, Part: harness.PartB, Line: lineOrchestration, Run: taskDecomposition},
+	{Group: "TestBasicOrchestration", Name: "task_decomposition", Component: harness.Genesis, Part: harness.PartB, Line: lineOrchestration, Run: probed(taskDecomposition)},
 	{Group: "TestBasicOrchestration", Name: "task_routing", Component: harness.Genesis, Part: harness.PartB, Line: lineOrchestration, Run: taskRouting},
 	{Group: "TestBasicOrchestration", Name: "plan_validation", Component: harness.Genesis, Part: harness.PartC, Line: lineOrchestration, Run: planValidation},
-	{Group: "TestBasicOrchestration", Name: "orchestration_run", Component: harness.Genesis, Part: harness.PartC, Line: lineOrchestration, Mutates: true, Run: orchestrationRun},
+	{Group: "TestBasicOrchestration", Name: "orchestration_run", Component: harness.Genesis, Part: harness.PartC, Line: lineOrchestration, Mutates: true, Run: probed(orchestrationRun)},
 }
 
 const (
@@ -153,11 +153,7 @@ func simpleFlow(ctx context.Context, s *harness.Stack) error {
 	return nil
 }
 
-func taskDecomposition(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
+func taskDecomposition(ctx context.Context, p probe) error {
 	d, err := p.decomposeJudged(ctx, richRequest)
 	if err != nil {
 		return err
@@ -206,10 +202,6 @@ func planValidation(ctx context.Context, s *harness.Stack) error {
 	return p.validateJudged(ctx, d, r)
 }
 
-func orchestrationRun(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
+func orchestrationRun(ctx context.Context, p probe) error {
 	return p.runJudged(ctx, richRequest)
 }

@@ -46,11 +46,7 @@ var HealthComponentUp = []string{"ok", "healthy", "up", "degraded"}
 // components and the round trip's route is not served, it skips.
 func componentCheck(component string, part harness.Part, roundTrip func(context.Context, probe) error, accepted []string) Check {
 	return Check{Group: "TestComponentInitialization", Name: component, Component: harness.Genesis, Part: part, Line: lineComponents,
-		Run: func(ctx context.Context, s *harness.Stack) error {
-			p, err := newProbe(s)
-			if err != nil {
-				return err
-			}
+		Run: probed(func(ctx context.Context, p probe) error {
 			// Both halves judge: a healthy entry never excuses a lost route.
 			// The round trip first, so a lost route is what a failure names.
 			if err := roundTrip(ctx, p); err != nil {
@@ -58,11 +54,11 @@ func componentCheck(component string, part harness.Part, roundTrip func(context.
 			}
 			// The /health components object is part C: judged wherever the
 			// profile serves C, and then it must be there.
-			if profile, _ := s.Profile(); profile.Serves(harness.PartC) {
+			if profile, _ := p.s.Profile(); profile.Serves(harness.PartC) {
 				return p.healthComponent(ctx, component, accepted)
 			}
 			return nil
-		}}
+		})}
 }
 
 // healthComponent judges /health components[component]. reported is false

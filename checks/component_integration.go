@@ -30,8 +30,8 @@ const (
 // the metrics and /resilience alike; a request is traceable and counted.
 var ComponentIntegration = []Check{
 	{Group: "TestComponentIntegration", Name: "full_pipeline", Component: harness.Genesis, Part: harness.PartC, Line: lineFullPipeline, Mutates: true, Run: fullPipeline},
-	{Group: "TestComponentIntegration", Name: "error_handling_integrated", Component: harness.Genesis, Part: harness.PartC, Line: lineErrIntegrated, Run: errorHandlingIntegrated},
-	{Group: "TestComponentIntegration", Name: "observability_integrated", Component: harness.Genesis, Part: harness.PartC, Line: lineObsIntegrated, Run: observabilityIntegrated},
+	{Group: "TestComponentIntegration", Name: "error_handling_integrated", Component: harness.Genesis, Part: harness.PartC, Line: lineErrIntegrated, Run: probed(errorHandlingIntegrated)},
+	{Group: "TestComponentIntegration", Name: "observability_integrated", Component: harness.Genesis, Part: harness.PartC, Line: lineObsIntegrated, Run: probed(observabilityIntegrated)},
 }
 
 // ---- full_pipeline ------------------------------------------------------------------
@@ -180,11 +180,7 @@ func prefixed(prefix string, problems []string) []string {
 // own view — to agree with the metrics: every breaker's state with
 // genesis_circuit_breaker_state, its trips with the trips counter, and the
 // retry and degradation counters with theirs.
-func errorHandlingIntegrated(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
+func errorHandlingIntegrated(ctx context.Context, p probe) error {
 	before, err := p.scrape(ctx, "the error counters before the pipeline error")
 	if err != nil {
 		return err
@@ -276,11 +272,7 @@ func resilienceDisagreements(r *harness.Resilience, fams map[string]*dto.MetricF
 // metadata.trace_id, both different per request — and counted: the routes
 // in genesis_http_requests_total{code="200"} and their latency histograms,
 // the stages in theirs.
-func observabilityIntegrated(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
+func observabilityIntegrated(ctx context.Context, p probe) error {
 	before, err := p.scrape(ctx, "the request and stage metrics before the requests")
 	if err != nil {
 		return err

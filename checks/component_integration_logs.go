@@ -15,7 +15,7 @@ const lineNoCriticalErrors = "End-to-End Integration Test: TestComponentIntegrat
 // ComponentIntegrationLogs is TestComponentIntegration's log check, a
 // registry entry of its own beside ComponentIntegration (same test).
 var ComponentIntegrationLogs = []Check{
-	{Group: "TestComponentIntegration", Name: "no_critical_errors_in_logs", Component: harness.Genesis, Part: harness.PartA, Line: lineNoCriticalErrors, Run: noCriticalErrorsInLogs},
+	{Group: "TestComponentIntegration", Name: "no_critical_errors_in_logs", Component: harness.Genesis, Part: harness.PartA, Line: lineNoCriticalErrors, Run: probed(noCriticalErrorsInLogs)},
 }
 
 // noCriticalErrorsInLogs reads every line the service logged since the
@@ -28,11 +28,8 @@ var ComponentIntegrationLogs = []Check{
 // refusing orchestration with 503) are excused: their lines carry the
 // drill's correlation id (harness.WithDrill). A drill that meets a real
 // error fails itself.
-func noCriticalErrorsInLogs(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
+func noCriticalErrorsInLogs(ctx context.Context, p probe) error {
+	s := p.s
 	count, excused := 0, 0
 	var first, last []byte
 	var firstLevel string

@@ -29,7 +29,7 @@ const (
 // The three drills break the LLM planner upstream, so they mutate and run
 // alone, and they put the planner back as they found it on every path.
 var ErrorHandling = []Check{
-	{Group: "TestErrorHandling", Name: "error_categorization", Component: harness.Genesis, Part: harness.PartC, Line: lineErrCategorization, Run: errorCategorization},
+	{Group: "TestErrorHandling", Name: "error_categorization", Component: harness.Genesis, Part: harness.PartC, Line: lineErrCategorization, Run: probed(errorCategorization)},
 	{Group: "TestErrorHandling", Name: "circuit_breaker", Component: harness.Genesis, Part: harness.PartC, Reads: []harness.Component{harness.LLMPlanner}, Line: lineBreaker, Mutates: true, Run: circuitBreaker},
 	{Group: "TestErrorHandling", Name: "graceful_degradation", Component: harness.Genesis, Part: harness.PartC, Reads: []harness.Component{harness.LLMPlanner}, Line: lineDegradation, Mutates: true, Run: gracefulDegradation},
 	{Group: "TestErrorHandling", Name: "retry", Component: harness.Genesis, Part: harness.PartC, Reads: []harness.Component{harness.LLMPlanner}, Line: lineRetry, Mutates: true, Run: retryMechanism},
@@ -125,11 +125,7 @@ func (p probe) sendErrorProbe(ctx context.Context, c errorProbe) error {
 	return nil
 }
 
-func errorCategorization(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
+func errorCategorization(ctx context.Context, p probe) error {
 	before, err := p.scrape(ctx, "the error counters before the probes")
 	if err != nil {
 		return err

@@ -12,7 +12,7 @@ import (
 // contract's envelope with the right category (the staging suite drills
 // breakers, retries and degradation).
 var ErrorHandlingSmoke = []Check{
-	{Group: "TestErrorHandlingSmoke", Name: "error_envelope_category", Component: harness.Genesis, Part: harness.PartB, Line: lineErrors, Run: errorEnvelopeCategory},
+	{Group: "TestErrorHandlingSmoke", Name: "error_envelope_category", Component: harness.Genesis, Part: harness.PartB, Line: lineErrors, Run: probed(errorEnvelopeCategory)},
 }
 
 // ErrorCategories are the contract's error categories.
@@ -29,11 +29,7 @@ var categoryProbes = []categoryProbe{
 	{what: "a prompt injection", request: injectionRequest, status: 400, code: "SECURITY_ERROR", category: "security"},
 }
 
-func errorEnvelopeCategory(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
+func errorEnvelopeCategory(ctx context.Context, p probe) error {
 	for _, c := range categoryProbes {
 		want := fmt.Sprintf("for %s: status %d, error {code %s, message, request_id, timestamp, details.category %q}", c.what, c.status, c.code, c.category)
 		rep, err := p.g.Decompose(ctx, harness.DecomposeRequest{UserRequest: c.request})

@@ -29,8 +29,8 @@ const (
 var FeatureFlags = []Check{
 	{Group: "TestFeatureFlags", Name: "critical_flags_enabled", Component: harness.Genesis, Part: harness.PartC, Line: lineFlagsCritical, Run: criticalFlagsEnabled},
 	{Group: "TestFeatureFlags", Name: "safety_flags_off", Component: harness.Genesis, Part: harness.PartC, Line: lineFlagsSafety, Run: safetyFlagsOff},
-	{Group: "TestFeatureFlags", Name: "phase4_rollout", Component: harness.Genesis, Part: harness.PartC, Line: lineFlagsPhase4, Run: phase4Rollout},
-	{Group: "TestFeatureFlags", Name: "emergency_shutdown_drill", Component: harness.Genesis, Part: harness.PartC, Line: lineFlagsDrill, Mutates: true, Run: emergencyShutdownDrill},
+	{Group: "TestFeatureFlags", Name: "phase4_rollout", Component: harness.Genesis, Part: harness.PartC, Line: lineFlagsPhase4, Run: probed(phase4Rollout)},
+	{Group: "TestFeatureFlags", Name: "emergency_shutdown_drill", Component: harness.Genesis, Part: harness.PartC, Line: lineFlagsDrill, Mutates: true, Run: probed(emergencyShutdownDrill)},
 }
 
 // SafetyFlags must be off on a serving deployment: each refuses work.
@@ -130,11 +130,7 @@ const clockSkew = 5 * time.Minute
 // current_percentage may be from the linear ramp between its dates.
 const pctTolerance = 1.0
 
-func phase4Rollout(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
+func phase4Rollout(ctx context.Context, p probe) error {
 	want := "enabled, strategy progressive, phase " + strings.Join(harness.RolloutPhases, "|") +
 		" matching start_date/end_date, current_percentage within [initial_percentage, end_percentage] on the linear ramp"
 	r, resp, err := p.rollout(ctx, Phase4Flag, want)
@@ -285,11 +281,8 @@ const drillWait = 5 * time.Second
 // check's own deadline has passed.
 const restoreTimeout = 10 * time.Second
 
-func emergencyShutdownDrill(ctx context.Context, s *harness.Stack) (err error) {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
+func emergencyShutdownDrill(ctx context.Context, p probe) (err error) {
+	s := p.s
 	path := "/flags/" + ShutdownFlag
 	key := s.Config().AdminKey
 	if key.Value() == "" {

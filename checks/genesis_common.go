@@ -395,3 +395,16 @@ func errorCode(e *harness.APIError) string {
 var traceIDRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
 func validTraceID(s string) bool { return traceIDRE.MatchString(s) && s != strings.Repeat("0", 32) }
+
+// probed runs a check of the Genesis service with its probe, so that every
+// such check starts alike: a target without Genesis is the absent reason,
+// before anything is asked.
+func probed(run func(ctx context.Context, p probe) error) func(ctx context.Context, s *harness.Stack) error {
+	return func(ctx context.Context, s *harness.Stack) error {
+		p, err := newProbe(s)
+		if err != nil {
+			return err
+		}
+		return run(ctx, p)
+	}
+}

@@ -28,7 +28,7 @@ const observabilityGroup = "TestObservability"
 // the service's own telemetry reaches where operators read it.
 var Observability = []Check{
 	{Group: observabilityGroup, Name: "metrics_scraped", Component: harness.Prometheus, Part: harness.PartC, Line: lineObservabilityStaging, Run: metricsScraped},
-	{Group: observabilityGroup, Name: "structured_logs", Component: harness.Genesis, Part: harness.PartA, Line: lineObservabilityStaging, Run: structuredLogs},
+	{Group: observabilityGroup, Name: "structured_logs", Component: harness.Genesis, Part: harness.PartA, Line: lineObservabilityStaging, Run: probed(structuredLogs)},
 }
 
 // ---- metrics_scraped ------------------------------------------------------------------
@@ -236,16 +236,14 @@ const logLineWait = 3 * time.Second
 // contract (structureProblem). It sends one GET /health first, so the
 // window holds at least one line about a request; a window without any
 // line fails (a service that logs nothing is not logging).
-func structuredLogs(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
+func structuredLogs(ctx context.Context, p probe) error {
+	s := p.s
 	_, _ = p.g.Health(ctx) // any answer: only the line it logs matters
 	var lines, bad int
 	var sample []byte
 	var problem string
 	var start harness.DeployStart
+	var err error
 	// The request's line reaches the engine's log a moment after the
 	// answer (on a loaded machine, later than the first read): an empty
 	// window is read again, within logLineWait, before it is judged.

@@ -14,7 +14,7 @@ import (
 // ObservabilitySmoke is TestObservabilitySmoke: the service exposes the
 // contract's metrics and Prometheus collects them.
 var ObservabilitySmoke = []Check{
-	{Group: "TestObservabilitySmoke", Name: "genesis_metrics_exposed", Component: harness.Genesis, Part: harness.PartC, Line: lineObservability, Run: genesisMetricsExposed},
+	{Group: "TestObservabilitySmoke", Name: "genesis_metrics_exposed", Component: harness.Genesis, Part: harness.PartC, Line: lineObservability, Run: probed(genesisMetricsExposed)},
 	{Group: "TestObservabilitySmoke", Name: "prometheus_scrapes_genesis", Component: harness.Prometheus, Part: harness.PartC, Reads: []harness.Component{harness.Genesis}, Line: lineObservability, Run: prometheusScrapesGenesis},
 }
 
@@ -35,11 +35,8 @@ var GenesisMetrics = []string{
 	"genesis_spans_exported_total", "genesis_build_info",
 }
 
-func genesisMetricsExposed(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
+func genesisMetricsExposed(ctx context.Context, p probe) error {
+	s := p.s
 	const path = "/metrics"
 	want := "a Prometheus exposition with the contract's families (" + GenesisMetrics[0] + ", … " + GenesisMetrics[len(GenesisMetrics)-1] + ")"
 	famsRep, err := harness.Done(s.GenesisMetrics().Scrape(ctx, path))

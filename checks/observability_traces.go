@@ -33,9 +33,9 @@ const (
 var Traces = []Check{
 	// A run executes agents (like orchestration_run): a mutation.
 	{Group: observabilityGroup, Name: "traces_received", Component: harness.Jaeger, Part: harness.PartC, Line: lineTraces,
-		Mutates: true, Run: tracesReceived},
+		Mutates: true, Run: probed(tracesReceived)},
 	{Group: observabilityGroup, Name: "correlation_followed", Component: harness.Jaeger, Part: harness.PartB, Line: lineCorrelation,
-		Run: correlationFollowed},
+		Run: probed(correlationFollowed)},
 }
 
 // The trace checks' bounds: a span reaches Jaeger after the service's batch
@@ -141,11 +141,8 @@ func pollTrace(ctx context.Context, s *harness.Stack, id string, judge func(*har
 // request's span; under it a span of each stage (HTDAG, HALO, AOP) and one
 // per agent execution (at least as many as tasks completed); every span
 // within its parent's time.
-func tracesReceived(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
+func tracesReceived(ctx context.Context, p probe) error {
+	s := p.s
 	tp, sentTrace, sentSpan := traceparent()
 	h := harness.OrchestrationHeaders()
 	h.Set("traceparent", tp)
@@ -350,11 +347,8 @@ func traceNotFoundEvidence(ctx context.Context, s *harness.Stack, id, sent strin
 // service's is correlation_id). The log needs the service's container
 // (ephemeral, or live SMOKE_CONTAINERS=genesis=NAME): without it the check
 // is NOT JUDGED, unless the answer or the trace already fails it.
-func correlationFollowed(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
+func correlationFollowed(ctx context.Context, p probe) error {
+	s := p.s
 	tp, _, _ := traceparent()
 	corr := "smokestack-correlation-" + harness.NewIdempotencyKey()
 	h := harness.OrchestrationHeaders()

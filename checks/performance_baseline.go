@@ -51,12 +51,8 @@ func budgetCheck(name, op string) Check {
 		part = harness.PartC
 	}
 	return Check{Group: "TestPerformanceBaseline", Name: name, Component: harness.Genesis, Part: part, Line: linePerfBudget, Alone: true,
-		Run: func(ctx context.Context, s *harness.Stack) error {
-			p, err := newProbe(s)
-			if err != nil {
-				return err
-			}
-			ops, skipped, err := perf.Ops(ctx, s)
+		Run: probed(func(ctx context.Context, p probe) error {
+			ops, skipped, err := perf.Ops(ctx, p.s)
 			if err != nil {
 				return p.requestFailed(perfPath(op), fmt.Sprintf("the pipeline to answer so that %s %s can be measured", op, opBudget(op).Source), err)
 			}
@@ -81,7 +77,7 @@ func budgetCheck(name, op string) Check {
 			}
 			// The server's own histogram of the stage, around the timed
 			// requests, where the target serves /metrics (contract part C).
-			profile, _ := s.Profile()
+			profile, _ := p.s.Profile()
 			serverSide := profile.Serves(harness.PartC)
 			var before map[string]*dto.MetricFamily
 			if serverSide {
@@ -112,7 +108,7 @@ func budgetCheck(name, op string) Check {
 				return err
 			}
 			return p.judgeServerP95(*o, v, before, after, int(sent.Load()))
-		}}
+		})}
 }
 
 // judgeServerP95 turns perf's server-side judgement into a failure for

@@ -19,7 +19,7 @@ const lineHealthUnderLoad = `1. Service Health: A2A /health {"status":"healthy"}
 // checkHealthP95 loads the agents the target has not loaded yet, so it is a
 // mutation: on a live target it needs SMOKE_ALLOW_MUTATION=1.
 var checkHealthP95 = Check{Group: "TestPerformanceBaseline", Name: "health_p95", Component: harness.Genesis, Part: harness.PartA,
-	Line: lineHealthUnderLoad, Mutates: true, Run: healthP95}
+	Line: lineHealthUnderLoad, Mutates: true, Run: probed(healthP95)}
 
 // HealthSampling bounds health_p95: at least 30 samples, enough for a P95
 // that is not one request's luck, and more while loads last; 15 s bounds it
@@ -65,11 +65,8 @@ func sampleHealthWhileLoading(ctx context.Context, sp harness.Sampling, loading 
 // service with nothing left to load cannot show it: NOT JUDGED, unless
 // even its idle /health is over budget. An eager one (lazy_loading false)
 // loads only at start-up, so its idle /health is the whole judgement.
-func healthP95(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
+func healthP95(ctx context.Context, p probe) error {
+	s := p.s
 	limit := s.Config().Timeouts.Health
 	budget := harness.Budget{Source: fmt.Sprintf("p(95)<%s", limit), Percentile: 95, Limit: limit}
 	want := fmt.Sprintf("GET /health healthy with %s (%s) over %d samples while the agents not yet loaded load",

@@ -28,20 +28,16 @@ const (
 // directions — what must be refused is refused, what must pass passes — and
 // logs_clean, the service's own keys kept out of its log.
 var SecurityControls = []Check{
-	{Group: securityGroup, Name: "prompt_injection", Component: harness.Genesis, Part: harness.PartB, Line: lineInjection, Run: promptInjectionCorpus},
-	{Group: securityGroup, Name: "credential_redaction", Component: harness.Genesis, Part: harness.PartB, Line: lineRedaction, Run: credentialRedaction},
-	{Group: securityGroup, Name: "dag_cycle_detection", Component: harness.Genesis, Part: harness.PartC, Line: lineCycles, Run: dagCycleDetection},
-	{Group: securityGroup, Name: "code_validation", Component: harness.Genesis, Part: harness.PartC, Line: lineCodeGuard, Run: codeValidationCorpus},
+	{Group: securityGroup, Name: "prompt_injection", Component: harness.Genesis, Part: harness.PartB, Line: lineInjection, Run: probed(promptInjectionCorpus)},
+	{Group: securityGroup, Name: "credential_redaction", Component: harness.Genesis, Part: harness.PartB, Line: lineRedaction, Run: probed(credentialRedaction)},
+	{Group: securityGroup, Name: "dag_cycle_detection", Component: harness.Genesis, Part: harness.PartC, Line: lineCycles, Run: probed(dagCycleDetection)},
+	{Group: securityGroup, Name: "code_validation", Component: harness.Genesis, Part: harness.PartC, Line: lineCodeGuard, Run: probed(codeValidationCorpus)},
 	checkLogsClean,
 }
 
 // ---- prompt injection ------------------------------------------------------------
 
-func promptInjectionCorpus(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
+func promptInjectionCorpus(ctx context.Context, p probe) error {
 	injections, benign := probes.Injections(), probes.Benign()
 	want := fmt.Sprintf("status 400 SECURITY_ERROR with details.detected_patterns naming the pattern classes for each of %d injections; status 2xx for each of %d benign requests", len(injections), len(benign))
 	for i, inj := range injections {
@@ -117,11 +113,7 @@ func scrub(text string, creds []probes.Credential, nonce string) string {
 	return harness.RedactText(strings.ReplaceAll(text, nonce, "[NONCE]"))
 }
 
-func credentialRedaction(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
+func credentialRedaction(ctx context.Context, p probe) error {
 	began := time.Now()
 	nonce := probes.NewNonce()
 	creds := probes.Credentials(nonce)
@@ -250,11 +242,7 @@ func planFor(d probes.DAG) harness.ValidateRequest {
 		Explanations: explain, UnassignedTasks: []string{}, Workload: work}}
 }
 
-func dagCycleDetection(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
+func dagCycleDetection(ctx context.Context, p probe) error {
 	cyclic, acyclic := probes.CyclicDAGs(), probes.AcyclicDAGs()
 	want := fmt.Sprintf("status 422 DECOMPOSITION_ERROR with details.cycle, the cycle's path, for each of %d cyclic DAGs; each of %d acyclic DAGs not reported as cyclic (status 2xx)", len(cyclic), len(acyclic))
 	for _, d := range cyclic {
@@ -346,11 +334,7 @@ func (p probe) codeVerdict(ctx context.Context, code, language, first, want stri
 	return rep, nil
 }
 
-func codeValidationCorpus(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
+func codeValidationCorpus(ctx context.Context, p probe) error {
 	dangerous, safe := probes.DangerousCode(), probes.SafeCode()
 	want := fmt.Sprintf("valid false with a reason naming the danger for each of %d dangerous samples, valid true for each of %d safe samples", len(dangerous), len(safe))
 	judge := func(c probes.CodeSample, wantValid bool) error {

@@ -26,7 +26,7 @@ const keyPrefixLen = 8
 const logsCleanWait = 2 * time.Second
 
 var checkLogsClean = Check{Group: securityGroup, Name: "logs_clean", Component: harness.Genesis, Part: harness.PartA,
-	Line: lineLogsClean, Run: logsClean}
+	Line: lineLogsClean, Run: probed(logsClean)}
 
 // logKey is one key the service's log must not show, even in part.
 type logKey struct{ what, value string }
@@ -39,11 +39,8 @@ func (k logKey) prefix() string { return k.value[:min(keyPrefixLen, len(k.value)
 // key it sends once itself, to a bare unknown tool (refused or unknown:
 // nothing loads or runs). A key shorter than 8 characters is looked for
 // whole. Grafana's credentials are not the service's, so not looked for.
-func logsClean(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
+func logsClean(ctx context.Context, p probe) error {
+	s := p.s
 	cfg := s.Config()
 	sent := wrongKey()
 	keys := []logKey{{"the wrong key this check sent", sent}}

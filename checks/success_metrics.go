@@ -70,7 +70,7 @@ var SuccessMetrics = []Check{
 	windowBudget("htdag_p95", "genesis_htdag_decomposition_duration_seconds", "HTDAG", harness.BudgetHTDAG),
 	windowBudget("halo_p95", "genesis_halo_routing_duration_seconds", "HALO", harness.BudgetHALO),
 	windowBudget("aop_p95", "genesis_aop_validation_duration_seconds", "AOP", harness.BudgetAOP),
-	{Group: successGroup, Name: "phase4_rollout_today", Component: harness.Genesis, Part: harness.PartC, Line: lineSuccessRollout, Run: successPhase4},
+	{Group: successGroup, Name: "phase4_rollout_today", Component: harness.Genesis, Part: harness.PartC, Line: lineSuccessRollout, Run: probed(successPhase4)},
 }
 
 const successGroup = "TestSuccessMetrics"
@@ -519,11 +519,7 @@ func windowBudget(name, family, stage string, b harness.Budget) Check {
 // consistent (as TestFeatureFlags/phase4_rollout judges it), and the
 // checklist's ramp, 0 % to 100 % over 7 days; the day's percentage is
 // reported.
-func successPhase4(ctx context.Context, s *harness.Stack) error {
-	p, err := newProbe(s)
-	if err != nil {
-		return err
-	}
+func successPhase4(ctx context.Context, p probe) error {
 	want := fmt.Sprintf("Phase 4 progressive from 0%% to 100%% over %d days, active, current_percentage on that ramp today", Phase4RampDays)
 	r, resp, err := p.rollout(ctx, Phase4Flag, want)
 	if err != nil {
