@@ -328,6 +328,20 @@ func isFailure(err error) bool {
 	return errors.As(err, &f)
 }
 
+// before reads /resilience, then the metrics, ahead of a drill: the state
+// its effects are measured from, read alike by every drill.
+func (d *drill) before(ctx context.Context, what string) (*harness.Resilience, map[string]*dto.MetricFamily, error) {
+	r, _, err := d.resilience(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := d.scrape(ctx, what)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, m, nil
+}
+
 // breakPlanner sets the planner's faults and returns the function that puts
 // back the faults it found. The restore runs even when ctx has ended.
 func (d *drill) breakPlanner(ctx context.Context, spec string) (restore func() error, err error) {
@@ -403,15 +417,11 @@ func circuitBreaker(ctx context.Context, s *harness.Stack) (err error) {
 		return CannotJudge("%s needs the breaker's open timeout %s plus a few seconds, and its deadline leaves %s: raise %s",
 			d.name, d.openTimeout, time.Until(dl).Round(time.Millisecond), harness.Env.CheckTimeout)
 	}
-	res0, _, err := d.resilience(ctx)
+	res0, m0, err := d.before(ctx, "the breaker metrics before the drill")
 	if err != nil {
 		return err
 	}
 	_, _, trips0 := llmState(res0)
-	m0, err := d.scrape(ctx, "the breaker metrics before the drill")
-	if err != nil {
-		return err
-	}
 
 	restore, err := d.breakPlanner(ctx, "down")
 	if err != nil {
@@ -532,11 +542,7 @@ func gracefulDegradation(ctx context.Context, s *harness.Stack) (err error) {
 	if err != nil {
 		return err
 	}
-	res0, _, err := d.resilience(ctx)
-	if err != nil {
-		return err
-	}
-	m0, err := d.scrape(ctx, "the degradation counter before the drill")
+	res0, m0, err := d.before(ctx, "the degradation counter before the drill")
 	if err != nil {
 		return err
 	}
@@ -610,11 +616,7 @@ func retryMechanism(ctx context.Context, s *harness.Stack) (err error) {
 	if err != nil {
 		return err
 	}
-	res0, _, err := d.resilience(ctx)
-	if err != nil {
-		return err
-	}
-	m0, err := d.scrape(ctx, "the retry counters before the drill")
+	res0, m0, err := d.before(ctx, "the retry counters before the drill")
 	if err != nil {
 		return err
 	}
