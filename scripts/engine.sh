@@ -14,8 +14,10 @@
 # docker.sock, docker.pid, dockerd.log, and env — a file other scripts `source`.
 # Messages go to stderr; only the export lines go to stdout, so `eval "$(engine.sh start)"` works.
 set -euo pipefail
+SCRIPT=engine
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ENGINE_DIR="${SMOKESTACK_ENGINE_DIR:-/var/lib/smokestack-engine}"
 SOCK="$ENGINE_DIR/docker.sock"
 PIDFILE="$ENGINE_DIR/docker.pid"
 LOG="$ENGINE_DIR/dockerd.log"
@@ -32,11 +34,6 @@ MAIN_PACKAGES=(docker.io prometheus prometheus-alertmanager prometheus-node-expo
 PACKAGES=("${MAIN_PACKAGES[@]}" prometheus-pushgateway chromium)
 
 now_ms() { date +%s%3N; }
-log() { printf 'engine: %s\n' "$*" >&2; }
-die() {
-	printf 'engine: error: %s\n' "$*" >&2
-	exit 1
-}
 
 usage() {
 	sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2

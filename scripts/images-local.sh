@@ -18,29 +18,20 @@
 # Engine: DOCKER_HOST if set, else $SMOKESTACK_ENGINE_DIR/env (written by scripts/engine.sh start).
 # SMOKESTACK_IMAGES_FORCE=1 rebuilds even when the hash matches, without the builder's cache.
 set -euo pipefail
+SCRIPT=images
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ENGINE_DIR="${SMOKESTACK_ENGINE_DIR:-/var/lib/smokestack-engine}"
 HASH_LABEL=org.smokestack.inputs-sha256
 DOCKER_TIMEOUT="${SMOKESTACK_IMAGES_TIMEOUT:-300}"
-
-log() { printf 'images: %s\n' "$*" >&2; }
-die() {
-	printf 'images: error: %s\n' "$*" >&2
-	exit 1
-}
 
 # ms: milliseconds since the epoch, for the timings.
 ms() { date +%s%3N; }
 since() { echo "$(($(ms) - $1)) ms"; }
 
-if [ -z "${DOCKER_HOST:-}" ]; then
-	[ -r "$ENGINE_DIR/env" ] || die "DOCKER_HOST is not set and $ENGINE_DIR/env does not exist: run 'bash scripts/engine.sh start' first"
-	# shellcheck disable=SC1091
-	. "$ENGINE_DIR/env"
-fi
-export DOCKER_BUILDKIT=0 # the legacy builder: nothing to pull, no buildx needed
 command -v docker >/dev/null || die "docker client not found: run 'bash scripts/engine.sh install'"
-timeout 10 docker info >/dev/null 2>&1 || die "no Docker engine answers at $DOCKER_HOST: run 'bash scripts/engine.sh start'"
+use_engine "run 'bash scripts/engine.sh start'"
+export DOCKER_BUILDKIT=0 # the legacy builder: nothing to pull, no buildx needed
 
 need_file() {
 	[ -e "$1" ] || die "$1 is missing: run 'bash scripts/engine.sh install' (it installs Debian's $2)"

@@ -4,16 +4,13 @@
 # staging suite against the `make stack-up` stack with SMOKE_PUSHGATEWAY_URL, and reads back
 # smokestack_run_ok and the check counts the runs pushed. The Pushgateway is stopped on exit.
 set -euo pipefail
+SCRIPT=push-check
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$(dirname "$0")/.."
 
-ENGINE_DIR="${SMOKESTACK_ENGINE_DIR:-/var/lib/smokestack-engine}"
 STACK_ENV="${STACK_ENV:-.smokestack/stack.env}"
 ADDR="127.0.0.1:${SMOKESTACK_PUSH_PORT:-19091}"
-log() { printf 'push-check: %s\n' "$*" >&2; }
-die() {
-	printf 'push-check: error: %s\n' "$*" >&2
-	exit 1
-}
 
 command -v prometheus-pushgateway >/dev/null || die "prometheus-pushgateway not found: run 'make setup'"
 [ -r "$STACK_ENV" ] || die "$STACK_ENV not found: run 'make stack-up' first"

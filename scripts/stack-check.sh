@@ -11,8 +11,10 @@
 # (default smokestack/*:local). Prometheus is published on 127.0.0.1 only.
 # SMOKESTACK_STACK_CHECK_HOLD=N keeps the stack up N more seconds for a look by hand.
 set -euo pipefail
+SCRIPT=stack-check
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ENGINE_DIR="${SMOKESTACK_ENGINE_DIR:-/var/lib/smokestack-engine}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 FIX="$ROOT/fixtures/stack"
 PROM_IMAGE="${SMOKESTACK_PROMETHEUS_IMAGE:-smokestack/prometheus:local}"
@@ -20,19 +22,9 @@ AM_IMAGE="${SMOKESTACK_ALERTMANAGER_IMAGE:-smokestack/alertmanager:local}"
 NE_IMAGE="${SMOKESTACK_NODE_EXPORTER_IMAGE:-smokestack/node-exporter:local}"
 DEADLINE="${SMOKESTACK_STACK_DEADLINE:-60}" # seconds until every expected target must be up
 
-log() { printf 'stack-check: %s\n' "$*" >&2; }
-die() {
-	printf 'stack-check: error: %s\n' "$*" >&2
-	exit 1
-}
 ms() { date +%s%3N; }
 
-if [ -z "${DOCKER_HOST:-}" ]; then
-	[ -r "$ENGINE_DIR/env" ] || die "DOCKER_HOST is not set and $ENGINE_DIR/env does not exist: run 'bash scripts/engine.sh start' first"
-	# shellcheck disable=SC1091
-	. "$ENGINE_DIR/env"
-fi
-timeout 10 docker info >/dev/null 2>&1 || die "no Docker engine answers at $DOCKER_HOST: run 'bash scripts/engine.sh start'"
+use_engine "run 'bash scripts/engine.sh start'"
 command -v curl >/dev/null || die "curl not found"
 command -v python3 >/dev/null || die "python3 not found (used to read Prometheus' JSON)"
 for img in "$PROM_IMAGE" "$AM_IMAGE" "$NE_IMAGE"; do

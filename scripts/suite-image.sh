@@ -17,23 +17,15 @@
 # Static binaries (CGO_ENABLED=0), the host's CA bundle for https targets, USER nobody.
 # Usage: bash scripts/suite-image.sh [TAG]   (default smokestack/suite:local)
 set -euo pipefail
+SCRIPT=suite-image
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$(dirname "$0")/.."
 
-ENGINE_DIR="${SMOKESTACK_ENGINE_DIR:-/var/lib/smokestack-engine}"
 TAG="${1:-smokestack/suite:local}"
-log() { printf 'suite-image: %s\n' "$*" >&2; }
-die() {
-	printf 'suite-image: error: %s\n' "$*" >&2
-	exit 1
-}
 
-if [ -z "${DOCKER_HOST:-}" ]; then
-	[ -r "$ENGINE_DIR/env" ] || die "DOCKER_HOST is not set and $ENGINE_DIR/env does not exist: run 'make setup' first"
-	# shellcheck disable=SC1091
-	. "$ENGINE_DIR/env"
-fi
+use_engine "run 'make setup'"
 export DOCKER_BUILDKIT=0
-timeout 10 docker info >/dev/null 2>&1 || die "no Docker engine answers at $DOCKER_HOST: run 'make setup'"
 
 CTX="$(mktemp -d "${TMPDIR:-/tmp}/smokestack-suite.XXXXXX")"
 trap 'rm -rf "$CTX"' EXIT
