@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/moby/moby/api/pkg/stdcopy"
@@ -111,7 +114,10 @@ func scanLines(r io.Reader, fn func([]byte) bool) (int, error) {
 
 // openLog opens the demultiplexed stdout and stderr of the component's
 // container: one this run started, or (live) the one SMOKE_CONTAINERS
-// names for it, on DOCKER_HOST's engine.
+// names for it, on DOCKER_HOST's engine. A read since a time starts from
+// the end of the log (see tailSince): the engine decodes a json-file log
+// from its first line even for a since filter, and a long run's log made
+// every such read cost seconds.
 func (s *Stack) openLog(ctx context.Context, c Component, since time.Time) (io.ReadCloser, error) {
 	id, err := s.containerID(c)
 	if err != nil {
@@ -121,13 +127,35 @@ func (s *Stack) openLog(ctx context.Context, c Component, since time.Time) (io.R
 	if err != nil {
 		return nil, fmt.Errorf("read the %s container log: %w", c.Title(), err)
 	}
+	var rc io.ReadCloser
+	if since.IsZero() {
+		rc, err = wholeLog(ctx, cli, id, since)
+	} else {
+		rc, err = tailSince(ctx, cli, id, since)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the %s container log: %w", c.Title(), err)
+	}
+	return rc, nil
+}
+
+// logSource is the engine's log endpoint, the one call the readers make
+// (an interface so that the window logic is tested against a fake engine
+// that keeps the real one's rules: tail first, then since).
+type logSource interface {
+	ContainerLogs(ctx context.Context, id string, opts client.ContainerLogsOptions) (client.ContainerLogsResult, error)
+}
+
+// wholeLog is the engine's own read: every entry from the first, those
+// before since (unless zero) left out by the engine.
+func wholeLog(ctx context.Context, cli logSource, id string, since time.Time) (io.ReadCloser, error) {
 	opts := client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true}
 	if !since.IsZero() {
 		opts.Since = fmt.Sprintf("%d.%09d", since.Unix(), since.Nanosecond())
 	}
 	rc, err := cli.ContainerLogs(ctx, id, opts)
 	if err != nil {
-		return nil, fmt.Errorf("read the %s container log: %w", c.Title(), err)
+		return nil, err
 	}
 	// The stack's containers run without a TTY: the stream is multiplexed.
 	pr, pw := io.Pipe()
@@ -136,6 +164,133 @@ func (s *Stack) openLog(ctx context.Context, c Component, since time.Time) (io.R
 		pw.CloseWithError(err)
 	}()
 	return closeBoth{pr, rc}, nil
+}
+
+// tailWindows are the numbers of entries, from the end of the log, that
+// tailSince asks for in turn: most reads since a time want the last
+// seconds or minutes of a log, a few hundred entries.
+var tailWindows = []int{4096, 32768, 262144}
+
+// tailSince reads the entries at or after since from the end of the log:
+// the last n entries, with the engine's timestamps, are enough once the
+// first of them is older than since; then every entry from since on is in
+// them, and the older ones are left out here as the engine would. A
+// window too short is asked again larger; a log whose very first entry is
+// already at or after since is read whole. Past the largest window the
+// engine's own since filter reads it.
+func tailSince(ctx context.Context, cli logSource, id string, since time.Time) (io.ReadCloser, error) {
+	for i, n := range tailWindows {
+		rc, err := cli.ContainerLogs(ctx, id, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true, Timestamps: true, Tail: strconv.Itoa(n)})
+		if err != nil {
+			return nil, err
+		}
+		fr := &frameReader{r: rc}
+		ts, _, err := fr.next()
+		switch {
+		case errors.Is(err, io.EOF):
+			rc.Close()
+			return io.NopCloser(bytes.NewReader(nil)), nil
+		case err != nil:
+			rc.Close()
+			return nil, err
+		case ts.Before(since):
+			return fr.since(since), nil
+		}
+		rc.Close()
+		if i == 0 {
+			// Is the whole log newer than since? Its first entry says,
+			// and reading one entry from the start costs one entry.
+			first, err := firstEntry(ctx, cli, id)
+			if err != nil {
+				return nil, err
+			}
+			if !first.Before(since) {
+				break
+			}
+		}
+	}
+	return wholeLog(ctx, cli, id, since)
+}
+
+// firstEntry is the engine's timestamp of the log's first entry.
+func firstEntry(ctx context.Context, cli logSource, id string) (time.Time, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	rc, err := cli.ContainerLogs(ctx, id, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true, Timestamps: true})
+	if err != nil {
+		return time.Time{}, err
+	}
+	defer rc.Close()
+	ts, _, err := (&frameReader{r: rc}).next()
+	if errors.Is(err, io.EOF) {
+		return time.Now(), nil // an empty log holds nothing older than any since
+	}
+	return ts, err
+}
+
+// frameReader reads the engine's multiplexed log stream one frame (one
+// log entry: a line, or a piece of a long one) at a time, splitting off
+// the timestamp the engine puts before each entry. Per frame, not per
+// line: a long line's pieces each carry a timestamp of their own.
+type frameReader struct {
+	r   io.ReadCloser
+	hdr [8]byte
+	buf []byte
+}
+
+// maxFrame bounds one entry's size: the engine splits lines at 16 KiB.
+const maxFrame = 1 << 24
+
+func (f *frameReader) next() (time.Time, []byte, error) {
+	if _, err := io.ReadFull(f.r, f.hdr[:]); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return time.Time{}, nil, fmt.Errorf("log stream cut inside a frame header: %w", err)
+		}
+		return time.Time{}, nil, err
+	}
+	size := binary.BigEndian.Uint32(f.hdr[4:])
+	if size > maxFrame {
+		return time.Time{}, nil, fmt.Errorf("log frame of %d bytes (stream %d): not a multiplexed log (a TTY container?)", size, f.hdr[0])
+	}
+	f.buf = slices.Grow(f.buf[:0], int(size))[:size]
+	if _, err := io.ReadFull(f.r, f.buf); err != nil {
+		return time.Time{}, nil, fmt.Errorf("log stream cut inside a frame: %w", err)
+	}
+	stamp, line, ok := bytes.Cut(f.buf, []byte(" "))
+	if !ok {
+		return time.Time{}, nil, fmt.Errorf("log entry without the engine's timestamp: %.80q", f.buf)
+	}
+	ts, err := time.Parse(time.RFC3339Nano, string(stamp))
+	if err != nil {
+		return time.Time{}, nil, fmt.Errorf("log entry timestamp: %w", err)
+	}
+	return ts, line, nil
+}
+
+// since streams the entries at or after t, without their timestamps; the
+// one already read (first) is older than t.
+func (f *frameReader) since(t time.Time) io.ReadCloser {
+	pr, pw := io.Pipe()
+	go func() {
+		for {
+			ts, line, err := f.next()
+			if errors.Is(err, io.EOF) {
+				pw.Close()
+				return
+			}
+			if err != nil {
+				pw.CloseWithError(err)
+				return
+			}
+			if ts.Before(t) {
+				continue
+			}
+			if _, err := pw.Write(line); err != nil {
+				return
+			}
+		}
+	}()
+	return closeBoth{pr, f.r}
 }
 
 // closeBoth closes the demultiplexed reader and the engine's stream, so an

@@ -89,6 +89,34 @@ type Result struct {
 	Checks   []checks.Check
 	Baseline map[string]checks.Verdict
 	Rows     []Row
+	// Spent is what each check cost the run, by ID, every phase counted.
+	Spent map[string]*Spent
+}
+
+// Spent is one check's share of the matrix's time: the run's length is the
+// sum of the slowest concurrent check of every evaluation and of each
+// serial one, so a check that is slow to pass slows every row.
+type Spent struct {
+	Runs    int
+	Total   time.Duration
+	Slowest time.Duration
+}
+
+// tally evaluates cs as evaluateAll does and adds each verdict's time to
+// spent.
+func tally(ctx context.Context, s *harness.Stack, cs []checks.Check, spent map[string]*Spent) map[string]checks.Verdict {
+	out := evaluateAll(ctx, s, cs)
+	for id, v := range out {
+		sp := spent[id]
+		if sp == nil {
+			sp = &Spent{}
+			spent[id] = sp
+		}
+		sp.Runs++
+		sp.Total += v.Elapsed
+		sp.Slowest = max(sp.Slowest, v.Elapsed)
+	}
+	return out
 }
 
 // Counts sums the cells of every row.
@@ -144,10 +172,11 @@ func Run(ctx context.Context, s *harness.Stack, all []checks.Check, faults []Fau
 	// the matrix made the service log (the gate's proofs set error_rate=1)
 	// is not its log.
 	s.MarkDeployStarted(time.Now(), "the fault matrix starts on the healthy stack")
-	res := Result{Checks: all, Baseline: evaluateAll(ctx, s, all)}
+	res := Result{Checks: all, Spent: map[string]*Spent{}}
+	res.Baseline = tally(ctx, s, all, res.Spent)
 	for i, f := range faults {
 		t0 := time.Now()
-		row := runFault(ctx, s, all, res.Baseline, i, f)
+		row := runFault(ctx, s, all, res.Baseline, res.Spent, i, f)
 		logf("fault %-28s %s in %s", f.Name, summarize(row), time.Since(t0).Round(time.Millisecond))
 		res.Rows = append(res.Rows, row)
 		if re := (*RestoreError)(nil); errors.As(row.Err, &re) {
@@ -158,7 +187,7 @@ func Run(ctx context.Context, s *harness.Stack, all []checks.Check, faults []Fau
 	return res
 }
 
-func runFault(ctx context.Context, stack *harness.Stack, matrix []checks.Check, baseline map[string]checks.Verdict, i int, f Fault) (row Row) {
+func runFault(ctx context.Context, stack *harness.Stack, matrix []checks.Check, baseline map[string]checks.Verdict, spent map[string]*Spent, i int, f Fault) (row Row) {
 	row = Row{Fault: f, Cells: map[string]Cell{}, Verdicts: map[string]checks.Verdict{}}
 	var all []checks.Check
 	for j, c := range matrix {
@@ -202,7 +231,7 @@ func runFault(ctx context.Context, stack *harness.Stack, matrix []checks.Check, 
 	// Each evaluation gets the run's context, not the wait's shrinking one: a
 	// check cut off by the wait's deadline would "fail" and count as caught.
 	_ = harness.Eventually(ctx, "checks fail under fault "+f.Name, settle, 500*time.Millisecond, func(context.Context) error {
-		vs := evaluateAll(ctx, s, pending)
+		vs := tally(ctx, s, pending, spent)
 		var next []checks.Check
 		for _, c := range pending {
 			v := vs[c.ID()]
@@ -226,7 +255,7 @@ func runFault(ctx context.Context, stack *harness.Stack, matrix []checks.Check, 
 			rest = append(rest, c)
 		}
 	}
-	for id, v := range evaluateAll(ctx, s, rest) {
+	for id, v := range tally(ctx, s, rest, spent) {
 		row.Verdicts[id] = v
 	}
 	row.Took.Rest = time.Since(t0)
@@ -290,7 +319,7 @@ func runFault(ctx context.Context, stack *harness.Stack, matrix []checks.Check, 
 	err := harness.Eventually(ctx, "every check back to its healthy verdict after fault "+f.Name, 90*time.Second, time.Second,
 		func(context.Context) error {
 			var off []string
-			for id, v := range evaluateAll(ctx, s, readOnly) {
+			for id, v := range tally(ctx, s, readOnly, spent) {
 				if v.Outcome != baseline[id].Outcome {
 					off = append(off, fmt.Sprintf("%s=%s", id, v.Outcome))
 				}
@@ -430,6 +459,24 @@ func (r Result) WriteTable(w io.Writer) {
 	}
 	fmt.Fprintf(w, "scoping: %d cells judged, %d skipped (- : a serial check outside the row's reach); every serial check cross-checked in at least %d rows that do not name it\n",
 		judged, n[Scoped], r.minCrossChecks())
+	r.writeSpent(w, 10)
+}
+
+// writeSpent names the checks that cost the run most, where a faster
+// matrix has to start.
+func (r Result) writeSpent(w io.Writer, most int) {
+	ids := make([]string, 0, len(r.Spent))
+	var total time.Duration
+	for id, sp := range r.Spent {
+		ids = append(ids, id)
+		total += sp.Total
+	}
+	sort.Slice(ids, func(i, j int) bool { return r.Spent[ids[i]].Total > r.Spent[ids[j]].Total })
+	fmt.Fprintf(w, "time by check (summed over evaluations, concurrent ones overlap; %s in all), the %d costliest:\n", total.Round(time.Second), min(most, len(ids)))
+	for _, id := range ids[:min(most, len(ids))] {
+		sp := r.Spent[id]
+		fmt.Fprintf(w, "  %-52s %4d runs, %8s in all, slowest %s\n", id, sp.Runs, sp.Total.Round(100*time.Millisecond), sp.Slowest.Round(100*time.Millisecond))
+	}
 }
 
 // minCrossChecks is the fewest rows in which a serial check was judged
