@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/smokestack-dev/smokestack/harness"
 )
@@ -98,11 +99,29 @@ func configValid(ctx context.Context, s *harness.Stack) error {
 		}
 	}
 
+	// Side by side: each is a docker exec of its own (a few hundred ms), and
+	// this check runs in every evaluation of the fault matrix. Judged in
+	// order below.
+	type ran struct {
+		res harness.ExecResult
+		err error
+	}
+	results := make([]ran, len(runs))
+	var wg sync.WaitGroup
+	for i, r := range runs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// By name, on the container's PATH: /bin in the official images.
+			res, err := s.Exec(ctx, r.comp, r.cmd...)
+			results[i] = ran{res, err}
+		}()
+	}
+	wg.Wait()
 	var problems, outputs, passed []string
 	where := harness.Prometheus
-	for _, r := range runs {
-		// By name, on the container's PATH: /bin in the official images.
-		res, err := s.Exec(ctx, r.comp, r.cmd...)
+	for i, r := range runs {
+		res, err := results[i].res, results[i].err
 		var missing *harness.ToolMissingError
 		var noContainer *harness.NoContainerError
 		switch {

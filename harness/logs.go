@@ -190,6 +190,10 @@ func tailSince(ctx context.Context, cli logSource, id string, since time.Time) (
 		case errors.Is(err, io.EOF):
 			rc.Close()
 			return io.NopCloser(bytes.NewReader(nil)), nil
+		case errors.As(err, new(*entryFormatError)):
+			// An engine that stamps entries otherwise: its own filter reads.
+			rc.Close()
+			return wholeLog(ctx, cli, id, since)
 		case err != nil:
 			rc.Close()
 			return nil, err
@@ -258,14 +262,20 @@ func (f *frameReader) next() (time.Time, []byte, error) {
 	}
 	stamp, line, ok := bytes.Cut(f.buf, []byte(" "))
 	if !ok {
-		return time.Time{}, nil, fmt.Errorf("log entry without the engine's timestamp: %.80q", f.buf)
+		return time.Time{}, nil, &entryFormatError{fmt.Sprintf("log entry without the engine's timestamp: %.80q", f.buf)}
 	}
 	ts, err := time.Parse(time.RFC3339Nano, string(stamp))
 	if err != nil {
-		return time.Time{}, nil, fmt.Errorf("log entry timestamp: %w", err)
+		return time.Time{}, nil, &entryFormatError{"log entry timestamp: " + err.Error()}
 	}
 	return ts, line, nil
 }
+
+// entryFormatError says a log entry did not start with a timestamp as the
+// Docker engine writes it.
+type entryFormatError struct{ msg string }
+
+func (e *entryFormatError) Error() string { return e.msg }
 
 // since streams the entries at or after t, without their timestamps; the
 // one already read (first) is older than t.

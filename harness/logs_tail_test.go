@@ -194,3 +194,25 @@ func TestFrameReaderRefusesWhatIsNoMultiplexedLog(t *testing.T) {
 		})
 	}
 }
+
+// unstampedEngine answers like an engine that puts no timestamp (or one of
+// another form) before its entries.
+type unstampedEngine struct{ *fakeEngine }
+
+func (e unstampedEngine) ContainerLogs(ctx context.Context, id string, o client.ContainerLogsOptions) (client.ContainerLogsResult, error) {
+	o.Timestamps = false
+	return e.fakeEngine.ContainerLogs(ctx, id, o)
+}
+
+// TestTailSinceFallsBackToTheEnginesFilter: an engine whose entries carry
+// no timestamp of the Docker form is read with its own since filter, not
+// refused.
+func TestTailSinceFallsBackToTheEnginesFilter(t *testing.T) {
+	t0 := time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC)
+	e := newFakeEngine(t0, 50)
+	since := t0.Add(40 * time.Millisecond)
+	rc, err := tailSince(context.Background(), unstampedEngine{e}, "id", since)
+	if got, want := readAllOf(t, rc, err), e.logOf(since); got != want {
+		t.Errorf("read since %s:\n got %q\nwant %q", since.Format(time.StampMilli), got, want)
+	}
+}
