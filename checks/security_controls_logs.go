@@ -23,10 +23,13 @@ const keyPrefixLen = 8
 
 // logsCleanWait bounds how long the check reads the log again for what its
 // own request may have printed, when the log does not show that request
-// (its correlation id) sooner; logsCleanPoll is the pause between reads.
+// (its correlation id) sooner; logsCleanPoll is the pause between reads;
+// logsCleanSettle is how long after the answer a read must begin to end on
+// the request's id.
 const (
-	logsCleanWait = 2 * time.Second
-	logsCleanPoll = 200 * time.Millisecond
+	logsCleanWait   = 2 * time.Second
+	logsCleanPoll   = 200 * time.Millisecond
+	logsCleanSettle = 300 * time.Millisecond
 )
 
 var checkLogsClean = Check{Group: securityGroup, Name: "logs_clean", Component: harness.Genesis, Part: harness.PartA,
@@ -67,6 +70,7 @@ func logsClean(ctx context.Context, p probe) error {
 	g := p.g.WithAPIKey(sent) // a copy of the client's headers
 	g.Requester.Header.Set("X-Correlation-Id", marker)
 	_, _ = g.Invoke(ctx, harness.InvokeRequest{Tool: authProbeTool, Arguments: map[string]any{}})
+	answered := time.Now()
 
 	scrubKeys := func(text string) string {
 		for _, k := range keys {
@@ -93,14 +97,21 @@ func logsClean(ctx context.Context, p probe) error {
 	}
 	// The whole log, line by line from the first: a key printed once in
 	// the start-up banner hours ago is the leak this check exists for. Then,
-	// unless it already showed this check's request (its correlation id:
-	// what the request printed while it was served is in by then), the
-	// lines since just before that read, again until they show it or for
-	// logsCleanWait (a service that logs no line per request, or late).
+	// unless it already showed this check's request (its correlation id,
+	// read settled: what the request printed while it was served is in by
+	// then), the lines since just before that read, again until they show
+	// it or for logsCleanWait (a service that logs no line per request). A
+	// line printed more than logsCleanSettle after the answer, and after
+	// the request's own lines, is no longer waited for.
 	began := time.Now()
 	deadline := began.Add(logsCleanWait)
 	for since := (time.Time{}); ; since = began.Add(-logClockMargin) {
 		marked = false
+		// A line with the id may come before others the request printed
+		// while served (an "auth refused" line, then the key): those reach
+		// the engine within milliseconds of the answer, so only a read that
+		// began logsCleanSettle after it may end on the id.
+		settled := time.Since(answered) >= logsCleanSettle
 		err := scan(since)
 		var unavailable *harness.LogsUnavailableError
 		switch {
@@ -113,7 +124,7 @@ func logsClean(ctx context.Context, p probe) error {
 		case err != nil:
 			return CannotJudge("the service's log could not be read to the end (%v)", err)
 		}
-		if marked || (!since.IsZero() && !time.Now().Before(deadline)) {
+		if (marked && settled) || (!since.IsZero() && !time.Now().Before(deadline)) {
 			return nil
 		}
 		select {
