@@ -5,8 +5,10 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 
 	"github.com/smokestack-dev/smokestack/checks"
@@ -46,7 +48,16 @@ func TestFaultMatrix(t *testing.T) {
 		rows = slices.DeleteFunc(rows, func(f Fault) bool { return !re.MatchString(f.Name) })
 		t.Logf("PROOFS_ROWS=%s: %d of %d rows; this is not the whole matrix", expr, len(rows), n)
 	}
-	res := Run(context.Background(), stack, matrixChecks(), rows, t.Logf)
+	// PROOFS_STACKS is how many stacks share the rows (default 3; see RunOn):
+	// the package's own and that many less one started here.
+	stacks := []*harness.Stack{stack}
+	ctx := context.Background()
+	if n := stacksWanted(t); n > 1 {
+		var more []*harness.Stack
+		ctx, more = moreStacks(t, n-1, time.Hour)
+		stacks = append(stacks, more...)
+	}
+	res := RunOn(ctx, stacks, matrixChecks(), rows, t.Logf)
 	var b strings.Builder
 	res.WriteTable(&b)
 	t.Logf("fault matrix:\n%s", b.String())
@@ -214,4 +225,18 @@ func TestEveryCheckHasAFaultInItsFile(t *testing.T) {
 		}
 	}
 	t.Logf("proven only by cross-cutting sets: %v", onlyCross)
+}
+
+// stacksWanted reads PROOFS_STACKS: 3 unless set (on two cores a fourth
+// stack would mostly wait for the others' work), from 1 to 4.
+func stacksWanted(t *testing.T) int {
+	v := os.Getenv("PROOFS_STACKS")
+	if v == "" {
+		return 3
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 4 {
+		t.Fatalf("PROOFS_STACKS=%q: want a number of stacks from 1 to 4", v)
+	}
+	return n
 }

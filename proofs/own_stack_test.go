@@ -2,7 +2,9 @@ package proofs
 
 import (
 	"context"
+	"errors"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -41,4 +43,33 @@ func openOwnStack(t *testing.T, budget time.Duration, edit func(*harness.Config)
 	}
 	require.NoError(t, err)
 	return ctx, s
+}
+
+// moreStacks starts n stacks of the test's own at once, as openOwnStack
+// does each, for proofs that spread their work over several: starting them
+// side by side costs about what one costs.
+func moreStacks(t *testing.T, n int, budget time.Duration) (context.Context, []*harness.Stack) {
+	t.Helper()
+	cfg, err := harness.LoadConfig(os.LookupEnv)
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.Timeouts.Start+budget)
+	t.Cleanup(cancel)
+	stacks := make([]*harness.Stack, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for k := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			stacks[k], errs[k] = harness.Open(ctx, cfg, harness.WithLogf(t.Logf))
+		}()
+	}
+	wg.Wait()
+	for _, s := range stacks {
+		if s != nil {
+			t.Cleanup(func() { _ = s.Close(context.Background()) })
+		}
+	}
+	require.NoError(t, errors.Join(errs...), "start %d more stacks", n)
+	return ctx, stacks
 }
