@@ -18,8 +18,13 @@ import (
 // reason (judged on what was seen), each control passes.
 func TestStartupFaults(t *testing.T) {
 	ephemeralOnly(t, "start-up faults start stacks of their own: ephemeral mode only (SMOKE_TARGET unset)")
+	// Each row's stack is its own: they start and are judged side by side
+	// (as many at once as -parallel allows), most of a start being waits.
 	for _, f := range StartupFaults() {
-		t.Run(f.Name, func(t *testing.T) { judgeStartupFault(t, f) })
+		t.Run(f.Name, func(t *testing.T) {
+			t.Parallel()
+			judgeStartupFault(t, f)
+		})
 	}
 }
 

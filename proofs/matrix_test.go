@@ -48,16 +48,16 @@ func TestFaultMatrix(t *testing.T) {
 		rows = slices.DeleteFunc(rows, func(f Fault) bool { return !re.MatchString(f.Name) })
 		t.Logf("PROOFS_ROWS=%s: %d of %d rows; this is not the whole matrix", expr, len(rows), n)
 	}
-	// PROOFS_STACKS is how many stacks share the rows (default 3; see RunOn):
+	// PROOFS_STACKS is how many stacks share the rows (default 3; see Run):
 	// the package's own and that many less one started here.
 	stacks := []*harness.Stack{stack}
 	ctx := context.Background()
 	if n := stacksWanted(t); n > 1 {
 		var more []*harness.Stack
-		ctx, more = moreStacks(t, n-1, time.Hour)
+		ctx, more = ownStacks(t, n-1, time.Hour, nil)
 		stacks = append(stacks, more...)
 	}
-	res := RunOn(ctx, stacks, matrixChecks(), rows, t.Logf)
+	res := Run(ctx, stacks, matrixChecks(), rows, t.Logf)
 	var b strings.Builder
 	res.WriteTable(&b)
 	t.Logf("fault matrix:\n%s", b.String())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -30,28 +31,20 @@ func ephemeralOnly(t *testing.T, why string) {
 // context that allows the start and then budget.
 func openOwnStack(t *testing.T, budget time.Duration, edit func(*harness.Config), opts ...harness.Option) (context.Context, *harness.Stack) {
 	t.Helper()
+	ctx, stacks := ownStacks(t, 1, budget, edit, opts...)
+	return ctx, stacks[0]
+}
+
+// ownStacks is openOwnStack for n stacks alike, for proofs that spread
+// their work over several: started side by side, which costs about what
+// one start costs.
+func ownStacks(t *testing.T, n int, budget time.Duration, edit func(*harness.Config), opts ...harness.Option) (context.Context, []*harness.Stack) {
+	t.Helper()
 	cfg, err := harness.LoadConfig(os.LookupEnv)
 	require.NoError(t, err)
 	if edit != nil {
 		edit(&cfg)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), cfg.Timeouts.Start+budget)
-	t.Cleanup(cancel)
-	s, err := harness.Open(ctx, cfg, append(opts, harness.WithLogf(t.Logf))...)
-	if s != nil {
-		t.Cleanup(func() { _ = s.Close(context.Background()) })
-	}
-	require.NoError(t, err)
-	return ctx, s
-}
-
-// moreStacks starts n stacks of the test's own at once, as openOwnStack
-// does each, for proofs that spread their work over several: starting them
-// side by side costs about what one costs.
-func moreStacks(t *testing.T, n int, budget time.Duration) (context.Context, []*harness.Stack) {
-	t.Helper()
-	cfg, err := harness.LoadConfig(os.LookupEnv)
-	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.Timeouts.Start+budget)
 	t.Cleanup(cancel)
 	stacks := make([]*harness.Stack, n)
@@ -61,7 +54,7 @@ func moreStacks(t *testing.T, n int, budget time.Duration) (context.Context, []*
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			stacks[k], errs[k] = harness.Open(ctx, cfg, harness.WithLogf(t.Logf))
+			stacks[k], errs[k] = harness.Open(ctx, cfg, append(slices.Clone(opts), harness.WithLogf(t.Logf))...)
 		}()
 	}
 	wg.Wait()
@@ -70,6 +63,6 @@ func moreStacks(t *testing.T, n int, budget time.Duration) (context.Context, []*
 			t.Cleanup(func() { _ = s.Close(context.Background()) })
 		}
 	}
-	require.NoError(t, errors.Join(errs...), "start %d more stacks", n)
+	require.NoError(t, errors.Join(errs...), "start %d stacks", n)
 	return ctx, stacks
 }

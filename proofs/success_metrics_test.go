@@ -2,6 +2,7 @@ package proofs
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smokestack-dev/smokestack/checks"
+	"github.com/smokestack-dev/smokestack/harness"
 )
 
 // TestSuccessMetricFaults proves the windowed success metrics on a stack of
@@ -20,56 +22,75 @@ import (
 // listed failure fails for its stated reason, each rate over too little
 // evidence is NOT JUDGED (never a pass), each control passes.
 func TestSuccessMetricFaults(t *testing.T) {
-	ephemeralOnly(t, "the success-metric proofs start a stack of their own: ephemeral mode only (SMOKE_TARGET unset)")
-	ctx, s := openOwnStack(t, 15*time.Minute, nil)
-	for _, f := range SuccessMetricFaults() {
-		ok := t.Run(f.Name, func(t *testing.T) {
-			start := time.Now()
-			if f.Action.Apply != nil {
-				require.NoError(t, f.Action.Apply(ctx, s), "apply %s", f.Name)
-				t.Cleanup(func() { require.NoError(t, f.Action.Restore(context.WithoutCancel(ctx), s), "restore %s", f.Name) })
-			}
-			r, err := checks.SendLoad(ctx, s, f.Load)
-			require.NoError(t, err, "load under %s", f.Name)
-			t.Logf("load: %s", r)
-			var cs []checks.Check
-			for _, id := range slices.Concat(f.Fails, f.NotJudged, f.Passes) {
-				c, ok := checks.ByID(id)
-				require.True(t, ok, id)
-				cs = append(cs, c)
-			}
-			vs := checks.EvaluateAll(ctx, s.WithWindowStart(start), cs)
-			for _, id := range slices.Concat(f.Fails, f.NotJudged, f.Passes) {
-				for _, n := range vs[id].Notes {
-					t.Logf("%s: %s", id, n)
+	ephemeralOnly(t, "the success-metric proofs start stacks of their own: ephemeral mode only (SMOKE_TARGET unset)")
+	// Two stacks, each running every other row in order: a row is mostly
+	// waiting (its load, Prometheus's scrapes of its window), so two take
+	// about half the time of one. The first two rows are the unbroken ones,
+	// one first on each stack: a stack whose own unbroken row does not hold
+	// runs no fault row.
+	ctx, stacks := ownStacks(t, 2, 15*time.Minute, nil)
+	rows := SuccessMetricFaults()
+	for k := range stacks {
+		if rows[k].Action.Apply != nil {
+			t.Fatalf("row %d (%s) is a fault: the first %d rows must be unbroken, one to start each stack", k+1, rows[k].Name, len(stacks))
+		}
+	}
+	for k, s := range stacks {
+		t.Run(fmt.Sprintf("stack_%d", k+1), func(t *testing.T) {
+			t.Parallel()
+			for i := k; i < len(rows); i += len(stacks) {
+				f := rows[i]
+				if ok := t.Run(f.Name, func(t *testing.T) { judgeSuccessFault(ctx, t, s, f) }); !ok && f.Action.Apply == nil {
+					t.Fatalf("the unbroken row %s did not hold on this stack: its fault rows would prove nothing", f.Name)
 				}
-			}
-			for _, id := range f.Passes {
-				assert.Equal(t, checks.Pass, vs[id].Outcome, "%s under %s: %v", id, f.Name, vs[id].Err)
-			}
-			judged := func(id string, want checks.Outcome) {
-				v := vs[id]
-				if !assert.Equal(t, want, v.Outcome, "%s under %s: %v", id, f.Name, v.Err) {
-					return
-				}
-				seen := Seen(v.Err)
-				if want == checks.NotJudged {
-					seen = checks.Reason(v.Err)
-				}
-				if says, ok := f.Says[id]; assert.True(t, ok, "%s under %s states no reason; it said: %s", id, f.Name, seen) {
-					assert.Contains(t, seen, says, "%s under %s, for another reason", id, f.Name)
-				}
-				t.Logf("%s %s: %s", id, v.Outcome, strings.ReplaceAll(seen, "\n", " | "))
-			}
-			for _, id := range f.Fails {
-				judged(id, checks.Fail)
-			}
-			for _, id := range f.NotJudged {
-				judged(id, checks.NotJudged)
 			}
 		})
-		if !ok && f.Action.Apply == nil {
-			t.Fatalf("the unbroken row %s did not hold: the fault rows would prove nothing", f.Name)
+	}
+}
+
+// judgeSuccessFault runs one row on s: the fault, its load, its window.
+func judgeSuccessFault(ctx context.Context, t *testing.T, s *harness.Stack, f SuccessFault) {
+	start := time.Now()
+	if f.Action.Apply != nil {
+		require.NoError(t, f.Action.Apply(ctx, s), "apply %s", f.Name)
+		t.Cleanup(func() { require.NoError(t, f.Action.Restore(context.WithoutCancel(ctx), s), "restore %s", f.Name) })
+	}
+	r, err := checks.SendLoad(ctx, s, f.Load)
+	require.NoError(t, err, "load under %s", f.Name)
+	t.Logf("load: %s", r)
+	var cs []checks.Check
+	for _, id := range slices.Concat(f.Fails, f.NotJudged, f.Passes) {
+		c, ok := checks.ByID(id)
+		require.True(t, ok, id)
+		cs = append(cs, c)
+	}
+	vs := checks.EvaluateAll(ctx, s.WithWindowStart(start), cs)
+	for _, id := range slices.Concat(f.Fails, f.NotJudged, f.Passes) {
+		for _, n := range vs[id].Notes {
+			t.Logf("%s: %s", id, n)
 		}
+	}
+	for _, id := range f.Passes {
+		assert.Equal(t, checks.Pass, vs[id].Outcome, "%s under %s: %v", id, f.Name, vs[id].Err)
+	}
+	judged := func(id string, want checks.Outcome) {
+		v := vs[id]
+		if !assert.Equal(t, want, v.Outcome, "%s under %s: %v", id, f.Name, v.Err) {
+			return
+		}
+		seen := Seen(v.Err)
+		if want == checks.NotJudged {
+			seen = checks.Reason(v.Err)
+		}
+		if says, ok := f.Says[id]; assert.True(t, ok, "%s under %s states no reason; it said: %s", id, f.Name, seen) {
+			assert.Contains(t, seen, says, "%s under %s, for another reason", id, f.Name)
+		}
+		t.Logf("%s %s: %s", id, v.Outcome, strings.ReplaceAll(seen, "\n", " | "))
+	}
+	for _, id := range f.Fails {
+		judged(id, checks.Fail)
+	}
+	for _, id := range f.NotJudged {
+		judged(id, checks.NotJudged)
 	}
 }

@@ -18,22 +18,27 @@ import (
 // discovered profile; under each knob its checks fail for the stated reason.
 func TestA2ASurfaceMatrix(t *testing.T) {
 	ephemeralOnly(t, "the a2a-surface matrix starts a stack of its own: ephemeral mode only (SMOKE_TARGET unset)")
-	ctx, s := openOwnStack(t, 10*time.Minute, func(cfg *harness.Config) { cfg.GenesisSurface = harness.ProfileA2A })
-	p, how := s.Profile()
-	require.Equal(t, harness.ProfileA2A, p, "the a2a surface is discovered as profile a2a (%s)", how)
+	// Two stacks share the rows, as the fault matrix's three do (Run).
+	ctx, stacks := ownStacks(t, 2, 10*time.Minute, func(cfg *harness.Config) { cfg.GenesisSurface = harness.ProfileA2A })
+	for _, s := range stacks {
+		p, how := s.Profile()
+		require.Equal(t, harness.ProfileA2A, p, "the a2a surface is discovered as profile a2a (%s)", how)
+	}
 
 	rows := a2aSurfaceRows()
-	res := Run(ctx, s, matrixChecks(), rows, t.Logf)
+	res := Run(ctx, stacks, matrixChecks(), rows, t.Logf)
 	var b strings.Builder
 	res.WriteTable(&b)
 	t.Logf("a2a-surface matrix:\n%s", b.String())
 	for _, p := range res.Problems() {
 		t.Error(p)
 	}
-	for id, v := range res.Baseline {
-		c, _ := checks.ByID(id)
-		if c.Part == harness.PartB || c.Part == harness.PartC {
-			require.Equal(t, checks.NotApplicable, v.Outcome, "%s on the a2a surface: %v", id, v.Err)
+	for k, b := range res.Baselines {
+		for id, v := range b {
+			c, _ := checks.ByID(id)
+			if c.Part == harness.PartB || c.Part == harness.PartC {
+				require.Equal(t, checks.NotApplicable, v.Outcome, "%s on a2a-surface stack %d: %v", id, k+1, v.Err)
+			}
 		}
 	}
 }
