@@ -4,7 +4,7 @@ package proofs
 // production it refuses the fault admin endpoint (so the knob must come with
 // GENESIS_FAULTS), and a start-up log line cannot be taken back by a
 // restore. Each gets a stack of its own, on which only the checks it names
-// are judged; the fault matrix judges everything else on the shared stack.
+// are judged; the fault matrix judges everything else on its own stacks.
 type StartupFault struct {
 	Name string
 	Does string

@@ -25,7 +25,7 @@ const (
 	smPhase4Today = "TestSuccessMetrics/phase4_rollout_today"
 )
 
-// The success metrics are proven here, on a stack of their own
+// The success metrics are proven here, on stacks of their own
 // (TestSuccessMetricFaults), not in the shared fault matrix. They are
 // judged over a window of time, and a fault leaves its mark on every
 // window that holds it: after error_rate=1 the error rate over the next

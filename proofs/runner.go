@@ -1,6 +1,7 @@
 package proofs
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -96,6 +98,9 @@ type Result struct {
 	Rows      []Row
 	// Spent is what each check cost the run, by ID, every phase counted.
 	Spent map[string]*Spent
+	// MeasuredAgain counts the timing checks measured again with every
+	// other stack waiting, after failing beside the other stacks' checks (see machine).
+	MeasuredAgain int
 }
 
 // Spent is one check's share of the matrix's time: the run's length is the
@@ -107,10 +112,11 @@ type Spent struct {
 	Slowest time.Duration
 }
 
-// tally evaluates cs as evaluateAll does and adds each verdict's time to
+// tally evaluates cs as evaluateAll does (failing: the checks the row
+// expects to fail) and adds each verdict's time to
 // spent.
-func tally(ctx context.Context, s *harness.Stack, cs []checks.Check, spent map[string]*Spent) map[string]checks.Verdict {
-	out := evaluateAll(ctx, s, cs)
+func tally(ctx context.Context, m *machine, s *harness.Stack, cs []checks.Check, spent map[string]*Spent, failing map[string]bool) map[string]checks.Verdict {
+	out := evaluateAll(ctx, m, s, cs, failing)
 	for id, v := range out {
 		sp := spent[id]
 		if sp == nil {
@@ -198,6 +204,7 @@ func Run(ctx context.Context, stacks []*harness.Stack, all []checks.Check, fault
 	}
 	close(next)
 	parts := make([]Result, len(stacks))
+	m := &machine{shared: len(stacks) > 1}
 	var wg sync.WaitGroup
 	for k, s := range stacks {
 		say := logf
@@ -207,7 +214,7 @@ func Run(ctx context.Context, stacks []*harness.Stack, all []checks.Check, fault
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			parts[k] = runRows(ctx, s, all, faults, next, say)
+			parts[k] = runRows(ctx, m, s, all, faults, next, say)
 		}()
 	}
 	wg.Wait()
@@ -227,23 +234,24 @@ func Run(ctx context.Context, stacks []*harness.Stack, all []checks.Check, fault
 		}
 	}
 	res.Baseline = res.Baselines[0]
+	res.MeasuredAgain = int(m.again.Load())
 	sort.Slice(res.Rows, func(a, b int) bool { return res.Rows[a].Index < res.Rows[b].Index })
 	return res
 }
 
 // runRows runs rows of faults taken from next on one stack: its healthy
 // verdicts first, then each row, up to the first that cannot be restored.
-func runRows(ctx context.Context, s *harness.Stack, all []checks.Check, faults []Fault, next <-chan int, logf func(string, ...any)) Result {
+func runRows(ctx context.Context, m *machine, s *harness.Stack, all []checks.Check, faults []Fault, next <-chan int, logf func(string, ...any)) Result {
 	// The healthy stack is row zero, a fresh deploy too: what tests before
 	// the matrix made the service log (the gate's proofs set error_rate=1)
 	// is not its log.
-	s.MarkDeployStarted(time.Now(), "the fault matrix starts on the healthy stack")
+	newDeploy(ctx, s, "the fault matrix starts on the healthy stack")
 	res := Result{Checks: all, Spent: map[string]*Spent{}}
-	res.Baseline = tally(ctx, s, all, res.Spent)
+	res.Baseline = tally(ctx, m, s, all, res.Spent, nil)
 	for i := range next {
 		f := faults[i]
 		t0 := time.Now()
-		row := runFault(ctx, s, all, res.Baseline, res.Spent, i, f)
+		row := runFault(ctx, m, s, all, res.Baseline, res.Spent, i, f)
 		logf("fault %-28s %s in %s", f.Name, summarize(row), time.Since(t0).Round(time.Millisecond))
 		res.Rows = append(res.Rows, row)
 		if re := (*RestoreError)(nil); errors.As(row.Err, &re) {
@@ -254,7 +262,7 @@ func runRows(ctx context.Context, s *harness.Stack, all []checks.Check, faults [
 	return res
 }
 
-func runFault(ctx context.Context, stack *harness.Stack, matrix []checks.Check, baseline map[string]checks.Verdict, spent map[string]*Spent, i int, f Fault) (row Row) {
+func runFault(ctx context.Context, m *machine, stack *harness.Stack, matrix []checks.Check, baseline map[string]checks.Verdict, spent map[string]*Spent, i int, f Fault) (row Row) {
 	row = Row{Index: i, Fault: f, Cells: map[string]Cell{}, Verdicts: map[string]checks.Verdict{}}
 	var all []checks.Check
 	for j, c := range matrix {
@@ -298,7 +306,7 @@ func runFault(ctx context.Context, stack *harness.Stack, matrix []checks.Check, 
 	// Each evaluation gets the run's context, not the wait's shrinking one: a
 	// check cut off by the wait's deadline would "fail" and count as caught.
 	_ = harness.Eventually(ctx, "checks fail under fault "+f.Name, settle, 500*time.Millisecond, func(context.Context) error {
-		vs := tally(ctx, s, pending, spent)
+		vs := tally(ctx, m, s, pending, spent, expectFail)
 		var next []checks.Check
 		for _, c := range pending {
 			v := vs[c.ID()]
@@ -322,7 +330,7 @@ func runFault(ctx context.Context, stack *harness.Stack, matrix []checks.Check, 
 			rest = append(rest, c)
 		}
 	}
-	for id, v := range tally(ctx, s, rest, spent) {
+	for id, v := range tally(ctx, m, s, rest, spent, nil) {
 		row.Verdicts[id] = v
 	}
 	row.Took.Rest = time.Since(t0)
@@ -359,7 +367,7 @@ func runFault(ctx context.Context, stack *harness.Stack, matrix []checks.Check, 
 	// "since the deploy started" (no ERROR line, every line structured)
 	// read from here on, not what this row's fault logged on purpose
 	// (errors, plain lines) nor what its restore logged.
-	stack.MarkDeployStarted(time.Now(), "fault row "+f.Name+" restored; each row of the fault matrix is a fresh deploy")
+	newDeploy(ctx, stack, "fault row "+f.Name+" restored; each row of the fault matrix is a fresh deploy")
 	// Back to the healthy verdicts before the next row, or the next row
 	// would count this fault's leftovers as its own.
 	// Read-only checks only: mutating checks (drills that take seconds each)
@@ -386,9 +394,9 @@ func runFault(ctx context.Context, stack *harness.Stack, matrix []checks.Check, 
 	err := harness.Eventually(ctx, "every check back to its healthy verdict after fault "+f.Name, 90*time.Second, time.Second,
 		func(context.Context) error {
 			var off []string
-			for id, v := range tally(ctx, s, readOnly, spent) {
+			for id, v := range tally(ctx, m, s, readOnly, spent, nil) {
 				if v.Outcome != baseline[id].Outcome {
-					off = append(off, fmt.Sprintf("%s=%s", id, v.Outcome))
+					off = append(off, fmt.Sprintf("%s=%s (%.200s)", id, v.Outcome, strings.ReplaceAll(Seen(v.Err), "\n", " | ")))
 				}
 			}
 			if len(off) > 0 {
@@ -408,6 +416,42 @@ func runFault(ctx context.Context, stack *harness.Stack, matrix []checks.Check, 
 		row.Err = &RestoreError{Err: err}
 	}
 	return row
+}
+
+// newDeployWait bounds newDeploy's wait for its request's line.
+const newDeployWait = 5 * time.Second
+
+// newDeploy marks a fresh deploy of s's service from the first line its
+// log shows after the fence: a request sent now, with a correlation id of
+// its own, and the log read until that id is in it. The engine stamps a
+// line when it reads it from the service's output, and on a loaded machine
+// that can be a moment after the service wrote it: marked by the clock
+// alone, a line the fault made the service write just before its restore
+// (a plain-text line, an ERROR) could be stamped after the mark and count
+// against the healthy deploy forever (seen: structured_logs FAIL for 90 s
+// after logs_plain, four stacks on two cores). Lines reach the engine in the
+// order written, so every line before the fence is in by the time the
+// fence is. A service that never logs the fence is marked after the wait,
+// a log that cannot be read at once, by the clock.
+func newDeploy(ctx context.Context, s *harness.Stack, how string) {
+	began := time.Now()
+	fence := "smokestack-proofs-fence-" + harness.NewIdempotencyKey()
+	g := s.Genesis()
+	g.Header.Set("X-Correlation-Id", fence)
+	_, _ = g.Health(ctx)
+	deadline := time.Now().Add(newDeployWait)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		seen := false
+		err := s.ScanLogs(ctx, harness.Genesis, began.Add(-time.Second), func(line []byte) bool {
+			seen = bytes.Contains(line, []byte(fence))
+			return !seen
+		})
+		if seen || err != nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	s.MarkDeployStarted(time.Now(), how)
 }
 
 // Seen is what a failure reports having seen — the answer, the value, the
@@ -458,19 +502,68 @@ func judge(expectFail, expectPass, declaredNA bool, base, got checks.Verdict) Ce
 	return FalseAlarm
 }
 
-// evaluateAll is checks.EvaluateAll, with health_p95 last and on a service
-// put back to no agent loaded, as after a restart: the checks before it
-// (agents_loadable, invocations) load every agent, and a lazy service with
-// nothing left to load leaves it NOT JUDGED. Unloading is the reference
-// service's fault admin; where it fails, the check judges what it finds.
-func evaluateAll(ctx context.Context, s *harness.Stack, cs []checks.Check) map[string]checks.Verdict {
-	i := slices.IndexFunc(cs, func(c checks.Check) bool { return c.ID() == healthP95 })
-	if i < 0 {
-		return checks.EvaluateAll(ctx, s, cs)
+// machine is what the stacks of one Run share: two cores. A check that
+// times the target (timed) measures it beside the other stacks' work,
+// which a healthy service's P95 can fail under (seen: aop_p95 110 ms
+// against its 50 ms budget, four stacks on two cores). Where such a check
+// is not expected to fail and fails, it is measured again with no other
+// check of the run at work (every other evaluation holds timing for
+// reading, the second measurement holds it alone), and that measurement is
+// its verdict: the one the check's Alone promises. Where it is expected to fail, its first
+// verdict stands: the others' load only adds latency, it cannot make a
+// slow service pass.
+type machine struct {
+	timing sync.RWMutex
+	shared bool // more than one stack: a measurement may not have been alone
+	again  atomic.Int32
+}
+
+// timed says whether c times the target: a latency budget (Alone), or
+// health_p95, which times /health while agents load.
+func timed(c checks.Check) bool { return c.Alone || c.ID() == healthP95 }
+
+// evaluateAll is checks.EvaluateAll, with the timing checks after the
+// others (see machine) and health_p95 last, on a service put back to no
+// agent loaded, as after a restart: the checks before it (agents_loadable,
+// invocations) load every agent, and a lazy service with nothing left to
+// load leaves it NOT JUDGED. Unloading is the reference service's fault
+// admin; where it fails, the check judges what it finds.
+func evaluateAll(ctx context.Context, m *machine, s *harness.Stack, cs []checks.Check, failing map[string]bool) map[string]checks.Verdict {
+	var timers, rest, last []checks.Check
+	for _, c := range cs {
+		switch {
+		case c.ID() == healthP95:
+			last = append(last, c)
+		case timed(c):
+			timers = append(timers, c)
+		default:
+			rest = append(rest, c)
+		}
 	}
-	out := checks.EvaluateAll(ctx, s, slices.Delete(slices.Clone(cs), i, i+1))
-	_, _ = s.Genesis().UnloadAgents(ctx)
-	out[healthP95] = checks.Evaluate(ctx, s, cs[i])
+	timers = append(timers, last...)
+	m.timing.RLock()
+	out := checks.EvaluateAll(ctx, s, rest)
+	m.timing.RUnlock()
+	measure := func(c checks.Check) checks.Verdict {
+		if c.ID() == healthP95 {
+			_, _ = s.Genesis().UnloadAgents(ctx)
+		}
+		return checks.Evaluate(ctx, s, c)
+	}
+	for _, c := range timers {
+		m.timing.RLock()
+		v := measure(c)
+		m.timing.RUnlock()
+		if v.Outcome == checks.Fail && m.shared && !failing[c.ID()] {
+			m.timing.Lock()
+			first := v
+			v = measure(c)
+			m.timing.Unlock()
+			m.again.Add(1)
+			v.Notes = append(v.Notes, fmt.Sprintf("measured again with every other stack waiting: beside the other stacks' checks it said %v", first.Err))
+		}
+		out[c.ID()] = v
+	}
 	return out
 }
 
@@ -526,6 +619,7 @@ func (r Result) WriteTable(w io.Writer) {
 	}
 	fmt.Fprintf(w, "scoping: %d cells judged, %d skipped (- : a serial check outside the row's reach); every serial check cross-checked in at least %d rows that do not name it\n",
 		judged, n[Scoped], r.minCrossChecks())
+	fmt.Fprintf(w, "stacks: %d; timing checks measured again with every other stack waiting, after failing beside the other stacks' checks: %d\n", len(r.Baselines), r.MeasuredAgain)
 	r.writeSpent(w, 10)
 }
 

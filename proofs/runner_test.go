@@ -1,0 +1,165 @@
+package proofs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/smokestack-dev/smokestack/checks"
+	"github.com/smokestack-dev/smokestack/harness"
+	"github.com/smokestack-dev/smokestack/harness/harnesstest"
+)
+
+// fakeStacks are n imitated stacks and, for each, which of the synthetic
+// checks' components its fault has broken.
+type fakeStacks struct {
+	stacks []*harness.Stack
+	mu     sync.Mutex
+	broken map[*harness.Stack]map[string]bool
+}
+
+func newFakeStacks(t *testing.T, n int) *fakeStacks {
+	f := &fakeStacks{broken: map[*harness.Stack]map[string]bool{}}
+	ok := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
+	for range n {
+		s := harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.Genesis: ok})
+		f.stacks = append(f.stacks, s)
+		f.broken[s] = map[string]bool{}
+	}
+	return f
+}
+
+func (f *fakeStacks) set(s *harness.Stack, part string, on bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.broken[s][part] = on
+}
+
+func (f *fakeStacks) is(s *harness.Stack, part string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.broken[s][part]
+}
+
+// check is a synthetic check of one part: it fails, saying so, where that
+// part is broken. It takes a few milliseconds, as checks take time.
+func (f *fakeStacks) check(part string, alone bool, during func()) checks.Check {
+	return checks.Check{Group: "TestRunner", Name: part, Component: harness.Genesis, Part: harness.PartA, Alone: alone,
+		Run: func(_ context.Context, s *harness.Stack) error {
+			if during != nil {
+				during()
+			}
+			time.Sleep(5 * time.Millisecond)
+			if f.is(s, part) {
+				return fmt.Errorf("%s is down", part)
+			}
+			return nil
+		}}
+}
+
+// breaks is a row that breaks one part of the stack it runs on.
+func (f *fakeStacks) breaks(name, part string) Fault {
+	return Fault{Name: name, Fails: []string{"TestRunner/" + part}, Says: map[string]string{"TestRunner/" + part: part + " is down"}, Settle: 2 * time.Second,
+		Action: Action{Touches: []harness.Component{harness.Genesis},
+			Apply:   func(_ context.Context, s *harness.Stack) error { f.set(s, part, true); return nil },
+			Restore: func(_ context.Context, s *harness.Stack) error { f.set(s, part, false); return nil }}}
+}
+
+// TestRunOverStacksKeepsTheTable: the rows spread over three stacks give
+// the cells, the order and the indices they give on one.
+func TestRunOverStacksKeepsTheTable(t *testing.T) {
+	one, three := newFakeStacks(t, 1), newFakeStacks(t, 3)
+	rows := func(f *fakeStacks) ([]checks.Check, []Fault) {
+		cs := []checks.Check{f.check("a", false, nil), f.check("b", false, nil), f.check("timer", true, nil)}
+		var faults []Fault
+		for i := range 9 {
+			faults = append(faults, f.breaks(fmt.Sprintf("row%d", i), []string{"a", "b", "timer"}[i%3]))
+		}
+		return cs, faults
+	}
+	cs1, f1 := rows(one)
+	cs3, f3 := rows(three)
+	r1 := Run(context.Background(), one.stacks, cs1, f1, t.Logf)
+	r3 := Run(context.Background(), three.stacks, cs3, f3, t.Logf)
+	require.Len(t, r3.Rows, 9)
+	require.Len(t, r3.Baselines, 3)
+	cells := func(r Result) []map[string]Cell {
+		var out []map[string]Cell
+		for i, row := range r.Rows {
+			assert.Equal(t, i, row.Index, "row %s in the table's place %d", row.Fault.Name, i)
+			out = append(out, row.Cells)
+		}
+		return out
+	}
+	if d := cmp.Diff(cells(r1), cells(r3)); d != "" {
+		t.Errorf("cells on three stacks differ from one stack's (-one +three):\n%s", d)
+	}
+	assert.Equal(t, 9, r3.Counts()[FailedAsExpected])
+	assert.Empty(t, r3.Problems())
+}
+
+// TestRunOverStacksGoesOnWithoutABrokenStack: a stack whose row cannot be
+// restored stops, the others run every row left, and the table says so.
+func TestRunOverStacksGoesOnWithoutABrokenStack(t *testing.T) {
+	f := newFakeStacks(t, 3)
+	cs := []checks.Check{f.check("a", false, nil), f.check("b", false, nil)}
+	var faults []Fault
+	for i := range 9 {
+		faults = append(faults, f.breaks(fmt.Sprintf("row%d", i), []string{"a", "b"}[i%2]))
+	}
+	stuck := &faults[2]
+	stuck.Restore = func(context.Context, *harness.Stack) error { return errors.New("the knob does not turn back") }
+	res := Run(context.Background(), f.stacks, cs, faults, t.Logf)
+	require.Len(t, res.Rows, 9, "every row run, by the stacks left")
+	for i, row := range res.Rows {
+		var re *RestoreError
+		assert.Equal(t, i == 2, errors.As(row.Err, &re), "row %s: %v", row.Fault.Name, row.Err)
+	}
+	assert.Contains(t, res.Problems(), "fault row2: restore: the knob does not turn back")
+}
+
+// TestTimingChecksMeasureAgainAlone: a timing check that fails beside
+// the other stacks' checks where it should pass is measured again with
+// every other stack waiting, and that measurement is its verdict: here a
+// timer that fails whenever another check runs while it measures keeps its healthy
+// verdict in every row that does not break it, and still fails, for its
+// reason, in every row that does.
+func TestTimingChecksMeasureAgainAlone(t *testing.T) {
+	f := newFakeStacks(t, 3)
+	var others atomic.Int32
+	other := func() {
+		others.Add(1)
+		defer others.Add(-1)
+		time.Sleep(20 * time.Millisecond)
+	}
+	timer := checks.Check{Group: "TestRunner", Name: "timer", Component: harness.Genesis, Part: harness.PartA, Alone: true,
+		Run: func(_ context.Context, s *harness.Stack) error {
+			busy := others.Load() > 0
+			time.Sleep(20 * time.Millisecond)
+			switch {
+			case f.is(s, "timer"):
+				return errors.New("timer is down")
+			case busy || others.Load() > 0:
+				return errors.New("slow: measured beside other checks")
+			}
+			return nil
+		}}
+	cs := []checks.Check{f.check("a", false, other), f.check("b", false, other), timer}
+	var faults []Fault
+	for i := range 12 {
+		faults = append(faults, f.breaks(fmt.Sprintf("row%d", i), []string{"a", "timer", "b"}[i%3]))
+	}
+	res := Run(context.Background(), f.stacks, cs, faults, t.Logf)
+	assert.Empty(t, res.Problems())
+	assert.Equal(t, 12, res.Counts()[FailedAsExpected])
+	t.Logf("measured again alone: %d", res.MeasuredAgain)
+}
