@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -98,9 +97,9 @@ type Result struct {
 	Rows      []Row
 	// Spent is what each check cost the run, by ID, every phase counted.
 	Spent map[string]*Spent
-	// MeasuredAgain counts the timing checks measured again with every
+	// MeasuredAgain lists the timing checks measured again with every
 	// other stack waiting, after failing beside the other stacks' checks (see machine).
-	MeasuredAgain int
+	MeasuredAgain []string
 }
 
 // Spent is one check's share of the matrix's time: the run's length is the
@@ -112,11 +111,11 @@ type Spent struct {
 	Slowest time.Duration
 }
 
-// tally evaluates cs as evaluateAll does (failing: the checks the row
-// expects to fail) and adds each verdict's time to
-// spent.
-func tally(ctx context.Context, m *machine, s *harness.Stack, cs []checks.Check, spent map[string]*Spent, failing map[string]bool) map[string]checks.Verdict {
-	out := evaluateAll(ctx, m, s, cs, failing)
+// tally evaluates cs as evaluateAll does (where: the row or phase, for
+// the table's list of second measurements; failing: the checks the row
+// expects to fail) and adds each verdict's time to spent.
+func tally(ctx context.Context, m *machine, s *harness.Stack, cs []checks.Check, spent map[string]*Spent, where string, failing map[string]bool) map[string]checks.Verdict {
+	out := evaluateAll(ctx, m, s, cs, where, failing)
 	for id, v := range out {
 		sp := spent[id]
 		if sp == nil {
@@ -234,7 +233,7 @@ func Run(ctx context.Context, stacks []*harness.Stack, all []checks.Check, fault
 		}
 	}
 	res.Baseline = res.Baselines[0]
-	res.MeasuredAgain = int(m.again.Load())
+	res.MeasuredAgain = m.again
 	sort.Slice(res.Rows, func(a, b int) bool { return res.Rows[a].Index < res.Rows[b].Index })
 	return res
 }
@@ -247,7 +246,7 @@ func runRows(ctx context.Context, m *machine, s *harness.Stack, all []checks.Che
 	// is not its log.
 	newDeploy(ctx, s, "the fault matrix starts on the healthy stack")
 	res := Result{Checks: all, Spent: map[string]*Spent{}}
-	res.Baseline = tally(ctx, m, s, all, res.Spent, nil)
+	res.Baseline = tally(ctx, m, s, all, res.Spent, "the healthy stack", nil)
 	for i := range next {
 		f := faults[i]
 		t0 := time.Now()
@@ -306,7 +305,7 @@ func runFault(ctx context.Context, m *machine, stack *harness.Stack, matrix []ch
 	// Each evaluation gets the run's context, not the wait's shrinking one: a
 	// check cut off by the wait's deadline would "fail" and count as caught.
 	_ = harness.Eventually(ctx, "checks fail under fault "+f.Name, settle, 500*time.Millisecond, func(context.Context) error {
-		vs := tally(ctx, m, s, pending, spent, expectFail)
+		vs := tally(ctx, m, s, pending, spent, "fault "+f.Name, expectFail)
 		var next []checks.Check
 		for _, c := range pending {
 			v := vs[c.ID()]
@@ -330,7 +329,7 @@ func runFault(ctx context.Context, m *machine, stack *harness.Stack, matrix []ch
 			rest = append(rest, c)
 		}
 	}
-	for id, v := range tally(ctx, m, s, rest, spent, nil) {
+	for id, v := range tally(ctx, m, s, rest, spent, "fault "+f.Name, nil) {
 		row.Verdicts[id] = v
 	}
 	row.Took.Rest = time.Since(t0)
@@ -394,7 +393,7 @@ func runFault(ctx context.Context, m *machine, stack *harness.Stack, matrix []ch
 	err := harness.Eventually(ctx, "every check back to its healthy verdict after fault "+f.Name, 90*time.Second, time.Second,
 		func(context.Context) error {
 			var off []string
-			for id, v := range tally(ctx, m, s, readOnly, spent, nil) {
+			for id, v := range tally(ctx, m, s, readOnly, spent, "the restore of fault "+f.Name, nil) {
 				if v.Outcome != baseline[id].Outcome {
 					off = append(off, fmt.Sprintf("%s=%s (%.200s)", id, v.Outcome, strings.ReplaceAll(Seen(v.Err), "\n", " | ")))
 				}
@@ -515,7 +514,8 @@ func judge(expectFail, expectPass, declaredNA bool, base, got checks.Verdict) Ce
 type machine struct {
 	timing sync.RWMutex
 	shared bool // more than one stack: a measurement may not have been alone
-	again  atomic.Int32
+	mu     sync.Mutex
+	again  []string // check, where, what it said first
 }
 
 // timed says whether c times the target: a latency budget (Alone), or
@@ -528,7 +528,7 @@ func timed(c checks.Check) bool { return c.Alone || c.ID() == healthP95 }
 // invocations) load every agent, and a lazy service with nothing left to
 // load leaves it NOT JUDGED. Unloading is the reference service's fault
 // admin; where it fails, the check judges what it finds.
-func evaluateAll(ctx context.Context, m *machine, s *harness.Stack, cs []checks.Check, failing map[string]bool) map[string]checks.Verdict {
+func evaluateAll(ctx context.Context, m *machine, s *harness.Stack, cs []checks.Check, where string, failing map[string]bool) map[string]checks.Verdict {
 	var timers, rest, last []checks.Check
 	for _, c := range cs {
 		switch {
@@ -559,7 +559,9 @@ func evaluateAll(ctx context.Context, m *machine, s *harness.Stack, cs []checks.
 			first := v
 			v = measure(c)
 			m.timing.Unlock()
-			m.again.Add(1)
+			m.mu.Lock()
+			m.again = append(m.again, fmt.Sprintf("%s in %s: %s, then %s; first it saw %.200s", c.ID(), where, first.Outcome, v.Outcome, strings.ReplaceAll(Seen(first.Err), "\n", " | ")))
+			m.mu.Unlock()
 			v.Notes = append(v.Notes, fmt.Sprintf("measured again with every other stack waiting: beside the other stacks' checks it said %v", first.Err))
 		}
 		out[c.ID()] = v
@@ -619,7 +621,10 @@ func (r Result) WriteTable(w io.Writer) {
 	}
 	fmt.Fprintf(w, "scoping: %d cells judged, %d skipped (- : a serial check outside the row's reach); every serial check cross-checked in at least %d rows that do not name it\n",
 		judged, n[Scoped], r.minCrossChecks())
-	fmt.Fprintf(w, "stacks: %d; timing checks measured again with every other stack waiting, after failing beside the other stacks' checks: %d\n", len(r.Baselines), r.MeasuredAgain)
+	fmt.Fprintf(w, "stacks: %d; timing checks measured again with every other stack waiting, after failing beside the other stacks' checks: %d\n", len(r.Baselines), len(r.MeasuredAgain))
+	for _, again := range r.MeasuredAgain {
+		fmt.Fprintf(w, "  %s\n", again)
+	}
 	r.writeSpent(w, 10)
 }
 

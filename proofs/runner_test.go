@@ -161,5 +161,5 @@ func TestTimingChecksMeasureAgainAlone(t *testing.T) {
 	res := Run(context.Background(), f.stacks, cs, faults, t.Logf)
 	assert.Empty(t, res.Problems())
 	assert.Equal(t, 12, res.Counts()[FailedAsExpected])
-	t.Logf("measured again alone: %d", res.MeasuredAgain)
+	t.Logf("measured again: %q", res.MeasuredAgain)
 }
