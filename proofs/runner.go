@@ -98,7 +98,8 @@ type Result struct {
 	// Spent is what each check cost the run, by ID, every phase counted.
 	Spent map[string]*Spent
 	// MeasuredAgain lists the timing checks measured again with every
-	// other stack waiting, after failing beside the other stacks' checks (see machine).
+	// other stack waiting, after failing beside the other stacks' checks
+	// (see machine).
 	MeasuredAgain []string
 }
 
@@ -188,10 +189,10 @@ func (r Result) Problems() []string {
 // taken whenever it is free, so a stack slowed by costly rows (a container
 // restarted, Prometheus reloaded) takes fewer. Most of a row's time is
 // waiting (a scrape tick, a log line, a restart), not work: on two cores
-// the 121 rows took 264 s on three stacks taking rows so, 320 s on three
-// and 386 s on two dealt rows in turn, 775-875 s on one. Rows are independent — each
-// restores what it broke and is a fresh deploy — so which stack runs a row
-// does not change its cells. Each stack is judged against its own healthy
+// the 121 rows took 264-306 s on three stacks taking rows so, 320 s on
+// three and 386 s on two dealt rows in turn, 775-875 s on one. Rows are
+// independent (each restores what it broke and is a fresh deploy), so
+// which stack runs a row does not change its cells. Each stack is judged against its own healthy
 // verdicts (every one of them must hold), a row's cross-check sample is by
 // its place in the whole matrix, and the table lists the rows in the
 // matrix's order. A stack whose row cannot be restored stops; the others
@@ -420,9 +421,9 @@ func runFault(ctx context.Context, m *machine, stack *harness.Stack, matrix []ch
 // newDeployWait bounds newDeploy's wait for its request's line.
 const newDeployWait = 5 * time.Second
 
-// newDeploy marks a fresh deploy of s's service from the first line its
-// log shows after the fence: a request sent now, with a correlation id of
-// its own, and the log read until that id is in it. The engine stamps a
+// newDeploy marks a fresh deploy of s's service once its log shows a
+// fence: a request sent now, with a correlation id of its own, the log read
+// until that id is in it, then the mark. The engine stamps a
 // line when it reads it from the service's output, and on a loaded machine
 // that can be a moment after the service wrote it: marked by the clock
 // alone, a line the fault made the service write just before its restore
@@ -508,9 +509,9 @@ func judge(expectFail, expectPass, declaredNA bool, base, got checks.Verdict) Ce
 // is not expected to fail and fails, it is measured again with no other
 // check of the run at work (every other evaluation holds timing for
 // reading, the second measurement holds it alone), and that measurement is
-// its verdict: the one the check's Alone promises. Where it is expected to fail, its first
-// verdict stands: the others' load only adds latency, it cannot make a
-// slow service pass.
+// its verdict: the one the check's Alone promises. Where it is expected to
+// fail, its first verdict stands: the others' load only adds latency, it
+// cannot make a slow service pass.
 type machine struct {
 	timing sync.RWMutex
 	shared bool // more than one stack: a measurement may not have been alone
