@@ -89,12 +89,15 @@ func (e *RestoreError) Unwrap() error { return e.Err }
 
 // Result is the whole matrix.
 type Result struct {
-	Checks   []checks.Check
-	Baseline map[string]checks.Verdict // the first stack's; the table's healthy column
+	Checks []checks.Check
 	// Baselines are the healthy verdicts of every stack the rows ran on,
-	// each row judged against its own stack's.
+	// each row judged against its own stack's; the table's healthy column
+	// is the first stack's.
 	Baselines []map[string]checks.Verdict
 	Rows      []Row
+	// Unrun names the rows no stack ran: every stack had stopped on a row
+	// it could not restore.
+	Unrun []string
 	// Spent is what each check cost the run, by ID, every phase counted.
 	Spent map[string]*Spent
 	// MeasuredAgain lists the timing checks measured again with every
@@ -145,16 +148,21 @@ func (r Result) Counts() map[Cell]int {
 // defect and broken row.
 func (r Result) Problems() []string {
 	var out []string
-	baselines := r.Baselines
-	if baselines == nil {
-		baselines = []map[string]checks.Verdict{r.Baseline}
-	}
-	for k, b := range baselines {
+	for k, b := range r.Baselines {
 		for id, v := range b {
 			if v.Outcome == checks.Fail || v.Outcome == checks.Defect || v.Outcome == checks.NotJudged {
 				out = append(out, fmt.Sprintf("healthy stack %d: %s %s: %v", k+1, id, v.Outcome, v.Err))
 			}
+			// The stacks are alike: a check healthy on one and not
+			// applicable on another means they are not, and the rows of
+			// each were judged against different healthy stacks.
+			if first := r.Baselines[0][id]; k > 0 && v.Outcome != first.Outcome {
+				out = append(out, fmt.Sprintf("healthy stacks disagree: %s is %s on stack 1 and %s on stack %d: %v", id, first.Outcome, v.Outcome, k+1, v.Err))
+			}
 		}
+	}
+	if len(r.Unrun) > 0 {
+		out = append(out, fmt.Sprintf("%d rows not run, every stack having stopped on a row it could not restore: %s", len(r.Unrun), strings.Join(r.Unrun, ", ")))
 	}
 	for _, row := range r.Rows {
 		if row.Err != nil {
@@ -203,7 +211,7 @@ func Run(ctx context.Context, stacks []*harness.Stack, all []checks.Check, fault
 		next <- i
 	}
 	close(next)
-	parts := make([]Result, len(stacks))
+	parts := make([]share, len(stacks))
 	m := &machine{shared: len(stacks) > 1}
 	var wg sync.WaitGroup
 	for k, s := range stacks {
@@ -220,9 +228,9 @@ func Run(ctx context.Context, stacks []*harness.Stack, all []checks.Check, fault
 	wg.Wait()
 	res := Result{Checks: all, Spent: map[string]*Spent{}}
 	for _, p := range parts {
-		res.Baselines = append(res.Baselines, p.Baseline)
-		res.Rows = append(res.Rows, p.Rows...)
-		for id, sp := range p.Spent {
+		res.Baselines = append(res.Baselines, p.baseline)
+		res.Rows = append(res.Rows, p.rows...)
+		for id, sp := range p.spent {
 			sum := res.Spent[id]
 			if sum == nil {
 				sum = &Spent{}
@@ -233,33 +241,42 @@ func Run(ctx context.Context, stacks []*harness.Stack, all []checks.Check, fault
 			sum.Slowest = max(sum.Slowest, sp.Slowest)
 		}
 	}
-	res.Baseline = res.Baselines[0]
 	res.MeasuredAgain = m.again
+	for i := range next {
+		res.Unrun = append(res.Unrun, faults[i].Name)
+	}
 	sort.Slice(res.Rows, func(a, b int) bool { return res.Rows[a].Index < res.Rows[b].Index })
 	return res
 }
 
+// share is what one stack did in a Run.
+type share struct {
+	baseline map[string]checks.Verdict
+	rows     []Row
+	spent    map[string]*Spent
+}
+
 // runRows runs rows of faults taken from next on one stack: its healthy
 // verdicts first, then each row, up to the first that cannot be restored.
-func runRows(ctx context.Context, m *machine, s *harness.Stack, all []checks.Check, faults []Fault, next <-chan int, logf func(string, ...any)) Result {
+func runRows(ctx context.Context, m *machine, s *harness.Stack, all []checks.Check, faults []Fault, next <-chan int, logf func(string, ...any)) share {
 	// The healthy stack is row zero, a fresh deploy too: what tests before
 	// the matrix made the service log (the gate's proofs set error_rate=1)
 	// is not its log.
 	newDeploy(ctx, s, "the fault matrix starts on the healthy stack")
-	res := Result{Checks: all, Spent: map[string]*Spent{}}
-	res.Baseline = tally(ctx, m, s, all, res.Spent, "the healthy stack", nil)
+	sh := share{spent: map[string]*Spent{}}
+	sh.baseline = tally(ctx, m, s, all, sh.spent, "the healthy stack", nil)
 	for i := range next {
 		f := faults[i]
 		t0 := time.Now()
-		row := runFault(ctx, m, s, all, res.Baseline, res.Spent, i, f)
+		row := runFault(ctx, m, s, all, sh.baseline, sh.spent, i, f)
 		logf("fault %-28s %s in %s", f.Name, summarize(row), time.Since(t0).Round(time.Millisecond))
-		res.Rows = append(res.Rows, row)
+		sh.rows = append(sh.rows, row)
 		if re := (*RestoreError)(nil); errors.As(row.Err, &re) {
 			logf("fault %s could not be restored; later rows would judge a broken stack: this stack stops, the others run the rows left", f.Name)
 			break
 		}
 	}
-	return res
+	return sh
 }
 
 func runFault(ctx context.Context, m *machine, stack *harness.Stack, matrix []checks.Check, baseline map[string]checks.Verdict, spent map[string]*Spent, i int, f Fault) (row Row) {
@@ -589,6 +606,10 @@ func summarize(row Row) string {
 // WriteTable prints the confusion table: one line per check, one column
 // per fault (numbered; the legend follows), then the totals.
 func (r Result) WriteTable(w io.Writer) {
+	healthy := map[string]checks.Verdict{}
+	if len(r.Baselines) > 0 {
+		healthy = r.Baselines[0]
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
 	fmt.Fprint(tw, "check\thealthy")
 	for i := range r.Rows {
@@ -596,7 +617,7 @@ func (r Result) WriteTable(w io.Writer) {
 	}
 	fmt.Fprintln(tw)
 	for _, c := range r.Checks {
-		fmt.Fprintf(tw, "%s\t%s", c.ID(), r.Baseline[c.ID()].Outcome)
+		fmt.Fprintf(tw, "%s\t%s", c.ID(), healthy[c.ID()].Outcome)
 		for _, row := range r.Rows {
 			cell := row.Cells[c.ID()]
 			if cell == "" {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -125,6 +126,34 @@ func TestRunOverStacksGoesOnWithoutABrokenStack(t *testing.T) {
 		assert.Equal(t, i == 2, errors.As(row.Err, &re), "row %s: %v", row.Fault.Name, row.Err)
 	}
 	assert.Contains(t, res.Problems(), "fault row2: restore: the knob does not turn back")
+}
+
+// TestRunOverStacksNamesTheRowsNoStackRan: when every stack has stopped on
+// a row it could not restore, the rows left are named as not run, never
+// dropped from the table in silence.
+func TestRunOverStacksNamesTheRowsNoStackRan(t *testing.T) {
+	f := newFakeStacks(t, 2)
+	cs := []checks.Check{f.check("a", false, nil)}
+	var faults []Fault
+	for i := range 5 {
+		row := f.breaks(fmt.Sprintf("row%d", i), "a")
+		row.Restore = func(context.Context, *harness.Stack) error { return errors.New("stuck") }
+		faults = append(faults, row)
+	}
+	res := Run(context.Background(), f.stacks, cs, faults, t.Logf)
+	require.Len(t, res.Rows, 2, "each stack stops on its first row")
+	require.Len(t, res.Unrun, 3)
+	assert.Contains(t, res.Problems(), "3 rows not run, every stack having stopped on a row it could not restore: "+strings.Join(res.Unrun, ", "))
+}
+
+// TestRunOverStacksRefusesUnlikeStacks: two stacks whose healthy verdicts
+// differ were not alike, and the rows of each were judged against another
+// healthy stack: the run says so.
+func TestRunOverStacksRefusesUnlikeStacks(t *testing.T) {
+	f := newFakeStacks(t, 2)
+	f.set(f.stacks[1], "a", true) // broken before the run: its healthy verdict is FAIL
+	res := Run(context.Background(), f.stacks, []checks.Check{f.check("a", false, nil)}, nil, t.Logf)
+	assert.Contains(t, res.Problems(), "healthy stacks disagree: TestRunner/a is PASS on stack 1 and FAIL on stack 2: a is down")
 }
 
 // TestTimingChecksMeasureAgainAlone: a timing check that fails beside
