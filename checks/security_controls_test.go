@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -213,4 +215,38 @@ func TestCyclePathProblem(t *testing.T) {
 		got := cyclePathProblem(strings.Fields(path), d)
 		assert.Equal(t, ok, got == "", "%s: %q", path, got)
 	}
+}
+
+// TestCredentialRedactionWhenTheEngineCutsTheLog: an engine whose log
+// stream breaks off (seen under load: "log stream cut inside a frame")
+// leaves the log half unjudged, so the check is NOT JUDGED, naming the
+// read's error and that the responses were clean: neither a pass nor a
+// FAIL, which would call a busy engine a leak and roll a deploy back.
+func TestCredentialRedactionWhenTheEngineCutsTheLog(t *testing.T) {
+	const id = "TestSecurityControls/credential_redaction"
+	var logReads atomic.Int32
+	engine := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Api-Version", "1.47")
+		if !strings.HasSuffix(r.URL.Path, "/logs") {
+			w.WriteHeader(http.StatusOK) // _ping, version
+			return
+		}
+		logReads.Add(1)
+		w.Header().Set("Content-Type", "application/vnd.docker.multiplexed-stream")
+		// A stdout frame announcing 100 bytes, then 10 of them, then the end.
+		_, _ = w.Write(append([]byte{1, 0, 0, 0, 0, 0, 0, 100}, "2026-12-02"...))
+	}))
+	t.Cleanup(engine.Close)
+	t.Setenv("DOCKER_HOST", "tcp://"+engine.Listener.Addr().String())
+	env := map[string]string{harness.Env.Containers: "genesis=genesis-1"}
+	for k, v := range flagsSecurityEnv {
+		env[k] = v
+	}
+	v := Evaluate(context.Background(), imitateGenesis(t, newFlagsSecurityImitation(), env), check(t, id))
+	require.Equal(t, NotJudged, v.Outcome, "%v", v.Err)
+	msg := v.Err.Error()
+	assert.Contains(t, msg, "the service's log could not be read")
+	assert.Contains(t, msg, "log stream cut inside a frame", "the reason is the read's own error")
+	assert.Contains(t, msg, "were clean")
+	assert.Positive(t, logReads.Load(), "the log was asked of the engine")
 }
