@@ -183,6 +183,9 @@ func (p probe) logsFreeOf(ctx context.Context, began time.Time, creds []probes.C
 			return nil
 		}
 		if !sleepUntilNext(ctx, end) {
+			if ctx.Err() != nil {
+				return CannotJudge("the check's deadline ended before the service's log showed this check's requests (correlation id %s), so not every log line could be judged; %s", lastMarker, clean)
+			}
 			return p.fail("", want+" (log read through the container engine)",
 				fmt.Sprintf("the log never showed this check's requests (correlation id %s) within %s", lastMarker, logCatchUpWait),
 				fmt.Errorf("%d bytes of log since %s, none of them the correlation id; next: does every request's log line carry its X-Correlation-Id as correlation_id (CONTRACT.md)?", len(log), since.UTC().Format(time.RFC3339Nano)))

@@ -217,13 +217,11 @@ func TestCyclePathProblem(t *testing.T) {
 	}
 }
 
-// TestCredentialRedactionWhenTheEngineCutsTheLog: an engine whose log
-// stream breaks off (seen under load: "log stream cut inside a frame")
-// leaves the log half unjudged, so the check is NOT JUDGED, naming the
-// read's error and that the responses were clean: neither a pass nor a
-// FAIL, which would call a busy engine a leak and roll a deploy back.
-func TestCredentialRedactionWhenTheEngineCutsTheLog(t *testing.T) {
-	const id = "TestSecurityControls/credential_redaction"
+// redactionOn evaluates credential_redaction on a live imitation whose
+// SMOKE_CONTAINERS names the service's container on a Docker engine that
+// answers every log read with stream (the multiplexed format).
+func redactionOn(t *testing.T, stream []byte, env map[string]string) (Verdict, *atomic.Int32) {
+	t.Helper()
 	var logReads atomic.Int32
 	engine := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Api-Version", "1.47")
@@ -233,20 +231,51 @@ func TestCredentialRedactionWhenTheEngineCutsTheLog(t *testing.T) {
 		}
 		logReads.Add(1)
 		w.Header().Set("Content-Type", "application/vnd.docker.multiplexed-stream")
-		// A stdout frame announcing 100 bytes, then 10 of them, then the end.
-		_, _ = w.Write(append([]byte{1, 0, 0, 0, 0, 0, 0, 100}, "2026-12-02"...))
+		_, _ = w.Write(stream)
 	}))
 	t.Cleanup(engine.Close)
 	t.Setenv("DOCKER_HOST", "tcp://"+engine.Listener.Addr().String())
-	env := map[string]string{harness.Env.Containers: "genesis=genesis-1"}
+	all := map[string]string{harness.Env.Containers: "genesis=genesis-1"}
 	for k, v := range flagsSecurityEnv {
-		env[k] = v
+		all[k] = v
 	}
-	v := Evaluate(context.Background(), imitateGenesis(t, newFlagsSecurityImitation(), env), check(t, id))
+	for k, v := range env {
+		all[k] = v
+	}
+	v := Evaluate(context.Background(), imitateGenesis(t, newFlagsSecurityImitation(), all), check(t, "TestSecurityControls/credential_redaction"))
+	return v, &logReads
+}
+
+// TestCredentialRedactionWhenTheEngineCutsTheLog: an engine whose log
+// stream breaks off (seen under load: "log stream cut inside a frame")
+// leaves the log half unjudged, so the check is NOT JUDGED, naming the
+// read's error and that the responses were clean: neither a pass nor a
+// FAIL, which would call a busy engine a leak and roll a deploy back.
+func TestCredentialRedactionWhenTheEngineCutsTheLog(t *testing.T) {
+	// A stdout frame announcing 100 bytes, then 10 of them, then the end.
+	v, logReads := redactionOn(t, append([]byte{1, 0, 0, 0, 0, 0, 0, 100}, "2026-12-02"...), nil)
 	require.Equal(t, NotJudged, v.Outcome, "%v", v.Err)
 	msg := v.Err.Error()
 	assert.Contains(t, msg, "the service's log could not be read")
 	assert.Contains(t, msg, "log stream cut inside a frame", "the reason is the read's own error")
 	assert.Contains(t, msg, "were clean")
 	assert.Positive(t, logReads.Load(), "the log was asked of the engine")
+}
+
+// TestCredentialRedactionWaitsForTheLogWithinItsDeadline: a log that never
+// shows the check's requests FAILs (the contract's lines carry their
+// correlation ids) once the 5 s catch-up wait is over; a check whose own
+// deadline ends first could not wait that long, and says so, NOT JUDGED.
+func TestCredentialRedactionWaitsForTheLogWithinItsDeadline(t *testing.T) {
+	t.Run("the wait over", func(t *testing.T) {
+		v, logReads := redactionOn(t, nil, map[string]string{harness.Env.CheckTimeout: "10s"})
+		require.Equal(t, Fail, v.Outcome, "%v", v.Err)
+		assert.Contains(t, v.Err.Error(), "the log never showed this check's requests")
+		assert.Greater(t, logReads.Load(), int32(2), "the log was read again while the wait lasted")
+	})
+	t.Run("the check's deadline first", func(t *testing.T) {
+		v, _ := redactionOn(t, nil, map[string]string{harness.Env.CheckTimeout: "2s"}) // harnesstest's own default
+		require.Equal(t, NotJudged, v.Outcome, "%v", v.Err)
+		assert.Contains(t, v.Err.Error(), "the check's deadline ended before the service's log showed this check's requests")
+	})
 }
