@@ -192,3 +192,47 @@ func TestTimingChecksMeasureAgainAlone(t *testing.T) {
 	assert.Equal(t, 12, res.Counts()[FailedAsExpected])
 	t.Logf("measured again: %q", res.MeasuredAgain)
 }
+
+// TestHealthyVerdictsMeasureAgainAlone: a check that FAILs on the healthy
+// stack beside the others' start (here: its first evaluation on each
+// stack, as a query with no answer within its deadline while three stacks
+// start at once) is measured again alone before it becomes the verdict
+// every row is judged against; without that its later PASSes would all be
+// false alarms. A check the healthy stack fails alone too keeps its FAIL.
+func TestHealthyVerdictsMeasureAgainAlone(t *testing.T) {
+	f := newFakeStacks(t, 3)
+	var mu sync.Mutex
+	seen := map[*harness.Stack]bool{}
+	startled := checks.Check{Group: "TestRunner", Name: "startled", Component: harness.Genesis, Part: harness.PartA,
+		Run: func(_ context.Context, s *harness.Stack) error {
+			mu.Lock()
+			first := !seen[s]
+			seen[s] = true
+			mu.Unlock()
+			if first {
+				return errors.New("no answer within its deadline")
+			}
+			if f.is(s, "startled") {
+				return errors.New("startled is down")
+			}
+			return nil
+		}}
+	cs := []checks.Check{f.check("a", false, nil), startled}
+	var faults []Fault
+	for i := range 6 {
+		faults = append(faults, f.breaks(fmt.Sprintf("row%d", i), []string{"a", "startled"}[i%2]))
+	}
+	res := Run(context.Background(), f.stacks, cs, faults, t.Logf)
+	assert.Empty(t, res.Problems())
+	assert.Equal(t, 6, res.Counts()[FailedAsExpected])
+	for k, b := range res.Baselines {
+		assert.Equal(t, checks.Pass, b["TestRunner/startled"].Outcome, "stack %d's healthy verdict", k+1)
+	}
+	var again int
+	for _, s := range res.MeasuredAgain {
+		if strings.HasPrefix(s, "TestRunner/startled in the healthy stack: FAIL, then PASS; first it saw no answer within its deadline") {
+			again++
+		}
+	}
+	assert.Equal(t, 3, again, "each stack's healthy FAIL measured again and listed: %q", res.MeasuredAgain)
+}
