@@ -100,9 +100,10 @@ type Result struct {
 	Unrun []string
 	// Spent is what each check cost the run, by ID, every phase counted.
 	Spent map[string]*Spent
-	// MeasuredAgain lists the timing checks measured again with every
-	// other stack waiting, after failing beside the other stacks' checks
-	// (see machine).
+	// MeasuredAgain lists the checks measured again with every other
+	// stack waiting, after failing beside the other stacks' checks: timing
+	// checks where they should pass, any check in a healthy stack (see
+	// machine, confirmHealthy).
 	MeasuredAgain []string
 }
 
@@ -673,7 +674,7 @@ func (r Result) WriteTable(w io.Writer) {
 	}
 	fmt.Fprintf(w, "scoping: %d cells judged, %d skipped (- : a serial check outside the row's reach); every serial check cross-checked in at least %d rows that do not name it\n",
 		judged, n[Scoped], r.minCrossChecks())
-	fmt.Fprintf(w, "stacks: %d; timing checks measured again with every other stack waiting, after failing beside the other stacks' checks: %d\n", len(r.Baselines), len(r.MeasuredAgain))
+	fmt.Fprintf(w, "stacks: %d; measured again with every other stack waiting, after failing beside the other stacks' checks (timing checks where they should pass; any check in a healthy stack): %d\n", len(r.Baselines), len(r.MeasuredAgain))
 	for _, again := range r.MeasuredAgain {
 		fmt.Fprintf(w, "  %s\n", again)
 	}
