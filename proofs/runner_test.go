@@ -236,3 +236,35 @@ func TestHealthyVerdictsMeasureAgainAlone(t *testing.T) {
 	}
 	assert.Equal(t, 3, again, "each stack's healthy FAIL measured again and listed: %q", res.MeasuredAgain)
 }
+
+// TestTimingChecksFailingForAnotherReasonMeasureAgainAlone: a timing check
+// a row breaks that fails beside the others on its budget, before its
+// row's own reason (here: its first evaluation under each fault says
+// "slow"), is measured again alone, and that verdict, for the row's reason,
+// is its cell.
+func TestTimingChecksFailingForAnotherReasonMeasureAgainAlone(t *testing.T) {
+	f := newFakeStacks(t, 3)
+	var mu sync.Mutex
+	saidSlow := map[*harness.Stack]bool{}
+	timer := checks.Check{Group: "TestRunner", Name: "timer", Component: harness.Genesis, Part: harness.PartA, Alone: true,
+		Run: func(_ context.Context, s *harness.Stack) error {
+			if !f.is(s, "timer") {
+				return nil
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			saidSlow[s] = !saidSlow[s]
+			if saidSlow[s] {
+				return errors.New("slow: over its budget beside other checks")
+			}
+			return errors.New("timer is down")
+		}}
+	var faults []Fault
+	for i := range 6 {
+		faults = append(faults, f.breaks(fmt.Sprintf("row%d", i), "timer"))
+	}
+	res := Run(context.Background(), f.stacks, []checks.Check{f.check("a", false, nil), timer}, faults, t.Logf)
+	assert.Empty(t, res.Problems())
+	assert.Equal(t, 6, res.Counts()[FailedAsExpected])
+	assert.Len(t, res.MeasuredAgain, 6, "%q", res.MeasuredAgain)
+}
