@@ -48,7 +48,7 @@ func TestFaultMatrix(t *testing.T) {
 		rows = slices.DeleteFunc(rows, func(f Fault) bool { return !re.MatchString(f.Name) })
 		t.Logf("PROOFS_ROWS=%s: %d of %d rows; this is not the whole matrix", expr, len(rows), n)
 	}
-	// PROOFS_STACKS is how many stacks share the rows (default 3; see Run):
+	// PROOFS_STACKS is how many stacks share the rows (default 2; see Run):
 	// the package's own and that many less one started here.
 	stacks := []*harness.Stack{stack}
 	ctx := context.Background()
@@ -227,12 +227,16 @@ func TestEveryCheckHasAFaultInItsFile(t *testing.T) {
 	t.Logf("proven only by cross-cutting sets: %v", onlyCross)
 }
 
-// stacksWanted reads PROOFS_STACKS: 3 unless set (on two cores a fourth
-// stack would mostly wait for the others' work), from 1 to 4.
+// stacksWanted reads PROOFS_STACKS: 2 unless set, from 1 to 4. Three
+// stacks were faster (264-352 s against 386 s) but on a slower 2-core
+// machine the third stack's load made checks other than the timed ones
+// fail beside the others (CI of 221c1a4: metrics_visible saw genesis's
+// scrape down, metrics_scraped a Prometheus query with no answer in 5 s):
+// false alarms of the proofs' own making, not of the checks.
 func stacksWanted(t *testing.T) int {
 	v := os.Getenv("PROOFS_STACKS")
 	if v == "" {
-		return 3
+		return 2
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > 4 {
