@@ -1,16 +1,5 @@
 package proofs
 
-// Check IDs of TestAgentCatalogue.
-const (
-	a2aVersion    = "TestAgentCatalogue/a2a_version"
-	agentsList    = "TestAgentCatalogue/registered_agents"
-	a2aCard       = "TestAgentCatalogue/a2a_card"
-	agentCards    = "TestAgentCatalogue/agent_cards_complete"
-	unknownAgent  = "TestAgentCatalogue/unknown_agent_404"
-	a2aConsistent = "TestAgentCatalogue/catalogue_consistent"
-	a2aLoadable   = "TestAgentCatalogue/agents_loadable"
-)
-
 // agentCountFaults prove registered_agents with the reference service's
 // agent count knob: one agent short, which /health reports too.
 func agentCountFaults() []Fault {

@@ -8,17 +8,6 @@ import (
 	"github.com/smokestack-dev/smokestack/harness"
 )
 
-// Check IDs of TestAgentInvoke.
-const (
-	invokeOK       = "TestAgentInvoke/harmless_invoke"
-	invokeUnknown  = "TestAgentInvoke/unknown_tool_404"
-	invokeBadBody  = "TestAgentInvoke/malformed_body_422"
-	invoke401      = "TestAgentInvoke/missing_key_401"
-	invoke403      = "TestAgentInvoke/wrong_key_403"
-	a2aAuthKeyed   = "TestAgentInvoke/auth_enforced_when_keyed"
-	a2aCleanErrors = "TestAgentInvoke/error_bodies_clean"
-)
-
 // invokeFaults prove TestAgentInvoke: a tampering proxy for the shape of
 // invoke's answers and for production auth on a staging stack, and the
 // auth knob.

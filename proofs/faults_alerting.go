@@ -12,15 +12,6 @@ import (
 	"github.com/smokestack-dev/smokestack/harness"
 )
 
-// Check IDs of TestAlerting (staging).
-const (
-	alRulesHealthy = "TestAlerting/rules_healthy"
-	alRuleSeries   = "TestAlerting/rule_series_exist"
-	alAMConnected  = "TestAlerting/alertmanager_connected"
-	alDelivered    = "TestAlerting/alert_delivered"
-	alConfigValid  = "TestAlerting/config_valid"
-)
-
 // evalErrorRules is a recording rule that parses and names an existing
 // series (up) but fails at every evaluation: its labels overwrite job and
 // instance, so every target's series collapses into one labelset.

@@ -5,15 +5,6 @@ import (
 	"slices"
 )
 
-// Check IDs of TestBasicOrchestration.
-const (
-	flowSimple    = "TestBasicOrchestration/simple_orchestration_flow"
-	decomposition = "TestBasicOrchestration/task_decomposition"
-	routing       = "TestBasicOrchestration/task_routing"
-	validation    = "TestBasicOrchestration/plan_validation"
-	runCheck      = "TestBasicOrchestration/orchestration_run"
-)
-
 // orchestrationFaults prove TestBasicOrchestration: where no knob breaks
 // what a check judges (the shape invariants of an answer), a tampering
 // proxy swapped in for Genesis that forwards everything and rewrites one

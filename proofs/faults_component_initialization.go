@@ -2,17 +2,6 @@ package proofs
 
 import "slices"
 
-// Check IDs of TestComponentInitialization.
-const (
-	ciHTDAG        = "TestComponentInitialization/htdag"
-	ciHALO         = "TestComponentInitialization/halo"
-	ciAOP          = "TestComponentInitialization/aop"
-	ciErrorHandler = "TestComponentInitialization/error_handler"
-	ciSecurity     = "TestComponentInitialization/security"
-	ciFlags        = "TestComponentInitialization/feature_flags"
-	ciOTEL         = "TestComponentInitialization/otel"
-)
-
 // componentChecks read /health components: a hanging /health fails them all.
 var componentChecks = []string{ciHTDAG, ciHALO, ciAOP, ciErrorHandler, ciSecurity, ciFlags, ciOTEL}
 

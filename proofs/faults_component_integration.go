@@ -5,14 +5,6 @@ import (
 	"net/http"
 )
 
-// Check IDs of TestComponentIntegration.
-const (
-	fullPipeline  = "TestComponentIntegration/full_pipeline"
-	errIntegrated = "TestComponentIntegration/error_handling_integrated"
-	obsIntegrated = "TestComponentIntegration/observability_integrated"
-	logErrors     = "TestComponentIntegration/no_critical_errors_in_logs"
-)
-
 // logErrorFaults prove no_critical_errors_in_logs with the reference
 // service's log knob.
 func logErrorFaults() []Fault {

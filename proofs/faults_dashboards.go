@@ -7,14 +7,6 @@ import (
 	"github.com/smokestack-dev/smokestack/harness"
 )
 
-// Check IDs of TestDashboards.
-const (
-	dashQueries     = "TestDashboards/dashboard_queries_answer"
-	dashDatasource  = "TestDashboards/datasource_healthy"
-	dashProvisioned = "TestDashboards/dashboard_provisioned"
-	dashPanels      = "TestDashboards/panels_via_grafana"
-)
-
 // grafanaChecks are the checks that read Grafana: on the healthy stack
 // (no Grafana here) they are NOT APPLICABLE, so every row that puts an
 // imitation Grafana in place names each of them, as failing or passing.

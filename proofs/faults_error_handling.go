@@ -1,13 +1,5 @@
 package proofs
 
-// Check IDs of TestErrorHandling.
-const (
-	errCategorization = "TestErrorHandling/error_categorization"
-	breakerDrill      = "TestErrorHandling/circuit_breaker"
-	degradationDrill  = "TestErrorHandling/graceful_degradation"
-	retryDrill        = "TestErrorHandling/retry"
-)
-
 // resilienceFaults prove the error-handling drills with the reference
 // service's resilience knobs at run time.
 func resilienceFaults() []Fault {

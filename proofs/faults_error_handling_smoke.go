@@ -1,8 +1,5 @@
 package proofs
 
-// Check IDs of TestErrorHandlingSmoke.
-const errorCategory = "TestErrorHandlingSmoke/error_envelope_category"
-
 // errorHandlingSmokeFaults prove TestErrorHandlingSmoke: every error
 // categorised "unknown" fails the staging checks of categories too.
 func errorHandlingSmokeFaults() []Fault {

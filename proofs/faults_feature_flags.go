@@ -8,14 +8,6 @@ import (
 	"github.com/smokestack-dev/smokestack/harness"
 )
 
-// Check IDs of TestFeatureFlags.
-const (
-	ffCritical = "TestFeatureFlags/critical_flags_enabled"
-	ffSafety   = "TestFeatureFlags/safety_flags_off"
-	ffPhase4   = "TestFeatureFlags/phase4_rollout"
-	ffDrill    = "TestFeatureFlags/emergency_shutdown_drill"
-)
-
 // flagFaults prove TestFeatureFlags: flag knobs of the reference service
 // at run time, and a tampering proxy where no knob breaks exactly one
 // thing (an inconsistent rollout, a flag write the service ignores).

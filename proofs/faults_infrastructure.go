@@ -10,18 +10,6 @@ import (
 	"github.com/smokestack-dev/smokestack/harness"
 )
 
-// Check IDs of TestInfrastructure, named once so a typo is a compile
-// error, not a row that proves nothing.
-const (
-	a2aHealth        = "TestInfrastructure/a2a_health"
-	prometheusHealth = "TestInfrastructure/prometheus_health"
-	grafanaHealth    = "TestInfrastructure/grafana_health"
-	alertmanagerOK   = "TestInfrastructure/alertmanager_health"
-	nodeExporterOK   = "TestInfrastructure/node_exporter_metrics"
-	containersUp     = "TestInfrastructure/containers_up"
-	metricsVisible   = "TestInfrastructure/metrics_visible"
-)
-
 // unhealthyFaults prove a2a_health with the reference service's health knob.
 func unhealthyFaults() []Fault {
 	return []Fault{

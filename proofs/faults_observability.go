@@ -9,15 +9,6 @@ import (
 	"github.com/smokestack-dev/smokestack/harness"
 )
 
-// Check IDs of TestObservability: its metrics and log checks, and the
-// trace checks (checks/observability_traces.go).
-const (
-	obsMetrics          = "TestObservability/metrics_scraped"
-	obsLogs             = "TestObservability/structured_logs"
-	tracesReceived      = "TestObservability/traces_received"
-	correlationFollowed = "TestObservability/correlation_followed"
-)
-
 // logFormatFaults prove structured_logs with the reference service's log
 // knobs.
 func logFormatFaults() []Fault {

@@ -1,11 +1,5 @@
 package proofs
 
-// Check IDs of TestObservabilitySmoke.
-const (
-	metricsExposed   = "TestObservabilitySmoke/genesis_metrics_exposed"
-	prometheusScrape = "TestObservabilitySmoke/prometheus_scrapes_genesis"
-)
-
 // observabilitySmokeFaults prove TestObservabilitySmoke beyond a broken
 // /metrics (an infrastructure row): a family the exposition lacks, which
 // the staging checks of error counting miss too.

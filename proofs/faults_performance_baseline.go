@@ -9,15 +9,6 @@ import (
 	"github.com/smokestack-dev/smokestack/checks"
 )
 
-// Check IDs of TestPerformanceBaseline.
-const (
-	htdagP95        = "TestPerformanceBaseline/htdag_p95"
-	haloP95         = "TestPerformanceBaseline/halo_p95"
-	aopP95          = "TestPerformanceBaseline/aop_p95"
-	systemResources = "TestPerformanceBaseline/system_resources"
-	healthP95       = "TestPerformanceBaseline/health_p95"
-)
-
 // stageBudgets are the stages' P95 checks: each decomposes, routes and
 // validates requests of its own, so a broken decomposition fails all three.
 var stageBudgets = []string{htdagP95, haloP95, aopP95}

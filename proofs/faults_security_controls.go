@@ -7,15 +7,6 @@ import (
 	"regexp"
 )
 
-// Check IDs of TestSecurityControls.
-const (
-	scInjection = "TestSecurityControls/prompt_injection"
-	scRedaction = "TestSecurityControls/credential_redaction"
-	scCycles    = "TestSecurityControls/dag_cycle_detection"
-	scCode      = "TestSecurityControls/code_validation"
-	logsClean   = "TestSecurityControls/logs_clean"
-)
-
 // securityControlFaults prove TestSecurityControls: the redaction knob,
 // and a tampering proxy where no knob breaks exactly one thing (a guard gap
 // for one probe class, a false positive).

@@ -1,13 +1,5 @@
 package proofs
 
-// Check IDs of TestSecuritySmoke.
-const (
-	injection   = "TestSecuritySmoke/prompt_injection_rejected"
-	lengthLimit = "TestSecuritySmoke/request_length_limited"
-	codeGuard   = "TestSecuritySmoke/dangerous_code_rejected"
-	cycleCheck  = "TestSecuritySmoke/cycle_rejected"
-)
-
 // securitySmokeFaults prove TestSecuritySmoke with the reference service's
 // guard knobs at run time; the staging checks of the same guards fail too.
 func securitySmokeFaults() []Fault {

@@ -11,20 +11,6 @@ import (
 	"github.com/smokestack-dev/smokestack/harness"
 )
 
-// Check IDs of TestSuccessMetrics (staging, slow).
-const (
-	smErrorRate   = "TestSuccessMetrics/error_rate"
-	smTrips       = "TestSuccessMetrics/breaker_trips"
-	smRetries     = "TestSuccessMetrics/retry_success"
-	smIngestion   = "TestSuccessMetrics/metrics_ingestion"
-	smTraces      = "TestSuccessMetrics/traces_generated"
-	smLogs        = "TestSuccessMetrics/structured_logs"
-	smHTDAG       = "TestSuccessMetrics/htdag_p95"
-	smHALO        = "TestSuccessMetrics/halo_p95"
-	smAOP         = "TestSuccessMetrics/aop_p95"
-	smPhase4Today = "TestSuccessMetrics/phase4_rollout_today"
-)
-
 // The success metrics are proven here, on stacks of their own
 // (TestSuccessMetricFaults), not in the shared fault matrix. They are
 // judged over a window of time, and a fault leaves its mark on every
