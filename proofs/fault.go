@@ -93,17 +93,24 @@ type Action struct {
 
 // Knob sets fault knobs of the reference service at run time.
 func Knob(spec string) Action {
-	return Action{
-		Touches: []harness.Component{harness.Genesis},
-		Apply: func(ctx context.Context, s *harness.Stack) error {
-			_, err := harness.Done(s.Genesis().SetFaults(ctx, spec))
+	return faultKnobs(harness.Genesis, spec, func(s *harness.Stack) faultSetter { return s.Genesis() })
+}
+
+// faultSetter is what the reference binary's fault endpoint offers, in both
+// of its roles (the Genesis service, the LLM planner upstream).
+type faultSetter interface {
+	SetFaults(ctx context.Context, spec string) (*harness.Reply[struct{}], error)
+}
+
+// faultKnobs sets spec on the fault endpoint of c and clears it after.
+func faultKnobs(c harness.Component, spec string, of func(*harness.Stack) faultSetter) Action {
+	set := func(spec string) func(ctx context.Context, s *harness.Stack) error {
+		return func(ctx context.Context, s *harness.Stack) error {
+			_, err := harness.Done(of(s).SetFaults(ctx, spec))
 			return err
-		},
-		Restore: func(ctx context.Context, s *harness.Stack) error {
-			_, err := harness.Done(s.Genesis().SetFaults(ctx, ""))
-			return err
-		},
+		}
 	}
+	return Action{Touches: []harness.Component{c}, Apply: set(spec), Restore: set("")}
 }
 
 // Stopped stops a component's container and starts it again after.

@@ -1,7 +1,6 @@
 package proofs
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -129,17 +128,7 @@ func SuccessMetricFaults() []SuccessFault {
 // PlannerFaults sets faults of the reference LLM planner upstream ("down",
 // "fail_rate=F", ...) and clears them after.
 func PlannerFaults(spec string) Action {
-	return Action{
-		Touches: []harness.Component{harness.LLMPlanner},
-		Apply: func(ctx context.Context, s *harness.Stack) error {
-			_, err := harness.Done(s.LLMPlanner().SetFaults(ctx, spec))
-			return err
-		},
-		Restore: func(ctx context.Context, s *harness.Stack) error {
-			_, err := harness.Done(s.LLMPlanner().SetFaults(ctx, ""))
-			return err
-		},
-	}
+	return faultKnobs(harness.LLMPlanner, spec, func(s *harness.Stack) faultSetter { return s.LLMPlanner() })
 }
 
 // PrometheusWithout swaps Prometheus for a proxy that answers every

@@ -57,13 +57,22 @@ func TestFaultMatrix(t *testing.T) {
 		ctx, more = ownStacks(t, n-1, time.Hour, nil)
 		stacks = append(stacks, more...)
 	}
+	runMatrix(ctx, t, "fault matrix", stacks, rows)
+}
+
+// runMatrix runs rows over stacks with every check of the matrix, logs the
+// confusion table under title and fails the test on each problem the run
+// found; it returns the result for what a caller asserts beyond that.
+func runMatrix(ctx context.Context, t *testing.T, title string, stacks []*harness.Stack, rows []Fault) Result {
+	t.Helper()
 	res := Run(ctx, stacks, matrixChecks(), rows, t.Logf)
 	var b strings.Builder
 	res.WriteTable(&b)
-	t.Logf("fault matrix:\n%s", b.String())
+	t.Logf("%s:\n%s", title, b.String())
 	for _, p := range res.Problems() {
 		t.Error(p)
 	}
+	return res
 }
 
 // TestFaultNamesAreUnique: a row's name is its PROOFS_ROWS selector and its

@@ -25,14 +25,7 @@ func TestA2ASurfaceMatrix(t *testing.T) {
 		require.Equal(t, harness.ProfileA2A, p, "the a2a surface is discovered as profile a2a (%s)", how)
 	}
 
-	rows := a2aSurfaceRows()
-	res := Run(ctx, stacks, matrixChecks(), rows, t.Logf)
-	var b strings.Builder
-	res.WriteTable(&b)
-	t.Logf("a2a-surface matrix:\n%s", b.String())
-	for _, p := range res.Problems() {
-		t.Error(p)
-	}
+	res := runMatrix(ctx, t, "a2a-surface matrix", stacks, a2aSurfaceRows())
 	for k, b := range res.Baselines {
 		for id, v := range b {
 			c, _ := checks.ByID(id)
