@@ -101,9 +101,10 @@ type Result struct {
 	// Spent is what each check cost the run, by ID, every phase counted.
 	Spent map[string]*Spent
 	// MeasuredAgain lists the checks measured again with every other
-	// stack waiting, after failing beside the other stacks' checks: timing
-	// checks where they should pass, any check in a healthy stack (see
-	// machine, confirmHealthy).
+	// stack waiting, after failing beside the other stacks' checks: a
+	// check where it should pass (a false alarm), a timing check failing
+	// for another reason than its row's, any check in a healthy stack (see
+	// machine, runFault, confirmHealthy).
 	MeasuredAgain []string
 }
 
@@ -378,13 +379,17 @@ func runFault(ctx context.Context, m *machine, stack *harness.Stack, matrix []ch
 	}
 	for _, c := range all {
 		row.Cells[c.ID()] = cell(c)
-		// Load adds latency, so beside the others a timing check this row
-		// breaks may fail on its budget before it reaches the row's own
-		// reason (seen in CI: aop_p95 P95 70 ms under
-		// latency_histograms_random, whose reason is the histogram that
-		// does not move with the requests): measured again alone, it says
-		// what the fault does.
-		if row.Cells[c.ID()] == WrongReason && timed(c) && m.shared {
+		// Beside the other stacks' checks, load can fail a check for what
+		// it is not there to see: a timing check this row breaks on its
+		// budget before the row's own reason (seen in CI: aop_p95 P95
+		// 70 ms under latency_histograms_random, whose reason is a
+		// histogram that does not move with the requests), or any check
+		// the row leaves alone on a deadline (seen in CI on a slower
+		// machine: metrics_scraped, a Prometheus query with no answer in
+		// 5 s under length_limit_off). Measured again alone, with the
+		// fault still in place, it says what the fault does: a fault that
+		// reaches the check fails it alone too, and its cell stays.
+		if m.shared && (row.Cells[c.ID()] == FalseAlarm || row.Cells[c.ID()] == WrongReason && timed(c)) {
 			row.Verdicts[c.ID()] = m.again(ctx, s, c, "fault "+f.Name, row.Verdicts[c.ID()])
 			row.Cells[c.ID()] = cell(c)
 		}
@@ -546,7 +551,9 @@ func judge(expectFail, expectPass, declaredNA bool, base, got checks.Verdict) Ce
 // fail and fails for the row's reason, its first verdict stands: the
 // others' load only adds latency, it cannot make a slow service pass; where
 // it fails for another reason (its budget, before the row's), runFault
-// measures it again alone too.
+// measures it again alone too. Load also makes deadlines: any check that
+// fails where its row leaves it alone, or on a healthy stack, is measured
+// again alone the same way (runFault, confirmHealthy).
 type machine struct {
 	timing        sync.RWMutex
 	shared        bool // more than one stack: a measurement may not have been alone
@@ -690,7 +697,7 @@ func (r Result) WriteTable(w io.Writer) {
 	}
 	fmt.Fprintf(w, "scoping: %d cells judged, %d skipped (- : a serial check outside the row's reach); every serial check cross-checked in at least %d rows that do not name it\n",
 		judged, n[Scoped], r.minCrossChecks())
-	fmt.Fprintf(w, "stacks: %d; measured again with every other stack waiting, after failing beside the other stacks' checks (timing checks where they should pass; any check in a healthy stack): %d\n", len(r.Baselines), len(r.MeasuredAgain))
+	fmt.Fprintf(w, "stacks: %d; measured again with every other stack waiting, after failing beside the other stacks' checks (where they should pass; timing checks for another reason than the row's; any check in a healthy stack): %d\n", len(r.Baselines), len(r.MeasuredAgain))
 	for _, again := range r.MeasuredAgain {
 		fmt.Fprintf(w, "  %s\n", again)
 	}

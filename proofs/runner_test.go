@@ -268,3 +268,47 @@ func TestTimingChecksFailingForAnotherReasonMeasureAgainAlone(t *testing.T) {
 	assert.Equal(t, 6, res.Counts()[FailedAsExpected])
 	assert.Len(t, res.MeasuredAgain, 6, "%q", res.MeasuredAgain)
 }
+
+// TestFalseAlarmsMeasureAgainAlone: a check a row does not name that fails
+// beside the other stacks' checks (here: every other evaluation, as a
+// query with no answer within its deadline on a loaded machine) is
+// measured again alone, with the fault in place, and keeps its healthy
+// verdict where it then passes. A fault that does reach it (row leak,
+// which names only a) fails it alone too: that false alarm stays.
+func TestFalseAlarmsMeasureAgainAlone(t *testing.T) {
+	f := newFakeStacks(t, 3)
+	var mu sync.Mutex
+	lost := map[*harness.Stack]bool{}
+	victim := checks.Check{Group: "TestRunner", Name: "victim", Component: harness.Genesis, Part: harness.PartA,
+		Run: func(_ context.Context, s *harness.Stack) error {
+			if f.is(s, "victim") {
+				return errors.New("victim is down")
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			lost[s] = !lost[s]
+			if lost[s] {
+				return errors.New("no answer within its deadline")
+			}
+			return nil
+		}}
+	var faults []Fault
+	for i := range 6 {
+		faults = append(faults, f.breaks(fmt.Sprintf("row%d", i), []string{"a", "victim"}[i%2]))
+	}
+	leak := f.breaks("leak", "a")
+	apply, restore := leak.Apply, leak.Restore
+	leak.Apply = func(ctx context.Context, s *harness.Stack) error { f.set(s, "victim", true); return apply(ctx, s) }
+	leak.Restore = func(ctx context.Context, s *harness.Stack) error { f.set(s, "victim", false); return restore(ctx, s) }
+	faults = append(faults, leak)
+	res := Run(context.Background(), f.stacks, []checks.Check{f.check("a", false, nil), victim}, faults, t.Logf)
+	assert.Equal(t, []string{"FALSE ALARM: TestRunner/victim under fault leak: FAIL: victim is down"}, res.Problems())
+	assert.Equal(t, 7, res.Counts()[FailedAsExpected])
+	var rows int
+	for _, s := range res.MeasuredAgain {
+		if strings.HasPrefix(s, "TestRunner/victim in fault row") && strings.Contains(s, "FAIL, then PASS; first it saw no answer within its deadline") {
+			rows++
+		}
+	}
+	assert.Positive(t, rows, "a false alarm of a row measured again and listed: %q", res.MeasuredAgain)
+}
