@@ -237,33 +237,37 @@ func TestHealthyVerdictsMeasureAgainAlone(t *testing.T) {
 	assert.Equal(t, 3, again, "each stack's healthy FAIL measured again and listed: %q", res.MeasuredAgain)
 }
 
-// TestTimingChecksFailingForAnotherReasonMeasureAgainAlone: a timing check
-// a row breaks that fails beside the others on its budget, before its
-// row's own reason (here: its first evaluation under each fault says
-// "slow"), is measured again alone, and that verdict, for the row's reason,
-// is its cell.
-func TestTimingChecksFailingForAnotherReasonMeasureAgainAlone(t *testing.T) {
+// TestChecksFailingForAnotherReasonMeasureAgainAlone: a check a row
+// breaks that fails beside the others for another reason than the row's
+// (here: its first evaluation under each fault says "slow", as a timer on
+// its budget or a query on its deadline would) is measured again alone,
+// and that verdict, for the row's reason, is its cell: a timing check and
+// a check that times nothing alike.
+func TestChecksFailingForAnotherReasonMeasureAgainAlone(t *testing.T) {
 	f := newFakeStacks(t, 3)
 	var mu sync.Mutex
-	saidSlow := map[*harness.Stack]bool{}
-	timer := checks.Check{Group: "TestRunner", Name: "timer", Component: harness.Genesis, Part: harness.PartA, Alone: true,
-		Run: func(_ context.Context, s *harness.Stack) error {
-			if !f.is(s, "timer") {
-				return nil
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			saidSlow[s] = !saidSlow[s]
-			if saidSlow[s] {
-				return errors.New("slow: over its budget beside other checks")
-			}
-			return errors.New("timer is down")
-		}}
+	saidSlow := map[string]bool{}
+	slowFirst := func(part string, alone bool) checks.Check {
+		return checks.Check{Group: "TestRunner", Name: part, Component: harness.Genesis, Part: harness.PartA, Alone: alone,
+			Run: func(_ context.Context, s *harness.Stack) error {
+				if !f.is(s, part) {
+					return nil
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				k := fmt.Sprintf("%p %s", s, part)
+				saidSlow[k] = !saidSlow[k]
+				if saidSlow[k] {
+					return errors.New("slow: over its deadline beside other checks")
+				}
+				return errors.New(part + " is down")
+			}}
+	}
 	var faults []Fault
 	for i := range 6 {
-		faults = append(faults, f.breaks(fmt.Sprintf("row%d", i), "timer"))
+		faults = append(faults, f.breaks(fmt.Sprintf("row%d", i), []string{"timer", "prober"}[i%2]))
 	}
-	res := Run(context.Background(), f.stacks, []checks.Check{f.check("a", false, nil), timer}, faults, t.Logf)
+	res := Run(context.Background(), f.stacks, []checks.Check{f.check("a", false, nil), slowFirst("timer", true), slowFirst("prober", false)}, faults, t.Logf)
 	assert.Empty(t, res.Problems())
 	assert.Equal(t, 6, res.Counts()[FailedAsExpected])
 	assert.Len(t, res.MeasuredAgain, 6, "%q", res.MeasuredAgain)
