@@ -30,7 +30,12 @@ func surfaceFaults() []Fault {
 		{Name: "surface_a2a_profile_full", Does: "knob surface=a2a: only contract part A served; profile full (as discovered before)",
 			Action: Knob("surface=a2a"), Settle: 15 * time.Second,
 			Fails: lostFull, Says: merge(says("404", lost...), says("genesis", metricsVisible))},
-		{Name: "surface_a2a_profile_a2a", Does: "knob surface=a2a and Prometheus without the genesis job; SMOKE_PROFILE=a2a declared",
-			Action: Combined(Knob("surface=a2a"), PrometheusConfig(a2aConfig)), Profile: harness.ProfileA2A, Stable: 8 * time.Second},
+		// Prometheus loses the genesis job before the service loses
+		// /metrics: in the other order a scrape between the two saw 404,
+		// and that up=0 stayed until Prometheus marked the removed target
+		// stale, two scrape intervals after the reload (CI, twice:
+		// metrics_visible "1 of 4 targets down: genesis", alone too).
+		{Name: "surface_a2a_profile_a2a", Does: "Prometheus without the genesis job, then knob surface=a2a; SMOKE_PROFILE=a2a declared",
+			Action: Combined(PrometheusConfig(a2aConfig), Knob("surface=a2a")), Profile: harness.ProfileA2A, Stable: 8 * time.Second},
 	}
 }
