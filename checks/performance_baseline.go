@@ -266,14 +266,20 @@ func systemResources(ctx context.Context, s *harness.Stack) error {
 				// failed this check on the since-boot share, which is left
 				// for when Docker cannot say. A deployment's host gets no
 				// allowance.
+				// A pass on either allowance says so in the run's log: the
+				// host was over the limit, and a reader should see why
+				// that did not count.
 				if s.OnSuiteHost() {
 					own, err := s.ContainersCPUShare(ctx)
 					switch {
 					case err == nil && own.Percent < lim.Max:
+						Notef(ctx, "%s, the suite's own host; the stack's own %d containers used %.1f%% of its CPUs over the %s since they started, under %g%%: passed on that",
+							reading, own.Count, own.Percent, own.Over.Round(time.Second), lim.Max)
 						continue
 					case err == nil:
 						reading += fmt.Sprintf("; the stack's own %d containers used %.1f%% of the host's CPUs over the %s since they started", own.Count, own.Percent, own.Over.Round(time.Second))
 					case sustainedErr == nil && ok && long < lim.Max:
+						Notef(ctx, "%s, the suite's own host; the stack's own share unknown (%v), the host's since boot under %g%%: passed on that", reading, err, lim.Max)
 						continue
 					default:
 						reading += fmt.Sprintf("; the stack's own share unknown (%v)", err)

@@ -100,6 +100,11 @@ func TestSystemResources(t *testing.T) {
 		map[string]float64{"memory": 10, "CPU": 95, "CPU sustained": 20, "disk": 10}, nil)}, harnesstest.Env(map[string]string{"SMOKE_STACK_RUN": "1201-010412-c6d77c"}))
 	v = Evaluate(context.Background(), own, check(t, id))
 	requirePass(t, v)
+	// A pass on an allowance says so in the run's log.
+	require.Len(t, v.Notes, 1, "%q", v.Notes)
+	assert.Contains(t, v.Notes[0], "CPU 95.0% >= 70% over the last minute")
+	assert.Contains(t, v.Notes[0], "the stack's own share unknown")
+	assert.Contains(t, v.Notes[0], "since boot under 70%: passed on that")
 	own = harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.Prometheus: prometheusImitation(
 		map[string]float64{"memory": 10, "CPU": 95, "CPU sustained": 75, "disk": 10}, nil)}, harnesstest.Env(map[string]string{"SMOKE_STACK_RUN": "1201-010412-c6d77c"}))
 	v = Evaluate(context.Background(), own, check(t, id))

@@ -1,6 +1,8 @@
 package proofs
 
 import (
+	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -28,6 +30,9 @@ func TestStartupFaults(t *testing.T) {
 	}
 }
 
+// startupSettle bounds judgeStartupFault's wait for a row's failures.
+const startupSettle = 20 * time.Second
+
 // judgeStartupFault starts the row's stack and judges the checks it names.
 func judgeStartupFault(t *testing.T, f StartupFault) {
 	opts := []harness.Option{harness.WithGenesisFaults(f.Faults)}
@@ -42,6 +47,41 @@ func judgeStartupFault(t *testing.T, f StartupFault) {
 		cs = append(cs, c)
 	}
 	vs := checks.EvaluateAll(ctx, s, cs)
+	// An expected failure is waited for, as the matrix waits for its rows'
+	// (runFault): a fault read through Docker (the stack's own CPU share
+	// under cpu_burn) can show late on the machine it burns, where the
+	// check passes on an allowance until then (seen in CI once, PASS). A
+	// check that has not failed when the wait ends is judged below, as a
+	// false pass; each poll's verdict is in the log.
+	var pending []checks.Check
+	for _, id := range f.Fails {
+		if vs[id].Outcome != checks.Fail {
+			c, _ := checks.ByID(id)
+			pending = append(pending, c)
+		}
+	}
+	_ = harness.Eventually(ctx, "checks fail under start-up fault "+f.Name, startupSettle, time.Second, func(context.Context) error {
+		if len(pending) == 0 {
+			return nil
+		}
+		for _, c := range pending {
+			v := vs[c.ID()]
+			t.Logf("%s not failing yet under %s: %s %v; notes %q", c.ID(), f.Name, v.Outcome, v.Err, v.Notes)
+		}
+		var next []checks.Check
+		for id, v := range checks.EvaluateAll(ctx, s, pending) {
+			vs[id] = v
+			if v.Outcome != checks.Fail {
+				c, _ := checks.ByID(id)
+				next = append(next, c)
+			}
+		}
+		pending = next
+		if len(pending) > 0 {
+			return fmt.Errorf("%d checks not failing yet", len(pending))
+		}
+		return nil
+	})
 	for _, id := range f.Passes {
 		v := vs[id]
 		assert.Equal(t, checks.Pass, v.Outcome, "%s under %s: %v", id, f.Name, v.Err)
