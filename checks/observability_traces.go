@@ -40,10 +40,10 @@ var Traces = []Check{
 
 // The trace checks' bounds: a span reaches Jaeger after the service's batch
 // (1 s in the reference service, 5 s by the OpenTelemetry default) and the
-// collector's (200 ms); the checks poll for it until traceWait has passed
-// or the check's deadline is near.
+// collector's (200 ms); the checks poll for it until the configured trace
+// wait (harness.Timeouts.Trace, SMOKE_TRACE_WAIT) has passed or the check's
+// deadline is near.
 const (
-	traceWait     = 15 * time.Second
 	tracePoll     = 300 * time.Millisecond
 	traceReserve  = 1500 * time.Millisecond // kept from the check's deadline to report
 	logWait       = 3 * time.Second
@@ -79,10 +79,10 @@ func traceparent() (header, traceID, spanID string) {
 	return "00-" + traceID + "-" + spanID + "-01", traceID, spanID
 }
 
-// traceDeadline is how long a check may wait for a trace: traceWait, or
-// less when the check's deadline is nearer.
-func traceDeadline(ctx context.Context) time.Time {
-	end := time.Now().Add(traceWait)
+// traceDeadline is how long a check may wait for a trace: the configured
+// wait, or less when the check's deadline is nearer.
+func traceDeadline(ctx context.Context, wait time.Duration) time.Time {
+	end := time.Now().Add(wait)
 	if d, ok := ctx.Deadline(); ok && d.Add(-traceReserve).Before(end) {
 		end = d.Add(-traceReserve)
 	}
@@ -113,7 +113,7 @@ func traceURL(s *harness.Stack, id string) string { return s.URL(harness.Jaeger)
 func pollTrace(ctx context.Context, s *harness.Stack, id string, judge func(*harness.JaegerTrace) []string) (*harness.JaegerTrace, []string, time.Duration, error) {
 	j := s.Jaeger()
 	start := time.Now()
-	end := traceDeadline(ctx)
+	end := traceDeadline(ctx, s.Config().Timeouts.Trace)
 	for {
 		trRep, err := harness.Done(j.Trace(ctx, id))
 		if err != nil {
@@ -167,7 +167,7 @@ func tracesReceived(ctx context.Context, p probe) error {
 		return judgeRunTrace(tr, sentSpan, completed)
 	})
 	wantTrace := fmt.Sprintf("trace %s of POST %s in the trace backend within %s: one root span (the request's), under it a span of each of %s and one per agent execution (%d tasks completed), each span within its parent's time",
-		id, pathRun, traceWait, stageList(), completed)
+		id, pathRun, s.Config().Timeouts.Trace, stageList(), completed)
 	if err != nil {
 		return fail("", harness.Jaeger, traceURL(s, id), wantTrace, "the query API failed", "", err)
 	}

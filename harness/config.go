@@ -62,6 +62,7 @@ var Env = struct {
 	GenesisImage, PrometheusImage, AlertmanagerImage                    string
 	NodeExporterImage, GrafanaImage, GenesisFaults                      string
 	HTTPTimeout, CheckTimeout, StartTimeout, HealthBudget, Wait         string
+	TraceWait                                                           string
 	Profile, Require, GenesisSurface, PushgatewayURL                    string
 	SuccessWindow                                                       string
 	DeployStarted                                                       string
@@ -77,7 +78,7 @@ var Env = struct {
 	GenesisImage: "SMOKE_GENESIS_IMAGE", PrometheusImage: "SMOKE_PROMETHEUS_IMAGE", AlertmanagerImage: "SMOKE_ALERTMANAGER_IMAGE",
 	NodeExporterImage: "SMOKE_NODE_EXPORTER_IMAGE", GrafanaImage: "SMOKE_GRAFANA_IMAGE", GenesisFaults: "SMOKE_GENESIS_FAULTS",
 	HTTPTimeout: "SMOKE_HTTP_TIMEOUT", CheckTimeout: "SMOKE_CHECK_TIMEOUT", StartTimeout: "SMOKE_START_TIMEOUT",
-	HealthBudget: "SMOKE_HEALTH_BUDGET", Wait: "SMOKE_WAIT",
+	HealthBudget: "SMOKE_HEALTH_BUDGET", Wait: "SMOKE_WAIT", TraceWait: "SMOKE_TRACE_WAIT",
 	Profile: "SMOKE_PROFILE", Require: "SMOKE_REQUIRE", GenesisSurface: "SMOKE_GENESIS_SURFACE",
 	PushgatewayURL: "SMOKE_PUSHGATEWAY_URL", SuccessWindow: "SMOKE_SUCCESS_WINDOW",
 	DeployStarted: "SMOKE_DEPLOY_STARTED",
@@ -180,10 +181,22 @@ type Timeouts struct {
 	// rolling out (SMOKE_WAIT): the critical checks are retried until they
 	// pass or the time is up, then the suite runs. Zero: no waiting.
 	Wait time.Duration
+	// Trace is how long a trace check waits for a run's spans to reach the
+	// trace backend (SMOKE_TRACE_WAIT): the service's export batch (5 s by
+	// the OpenTelemetry default) plus the collector's, with room for a
+	// loaded host. A service that batches longer needs more, or its traces
+	// read as missing.
+	Trace time.Duration
 }
 
 // DefaultTimeouts are sized for a 2-core machine running the whole stack.
-var DefaultTimeouts = Timeouts{HTTP: 5 * time.Second, Check: 30 * time.Second, Start: 3 * time.Minute, Health: time.Second}
+var DefaultTimeouts = Timeouts{HTTP: 5 * time.Second, Check: 30 * time.Second, Start: 3 * time.Minute, Health: time.Second, Trace: 15 * time.Second}
+
+// referenceTraceWait is the trace wait of an ephemeral stack running the
+// reference service, whose batch is 1 s (fixtures/genesis telemetry): the
+// trace faults of the proofs and of the main job wait for it to pass, so
+// three times the batch and the collector's, not the default's 15 s.
+const referenceTraceWait = 5 * time.Second
 
 // DefaultSuccessWindow is the checklist's 48-hour monitoring: the window
 // the success metrics (TestSuccessMetrics) are judged over by default.
@@ -397,6 +410,11 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		PushgatewayURL: str(Env.PushgatewayURL, ""),
 		SuccessWindow:  dur(Env.SuccessWindow, DefaultSuccessWindow),
 	}
+	traceWait := DefaultTimeouts.Trace
+	if cfg.Mode == Ephemeral && cfg.Images.Genesis == "" {
+		traceWait = referenceTraceWait
+	}
+	cfg.Timeouts.Trace = dur(Env.TraceWait, traceWait)
 	if v := str(Env.DeployStarted, ""); v != "" {
 		t, err := time.Parse(time.RFC3339Nano, v)
 		switch {

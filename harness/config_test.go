@@ -22,7 +22,9 @@ func TestLoadConfigDefaults(t *testing.T) {
 	assert.Equal(t, Ephemeral, cfg.Mode)
 	assert.True(t, cfg.CanMutate(), "a stack this run starts may be mutated")
 	assert.Equal(t, 15, cfg.Expect.Agents)
-	assert.Equal(t, DefaultTimeouts, cfg.Timeouts)
+	want := DefaultTimeouts
+	want.Trace = referenceTraceWait
+	assert.Equal(t, want, cfg.Timeouts, "an ephemeral stack of the reference service waits for its 1 s batch, not the default's")
 	assert.Equal(t, Images{Prometheus: DefaultPrometheusImage, Alertmanager: DefaultAlertmanagerImage,
 		NodeExporter: DefaultNodeExporterImage, Grafana: DefaultGrafanaImage, Jaeger: DefaultJaegerImage}, cfg.Images)
 }
@@ -40,6 +42,7 @@ func TestLoadConfigLive(t *testing.T) {
 	assert.Equal(t, map[Component]string{Prometheus: "prometheus", Grafana: "mon-grafana-1"}, cfg.Containers)
 	assert.Equal(t, 12, cfg.Expect.Agents)
 	assert.Equal(t, 2*time.Second, cfg.Timeouts.HTTP)
+	assert.Equal(t, DefaultTimeouts.Trace, cfg.Timeouts.Trace, "a service of unknown batch gets the default trace wait")
 
 	s, err := Attach(cfg)
 	require.NoError(t, err)
@@ -120,6 +123,28 @@ func TestToolVariablesAreKnown(t *testing.T) {
 	err := UnknownVars([]string{"SMOKE_NO_BROWSR"}, "")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "did you mean SMOKE_NO_BROWSER?")
+}
+
+// SMOKE_TRACE_WAIT: 15 s, or 5 s for an ephemeral stack of the reference
+// service (its batch is 1 s), unless set; an image of the user's is of
+// unknown batch and gets the default.
+func TestTraceWait(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want time.Duration
+	}{
+		{nil, referenceTraceWait},
+		{map[string]string{"SMOKE_GENESIS_IMAGE": "genesis:prod"}, DefaultTimeouts.Trace},
+		{map[string]string{"SMOKE_TARGET": "live", "SMOKE_REQUIRE": "genesis", "SMOKE_A2A_URL": "http://127.0.0.1:8080"}, DefaultTimeouts.Trace},
+		{map[string]string{"SMOKE_TRACE_WAIT": "40s"}, 40 * time.Second},
+		{map[string]string{"SMOKE_TARGET": "live", "SMOKE_REQUIRE": "genesis", "SMOKE_A2A_URL": "http://127.0.0.1:8080", "SMOKE_TRACE_WAIT": "40s"}, 40 * time.Second},
+	} {
+		cfg, err := LoadConfig(lookup(tc.env))
+		require.NoError(t, err, "%v", tc.env)
+		assert.Equal(t, tc.want, cfg.Timeouts.Trace, "%v", tc.env)
+	}
+	_, err := LoadConfig(lookup(map[string]string{"SMOKE_TRACE_WAIT": "a while"}))
+	assert.ErrorContains(t, err, "SMOKE_TRACE_WAIT")
 }
 
 // SMOKE_SUCCESS_WINDOW: 48h by default, a positive duration, and the
