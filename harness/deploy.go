@@ -57,6 +57,51 @@ func (s *Stack) MarkDeployStarted(t time.Time, how string) {
 	s.deploy.at, s.deploy.how = t, how
 }
 
+// logMarks are the points up to which checks that look at every line of
+// a log (a key that must be in no line) have read it and found nothing,
+// by container and reader. Shared by every view of one stack.
+type logMarks struct {
+	mu sync.Mutex
+	at map[string]time.Time
+}
+
+// LogReadThrough says up to when a reader named key last read c's log
+// through and found nothing there (MarkLogReadThrough); the zero time when
+// it has not, or read another container of c (one since replaced), or c
+// runs in a container this run did not start (a live target's, known by a
+// name that a redeploy gives to a new container with a new log). A log
+// only grows: lines older than the mark hold what they held when read, so
+// such a reader reads on from the mark instead of from the first line
+// every time, which in the fault matrix cost the engine a whole log (tens
+// of megabytes, decoded and sent line by line) per evaluation.
+func (s *Stack) LogReadThrough(c Component, key string) time.Time {
+	ct, ok := s.Container(c)
+	if s.readThrough == nil || !ok {
+		return time.Time{}
+	}
+	id := ct.GetContainerID()
+	s.readThrough.mu.Lock()
+	defer s.readThrough.mu.Unlock()
+	return s.readThrough.at[id+"\x00"+key]
+}
+
+// MarkLogReadThrough records that the reader named key read c's log from
+// its first line, or from its last mark, up to t and found nothing. Call
+// it only after a read that ended at the log's end with nothing found, with
+// t no later than when that read began (less the engine's clock margin): a
+// mark past a line not read would hide it from every later read. Only a
+// container this run started keeps a mark (see LogReadThrough).
+func (s *Stack) MarkLogReadThrough(c Component, key string, t time.Time) {
+	ct, ok := s.Container(c)
+	if s.readThrough == nil || !ok {
+		return
+	}
+	id := ct.GetContainerID()
+	s.readThrough.mu.Lock()
+	defer s.readThrough.mu.Unlock()
+	s.readThrough.at[id+"\x00"+key] = t
+}
+
 // DeployStarted says when the deploy under test started, in this order:
 // a start declared at run time (MarkDeployStarted); SMOKE_DEPLOY_STARTED;
 // the start of the component's container (ephemeral: when this run started

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/testcontainers/testcontainers-go"
 )
 
 func TestDeployStarted(t *testing.T) {
@@ -47,4 +48,32 @@ func TestDeployStarted(t *testing.T) {
 		assert.True(t, d.At.Equal(at))
 		assert.Contains(t, d.How, "fault row x restored")
 	}
+}
+
+// A read-through mark belongs to one container of one stack, is shared by
+// the stack's views, and is kept only for containers this run started.
+func TestLogReadThrough(t *testing.T) {
+	cfg, err := LoadConfig(lookup(nil))
+	require.NoError(t, err)
+	s := newStack(cfg)
+	at := time.Date(2026, 12, 3, 7, 0, 0, 0, time.UTC)
+	s.MarkLogReadThrough(Genesis, "reader", at)
+	assert.True(t, s.LogReadThrough(Genesis, "reader").IsZero(), "no container of this run: no mark")
+
+	s.containers[Genesis] = &testcontainers.DockerContainer{ID: "first"}
+	s.MarkLogReadThrough(Genesis, "reader", at)
+	assert.Equal(t, at, s.LogReadThrough(Genesis, "reader"))
+	assert.True(t, s.LogReadThrough(Genesis, "another reader").IsZero(), "each reader its own mark")
+	assert.True(t, s.LogReadThrough(Prometheus, "reader").IsZero(), "each component its own mark")
+	assert.Equal(t, at, s.WithProfile(ProfileA2A, "a view").LogReadThrough(Genesis, "reader"), "views share the mark")
+
+	s.containers[Genesis] = &testcontainers.DockerContainer{ID: "second"}
+	assert.True(t, s.LogReadThrough(Genesis, "reader").IsZero(), "a replaced container's log is read from its first line")
+
+	live, err := LoadConfig(lookup(map[string]string{"SMOKE_TARGET": "live", "SMOKE_REQUIRE": "genesis", "SMOKE_A2A_URL": "http://127.0.0.1:8080", "SMOKE_CONTAINERS": "genesis=genesis-1"}))
+	require.NoError(t, err)
+	l, err := Attach(live)
+	require.NoError(t, err)
+	l.MarkLogReadThrough(Genesis, "reader", at)
+	assert.True(t, l.LogReadThrough(Genesis, "reader").IsZero(), "a container known by name (a redeploy reuses it) keeps no mark")
 }

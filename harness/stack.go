@@ -42,6 +42,7 @@ type Stack struct {
 	// at the latest (WithWindowStart): what came before it is not judged.
 	windowStart time.Time
 	deploy      *deployMark // a deploy start declared at run time (MarkDeployStarted), shared with views
+	readThrough *logMarks   // where whole-log readers have read to (LogReadThrough), shared with views
 }
 
 // Open gives the stack the configuration describes: it starts one in
@@ -149,7 +150,7 @@ func (s *Stack) view() *Stack {
 	defer s.mu.RUnlock()
 	return &Stack{cfg: s.cfg, urls: s.urls, absent: s.absent, containers: s.containers, names: s.names,
 		network: s.network, runID: s.runID, promConfig: s.promConfig, profile: s.profile, profileHow: s.profileHow,
-		unreachable: s.unreachable, windowStart: s.windowStart, deploy: s.deploy, ruleFiles: s.ruleFiles, elsewhere: s.elsewhere}
+		unreachable: s.unreachable, windowStart: s.windowStart, deploy: s.deploy, readThrough: s.readThrough, ruleFiles: s.ruleFiles, elsewhere: s.elsewhere}
 }
 
 // SuccessWindow is the range the success metrics are judged over at now:
@@ -200,7 +201,8 @@ func Attach(cfg Config) (*Stack, error) {
 
 func newStack(cfg Config) *Stack {
 	return &Stack{cfg: cfg, urls: map[Component]string{}, absent: map[Component]string{},
-		containers: map[Component]*testcontainers.DockerContainer{}, names: map[Component]string{}, deploy: &deployMark{}}
+		containers: map[Component]*testcontainers.DockerContainer{}, names: map[Component]string{}, deploy: &deployMark{},
+		readThrough: &logMarks{at: map[string]time.Time{}}}
 }
 
 // Config is the configuration the stack was opened with (secrets included,

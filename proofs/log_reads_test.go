@@ -13,6 +13,7 @@ import (
 	"github.com/moby/moby/client"
 	"github.com/stretchr/testify/require"
 
+	"github.com/smokestack-dev/smokestack/checks"
 	"github.com/smokestack-dev/smokestack/harness"
 )
 
@@ -49,7 +50,7 @@ func TestLogReadsFromTheEndMatchTheEngine(t *testing.T) {
 	}
 	marks := map[string]time.Time{"before the log began": time.Now().Add(-24 * time.Hour)}
 	requests(200)
-	marks["past the first window (4500 entries back)"] = mark()
+	marks["past the first two windows (4500 entries back)"] = mark()
 	requests(4500)
 	marks["a few entries back"] = mark()
 	requests(100)
@@ -94,4 +95,42 @@ func engineSince(ctx context.Context, t *testing.T, cli *client.Client, containe
 func head(b []byte) string {
 	line, _, _ := bytes.Cut(b, []byte("\n"))
 	return harness.RedactText(string(line))
+}
+
+// TestLogsCleanReadsOnFromItsMark proves that logs_clean, which reads a
+// stack's log on from where its last clean read ended (not from the first
+// line every time), still sees every line: a key the service logs after
+// clean reads fails it, and the mark never passes that line, so the check
+// keeps failing once the knob is off, as a read of the whole log would.
+// On a stack of its own: the leaked key stays in the log for good.
+func TestLogsCleanReadsOnFromItsMark(t *testing.T) {
+	ephemeralOnly(t, "sets a fault knob of the reference service on a stack of its own: ephemeral mode only (SMOKE_TARGET unset)")
+	ctx, s := openOwnStack(t, 2*time.Minute, nil)
+	c, ok := checks.ByID(logsClean)
+	require.True(t, ok)
+	for i := range 2 {
+		v := checks.Evaluate(ctx, s, c)
+		require.Equal(t, checks.Pass, v.Outcome, "healthy, read %d: %v", i+1, v.Err)
+		t.Logf("clean read %d took %s", i+1, v.Elapsed.Round(time.Millisecond))
+	}
+
+	// key_prefix_logs logs the first 8 characters of the API key when set.
+	_, err := harness.Done(s.Genesis().SetFaults(ctx, "key_prefix_logs"))
+	require.NoError(t, err)
+	v := checks.Evaluate(ctx, s, c)
+	require.Equal(t, checks.Fail, v.Outcome, "the key logged after the mark: %v", v.Err)
+	require.Contains(t, Seen(v.Err), "first 8 characters of the API key")
+
+	_, err = harness.Done(s.Genesis().SetFaults(ctx, ""))
+	require.NoError(t, err)
+	// Past the check's re-read of the last second (its clock margin), so
+	// that only its read from the mark can find the line: a mark moved
+	// past it by the failing read would pass from here on (seen without
+	// this wait: the re-read found the line anyway).
+	time.Sleep(3 * time.Second)
+	for i := range 2 {
+		v = checks.Evaluate(ctx, s, c)
+		require.Equal(t, checks.Fail, v.Outcome, "the knob off, the key is still in the log (read %d): %v", i+1, v.Err)
+		require.Contains(t, Seen(v.Err), "first 8 characters of the API key")
+	}
 }
