@@ -89,7 +89,7 @@ func tracesFaults() []Fault {
 		{Name: "correlation_lost_span", Does: "knob correlation_lost=span: the request's span has no correlation_id attribute",
 			Action: Knob("correlation_lost=span"), Fails: []string{correlationFollowed}, Says: says("no span of trace", correlationFollowed)},
 		// Exports to a stopped backend fail: the service says otel degraded
-		// once its batch export gives up (30 s, the SDK's export timeout).
+		// once its batch export gives up (its retries end after 5 s).
 		{Name: "jaeger_stopped", Does: "Jaeger (the trace backend) container stopped",
 			Action: Stopped(harness.Jaeger), Settle: 60 * time.Second,
 			Fails: []string{tracesReceived, correlationFollowed, ciOTEL},
