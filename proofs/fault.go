@@ -113,19 +113,21 @@ func faultKnobs(c harness.Component, spec string, of func(*harness.Stack) faultS
 	return Action{Touches: []harness.Component{c}, Apply: set(spec), Restore: set("")}
 }
 
-// Stopped stops a component's container and starts it again after.
+// Stopped stops a component's container and starts it again after. It
+// touches the stack's containers too: what the containers check reads.
 func Stopped(c harness.Component) Action {
 	return Action{
-		Touches: []harness.Component{c},
+		Touches: []harness.Component{c, harness.Containers},
 		Apply:   func(ctx context.Context, s *harness.Stack) error { return stopComponent(ctx, s, c) },
 		Restore: func(ctx context.Context, s *harness.Stack) error { return s.StartComponent(ctx, c) },
 	}
 }
 
-// Paused freezes a component's container: connections open, nothing answers.
+// Paused freezes a component's container: connections open, nothing
+// answers. Like Stopped, it touches the stack's containers too.
 func Paused(c harness.Component) Action {
 	return Action{
-		Touches: []harness.Component{c},
+		Touches: []harness.Component{c, harness.Containers},
 		Apply:   func(ctx context.Context, s *harness.Stack) error { return pauseComponent(ctx, s, c, true) },
 		Restore: func(ctx context.Context, s *harness.Stack) error { return pauseComponent(ctx, s, c, false) },
 	}

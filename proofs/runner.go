@@ -32,7 +32,7 @@ const (
 	Declared         Cell = "n" // NOT APPLICABLE as the row's declared profile says
 	Unstated         Cell = "?" // caught, but the row states no symptom to judge the reason by
 	DefectCell       Cell = "D" // the check panicked or hung: a defect of the check
-	Scoped           Cell = "-" // not run: a serial check outside the row's reach (see inScope)
+	Scoped           Cell = "-" // not run: a check outside the row's reach (see inScope)
 )
 
 // crossCheckEvery is the rotation of the sampled cross-check: each serial
@@ -48,20 +48,27 @@ const crossCheckEvery = 5
 func serial(c checks.Check) bool { return c.Mutates || c.Alone }
 
 // inScope decides whether row number i (from 0) runs check c, whose index
-// in the matrix's checks is j. Every concurrent check runs in every row.
-// A serial check runs where the row names it (Fails, Passes), where the
-// row declares a profile or does not declare what it touches, where the
-// row touches a component the check reads besides Genesis (every check
-// reads Genesis, so a knob of the service says nothing about which), and
-// in the rotating cross-check sample.
+// in the matrix's checks is j: where the row names it (Fails, Passes),
+// where the row declares a profile or does not declare what it touches,
+// where the row touches a component the check reads, and in the rotating
+// cross-check sample. For a serial check Genesis does not count among the
+// components it reads: every serial check reads it, so a knob of the
+// service would say nothing about which; a concurrent check that reads
+// Genesis runs in every row that touches it. A check of the monitoring
+// stack alone (config_valid's promtool and amtool runs, node-exporter's
+// metrics) is left out of a knob's row; a check of the service alone, out
+// of a Prometheus reload's.
 func inScope(i, j int, f Fault, c checks.Check) bool {
 	switch {
-	case !serial(c), slices.Contains(f.Fails, c.ID()), slices.Contains(f.Passes, c.ID()),
+	case slices.Contains(f.Fails, c.ID()), slices.Contains(f.Passes, c.ID()),
 		f.Profile != "", len(f.Touches) == 0, (i+j)%crossCheckEvery == 0:
 		return true
 	}
 	for _, comp := range c.Components() {
-		if comp != harness.Genesis && slices.Contains(f.Touches, comp) {
+		if comp == harness.Genesis && serial(c) {
+			continue
+		}
+		if slices.Contains(f.Touches, comp) {
 			return true
 		}
 	}
@@ -698,7 +705,7 @@ func (r Result) WriteTable(w io.Writer) {
 			judged += k
 		}
 	}
-	fmt.Fprintf(w, "scoping: %d cells judged, %d skipped (- : a serial check outside the row's reach); every serial check cross-checked in at least %d rows that do not name it\n",
+	fmt.Fprintf(w, "scoping: %d cells judged, %d skipped (- : a check outside the row's reach); every check cross-checked in at least %d rows that do not name it\n",
 		judged, n[Scoped], r.minCrossChecks())
 	fmt.Fprintf(w, "stacks: %d; measured again with every other stack waiting, after failing beside the other stacks' checks (where they should pass; for another reason than the row's; any check in a healthy stack): %d\n", len(r.Baselines), len(r.MeasuredAgain))
 	for _, again := range r.MeasuredAgain {
@@ -724,14 +731,11 @@ func (r Result) writeSpent(w io.Writer, most int) {
 	}
 }
 
-// minCrossChecks is the fewest rows in which a serial check was judged
-// without the row naming it: how well the scoping itself is proven.
+// minCrossChecks is the fewest rows in which a check was judged without
+// the row naming it: how well the scoping itself is proven.
 func (r Result) minCrossChecks() int {
 	least := -1
 	for _, c := range r.Checks {
-		if !serial(c) {
-			continue
-		}
 		k := 0
 		for _, row := range r.Rows {
 			if cell := row.Cells[c.ID()]; cell == Kept || cell == FalseAlarm {

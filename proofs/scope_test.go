@@ -17,28 +17,42 @@ func TestEveryRowDeclaresWhatItTouches(t *testing.T) {
 	}
 }
 
-// TestScoping: concurrent checks run in every row; a serial check runs where
-// its row names it or reaches a component it reads besides Genesis, and in
-// the rotating cross-check, so every serial check is judged in rows that do
-// not name it.
+// TestScoping: a check runs where its row names it or touches a component
+// it reads (for a serial check, one besides Genesis), and in the rotating
+// cross-check, so every check is judged in rows that do not name it.
 func TestScoping(t *testing.T) {
 	drill := checks.Check{Group: "TestX", Name: "drill", Component: harness.Genesis, Part: harness.PartC, Mutates: true,
 		Reads: []harness.Component{harness.LLMPlanner}}
 	cheap := checks.Check{Group: "TestX", Name: "cheap", Component: harness.Genesis, Part: harness.PartA}
+	promOnly := checks.Check{Group: "TestX", Name: "prom", Component: harness.Prometheus, Reads: []harness.Component{harness.Alertmanager}}
 	knob := Fault{Name: "k", Action: Knob("error_rate=1")}
 	planner := Fault{Name: "p", Action: PlannerFaults("down")}
+	reload := Fault{Name: "r", Action: PrometheusConfig(nil)}
+	amStopped := Fault{Name: "s", Action: Stopped(harness.Alertmanager)}
 	named := Fault{Name: "n", Action: Knob("error_rate=1"), Fails: []string{drill.ID()}}
 	undeclared := Fault{Name: "u", Action: Action{}}
+	profiled := Fault{Name: "d", Action: Knob("surface=a2a"), Profile: harness.ProfileA2A}
 
-	judged := 0
+	judged := map[string]int{}
 	for i := 0; i < 2*crossCheckEvery; i++ {
-		assert.True(t, inScope(i, 0, knob, cheap), "a concurrent check runs in every row")
+		assert.True(t, inScope(i, 0, knob, cheap), "a concurrent check that reads Genesis runs in a knob's row")
 		assert.True(t, inScope(i, 0, planner, drill), "the planner row reaches a drill that reads the planner")
 		assert.True(t, inScope(i, 0, named, drill), "a row runs the checks it names")
 		assert.True(t, inScope(i, 0, undeclared, drill), "a row that does not say what it touches runs everything")
-		if inScope(i, 3, knob, drill) {
-			judged++
+		assert.True(t, inScope(i, 0, undeclared, promOnly), "a row that does not say what it touches runs everything")
+		assert.True(t, inScope(i, 0, profiled, promOnly), "a row that declares a profile runs everything")
+		assert.True(t, inScope(i, 0, reload, promOnly), "a Prometheus reload reaches a check of Prometheus")
+		assert.True(t, inScope(i, 0, amStopped, promOnly), "a stopped Alertmanager reaches a check that reads it")
+		for name, in := range map[string]bool{
+			"knob, drill": inScope(i, 3, knob, drill), "knob, monitoring check": inScope(i, 3, knob, promOnly),
+			"reload, service check": inScope(i, 3, reload, cheap),
+		} {
+			if in {
+				judged[name]++
+			}
 		}
 	}
-	assert.Equal(t, 2, judged, "a knob row runs an unnamed drill only in the cross-check, one row in %d", crossCheckEvery)
+	for _, name := range []string{"knob, drill", "knob, monitoring check", "reload, service check"} {
+		assert.Equal(t, 2, judged[name], "%s: a row runs a check it cannot reach only in the cross-check, one row in %d", name, crossCheckEvery)
+	}
 }
