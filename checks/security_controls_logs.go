@@ -117,7 +117,8 @@ func logsClean(ctx context.Context, p probe) error {
 	began := time.Now()
 	deadline := began.Add(logsCleanWait)
 	var read time.Time // when the last read began
-	for since, first := s.LogReadThrough(harness.Genesis, readKey), true; ; since, first = began.Add(-logClockMargin), false {
+	margin := harness.EngineClockMargin()
+	for since, first := s.LogReadThrough(harness.Genesis, readKey), true; ; since, first = began.Add(-margin), false {
 		marked = false
 		// A line with the id may come before others the request printed
 		// while served (an "auth refused" line, then the key): those reach
@@ -138,7 +139,7 @@ func logsClean(ctx context.Context, p probe) error {
 			return CannotJudge("the service's log could not be read to the end (%v)", err)
 		}
 		if (marked && settled) || (!first && !time.Now().Before(deadline)) {
-			s.MarkLogReadThrough(harness.Genesis, readKey, read.Add(-logClockMargin))
+			s.MarkLogReadThrough(harness.Genesis, readKey, read.Add(-margin))
 			return nil
 		}
 		select {
@@ -178,7 +179,3 @@ func logsCleanReadKey(configured []logKey) string {
 	}
 	return "logs_clean " + hex.EncodeToString(h.Sum(nil))
 }
-
-// logClockMargin is how far before its own clock a re-read of a log
-// starts, for the engine's clock and the line's delay in reaching it.
-const logClockMargin = time.Second

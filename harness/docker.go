@@ -52,6 +52,19 @@ func DockerHost() string {
 	return client.DefaultDockerHost
 }
 
+// EngineClockMargin is how far before the suite's own clock a read of a
+// container log since a time starts: the engine stamps each line with its
+// own clock as it reads the line from the container. An engine on this
+// machine (a unix socket or a named pipe) keeps this machine's clock, and
+// the margin covers a line's way to it; a remote one (tcp://, ssh://) may
+// run a while apart, and gets a minute.
+func EngineClockMargin() time.Duration {
+	if h := DockerHost(); strings.HasPrefix(h, "unix://") || strings.HasPrefix(h, "npipe://") {
+		return time.Second
+	}
+	return time.Minute
+}
+
 // PingDocker checks that an engine answers within timeout.
 func PingDocker(ctx context.Context, cli *client.Client, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
