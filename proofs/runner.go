@@ -35,8 +35,8 @@ const (
 	Scoped           Cell = "-" // not run: a check outside the row's reach (see inScope)
 )
 
-// crossCheckEvery is the rotation of the sampled cross-check: each serial
-// check is judged, beyond the rows that reach it, in one row of every
+// crossCheckEvery is the rotation of the sampled cross-check: each check
+// is judged, beyond the rows that reach it, in one row of every
 // crossCheckEvery, where it must keep its healthy verdict. That proves the
 // scoping itself: a fault that reached a check its row does not name
 // shows there as a false alarm.
