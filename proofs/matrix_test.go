@@ -48,7 +48,7 @@ func TestFaultMatrix(t *testing.T) {
 		rows = slices.DeleteFunc(rows, func(f Fault) bool { return !re.MatchString(f.Name) })
 		t.Logf("PROOFS_ROWS=%s: %d of %d rows; this is not the whole matrix", expr, len(rows), n)
 	}
-	// PROOFS_STACKS is how many stacks share the rows (default 2; see Run):
+	// PROOFS_STACKS is how many stacks share the rows (default 3; see Run):
 	// the package's own and that many less one started here.
 	stacks := []*harness.Stack{stack}
 	ctx := context.Background()
