@@ -419,7 +419,7 @@ func correlationFollowed(ctx context.Context, p probe) error {
 // (NOT JUDGED); miss what was wrong with it.
 func followInLog(ctx context.Context, s *harness.Stack, began time.Time, corr, traceID string) (why, miss string) {
 	end := time.Now().Add(logWait)
-	since := began.Add(-harness.EngineClockMargin())
+	since := began.Add(-logClockMargin)
 	for {
 		var carrying, others []string
 		found := false

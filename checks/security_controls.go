@@ -159,7 +159,7 @@ func credentialRedaction(ctx context.Context, p probe) error {
 // on three stacks of the fault matrix on a slow machine).
 func (p probe) logsFreeOf(ctx context.Context, began time.Time, creds []probes.Credential, nonce, lastMarker, want string) error {
 	clean := fmt.Sprintf("the responses to the %d requests carrying fake credentials (%s) were clean", len(creds), strings.Join(probes.CredentialClasses, ", "))
-	since := began.Add(-harness.EngineClockMargin())
+	since := began.Add(-harness.EngineClockMargin)
 	end := time.Now().Add(logCatchUpWait)
 	for {
 		log, err := p.s.LogsSince(ctx, harness.Genesis, since)

@@ -88,8 +88,9 @@ func (s *Stack) LogReadThrough(c Component, key string) time.Time {
 // MarkLogReadThrough records that the reader named key read c's log from
 // its first line, or from its last mark, up to t and found nothing. Call
 // it only after a read that ended at the log's end with nothing found, with
-// t no later than when that read began, less EngineClockMargin: a
-// mark past a line not read would hide it from every later read. Only a
+// t at least EngineClockMargin before that read began (the engine stamps
+// lines by its own clock): a mark past a line not read would hide it from
+// every later read. Only a
 // container this run started keeps a mark (see LogReadThrough).
 func (s *Stack) MarkLogReadThrough(c Component, key string, t time.Time) {
 	ct, ok := s.Container(c)

@@ -77,16 +77,3 @@ func TestLogReadThrough(t *testing.T) {
 	l.MarkLogReadThrough(Genesis, "reader", at)
 	assert.True(t, l.LogReadThrough(Genesis, "reader").IsZero(), "a container known by name (a redeploy reuses it) keeps no mark")
 }
-
-// An engine on this machine shares its clock; a remote one gets a minute.
-func TestEngineClockMargin(t *testing.T) {
-	for host, want := range map[string]time.Duration{
-		"unix:///var/lib/smokestack-engine/docker.sock": time.Second,
-		"npipe:////./pipe/docker_engine":                time.Second,
-		"tcp://10.0.0.5:2376":                           time.Minute,
-		"ssh://deploy@prod-host":                        time.Minute,
-	} {
-		t.Setenv("DOCKER_HOST", host)
-		assert.Equal(t, want, EngineClockMargin(), host)
-	}
-}

@@ -123,10 +123,10 @@ func TestLogsCleanReadsOnFromItsMark(t *testing.T) {
 
 	_, err = harness.Done(s.Genesis().SetFaults(ctx, ""))
 	require.NoError(t, err)
-	// Past the check's re-read of the last second (the EngineClockMargin
-	// of this machine's engine), so that only its read from the mark can
-	// find the line: a mark moved past it by the failing read would pass
-	// from here on (seen without this wait: the re-read found the line).
+	// Past the check's re-read of the last second (logClockMargin), so
+	// that only its read from the mark can find the line: a mark moved
+	// past it by the failing read would pass from here on (seen without
+	// this wait: the re-read found the line).
 	time.Sleep(3 * time.Second)
 	for i := range 2 {
 		v = checks.Evaluate(ctx, s, c)
