@@ -20,6 +20,7 @@ import (
 // reason (judged on what was seen), each control passes.
 func TestStartupFaults(t *testing.T) {
 	ephemeralOnly(t, "start-up faults start stacks of their own: ephemeral mode only (SMOKE_TARGET unset)")
+	beside(t)
 	// Each row's stack is its own: they start and are judged side by side
 	// (as many at once as -parallel allows), most of a start being waits.
 	for _, f := range StartupFaults() {
@@ -40,6 +41,7 @@ func judgeStartupFault(t *testing.T, f StartupFault) {
 		opts = append(opts, harness.WithGenesisEnv(k, v))
 	}
 	ctx, s := openOwnStack(t, time.Minute, func(cfg *harness.Config) { cfg.Expect.Production = f.Production }, opts...)
+	readQuiet(t)
 	var cs []checks.Check
 	for _, id := range slices.Concat(f.Fails, f.Passes) {
 		c, ok := checks.ByID(id)

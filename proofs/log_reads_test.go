@@ -105,7 +105,9 @@ func head(b []byte) string {
 // On a stack of its own: the leaked key stays in the log for good.
 func TestLogsCleanReadsOnFromItsMark(t *testing.T) {
 	ephemeralOnly(t, "sets a fault knob of the reference service on a stack of its own: ephemeral mode only (SMOKE_TARGET unset)")
+	beside(t)
 	ctx, s := openOwnStack(t, 2*time.Minute, nil)
+	readQuiet(t)
 	c, ok := checks.ByID(logsClean)
 	require.True(t, ok)
 	for i := range 2 {

@@ -2,6 +2,7 @@ package proofs
 
 import (
 	"context"
+	"flag"
 	"os"
 	"regexp"
 	"slices"
@@ -27,7 +28,30 @@ func TestMain(m *testing.M) {
 			os.Setenv(k, v)
 		}
 	}
+	parallelDefault()
 	os.Exit(harness.Main(m, &stack))
+}
+
+// proofsParallel is how many of the package's proofs run at once where
+// go test's -parallel is not given (its default is GOMAXPROCS, 2 on the
+// CI machine). The proofs that run side by side are those on stacks of
+// their own (t.Parallel, after the serial ones: the fault matrix and the
+// proofs on the package's stack): mostly waits for a scrape, a log line, a
+// start, not work, so more of them than cores run at once; their timing
+// checks are measured again alone (quiet).
+const proofsParallel = 8
+
+// parallelDefault sets -parallel to proofsParallel unless the command
+// line gave it.
+func parallelDefault() {
+	flag.Parse()
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	if !given {
+		if err := flag.Set("test.parallel", strconv.Itoa(proofsParallel)); err != nil {
+			panic(err)
+		}
+	}
 }
 
 // TestFaultMatrix proves every check can fail: under each fault its checks
@@ -36,6 +60,7 @@ func TestFaultMatrix(t *testing.T) {
 	if stack.Mode() != harness.Ephemeral {
 		t.Skip("the fault matrix breaks the stack on purpose: it runs only on an ephemeral stack (SMOKE_TARGET unset)")
 	}
+	beside(t)
 	rows := Matrix()
 	// PROOFS_ROWS (a regular expression over row names) runs a part of the
 	// matrix while a row is being written; CI leaves it unset and runs all.

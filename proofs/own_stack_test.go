@@ -3,8 +3,10 @@ package proofs
 import (
 	"context"
 	"errors"
+	"flag"
 	"os"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -49,6 +51,10 @@ func ownStacks(t *testing.T, n int, budget time.Duration, edit func(*harness.Con
 	t.Cleanup(cancel)
 	stacks := make([]*harness.Stack, n)
 	errs := make([]error, n)
+	// A start is the costliest work of a stack: a Run's measurement alone
+	// waits for it (quiet).
+	quiet.RLock()
+	defer quiet.RUnlock()
 	var wg sync.WaitGroup
 	for k := range n {
 		wg.Add(1)
@@ -65,4 +71,64 @@ func ownStacks(t *testing.T, n int, budget time.Duration, edit func(*harness.Con
 	}
 	require.NoError(t, errors.Join(errs...), "start %d stacks", n)
 	return ctx, stacks
+}
+
+// beside runs t side by side with the package's other proofs that call
+// it (t.Parallel: they start once every serial test has ended, as many at
+// once as -parallel allows): the fault matrix and the proofs on stacks of
+// their own, mostly waits for a scrape, a log line, a start. The proofs that
+// load the whole machine or time the package's stack wait for them all
+// (afterBesides).
+func beside(t *testing.T) {
+	besides.Add(1)
+	t.Cleanup(besides.Done)
+	t.Parallel()
+}
+
+// besides counts the proofs running beside one another (beside). Each adds
+// itself before its t.Parallel, that is while the serial tests run, before
+// anything waits on it.
+var besides sync.WaitGroup
+
+// afterBesides runs t once every proof beside the others has ended, and
+// alone: a row that burns the machine (cpu_burn), or a budget measured on
+// the package's stack, which the fault matrix uses until its end. It too is a parallel
+// test, so it waits holding one of -parallel's places: where fewer than 3
+// are given (two waiting would leave none to the proofs waited for), it
+// runs as a serial test instead, before the others, and says so.
+func afterBesides(t *testing.T) {
+	if n, _ := strconv.Atoi(flag.Lookup("test.parallel").Value.String()); n < 3 {
+		t.Logf("-parallel %d: runs before the proofs that run side by side, not after them (it would need one of their places to wait in)", n)
+		return
+	}
+	t.Parallel()
+	done := make(chan struct{})
+	go func() {
+		besides.Wait()
+		close(done)
+	}()
+	var until <-chan time.Time
+	if d, ok := t.Deadline(); ok {
+		until = time.After(time.Until(d) - time.Minute)
+	}
+	select {
+	case <-done:
+	case <-until:
+		t.Fatal("the proofs side by side had not ended a minute before go test's -timeout: this proof, which must run after them, was not run")
+	}
+	afterAlone.Lock()
+	t.Cleanup(afterAlone.Unlock)
+}
+
+// afterAlone keeps the proofs that run after the others (afterBesides) one
+// at a time: a burnt machine fails a budget measured beside it.
+var afterAlone sync.Mutex
+
+// readQuiet holds quiet for reading from here to t's end, so that a Run
+// beside t measures a timing check again with t's work at rest too
+// (machine.again). Call it after t's stacks have started (ownStacks holds
+// quiet itself), and never around a Run, which holds it itself.
+func readQuiet(t *testing.T) {
+	quiet.RLock()
+	t.Cleanup(quiet.RUnlock)
 }

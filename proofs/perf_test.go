@@ -18,6 +18,7 @@ import (
 // mean would pass.
 func TestBudgetsCanFail(t *testing.T) {
 	ephemeralOnly(t, "sets latency knobs on the service: runs only on an ephemeral stack")
+	afterBesides(t)
 	ctx := context.Background()
 	ops, skipped, err := perf.Ops(ctx, stack)
 	require.NoError(t, err)

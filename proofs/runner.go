@@ -221,7 +221,7 @@ func Run(ctx context.Context, stacks []*harness.Stack, all []checks.Check, fault
 	}
 	close(next)
 	parts := make([]share, len(stacks))
-	m := &machine{shared: len(stacks) > 1}
+	m := &machine{}
 	var wg sync.WaitGroup
 	for k, s := range stacks {
 		say := logf
@@ -398,7 +398,7 @@ func runFault(ctx context.Context, m *machine, stack *harness.Stack, matrix []ch
 		// check, or misses the row's reason, does so alone too, and the
 		// cell stays. A false pass is never measured again: load does not
 		// make a broken deployment pass a check.
-		if m.shared && (row.Cells[c.ID()] == FalseAlarm || row.Cells[c.ID()] == WrongReason) {
+		if row.Cells[c.ID()] == FalseAlarm || row.Cells[c.ID()] == WrongReason {
 			row.Verdicts[c.ID()] = m.again(ctx, s, c, "fault "+f.Name, row.Verdicts[c.ID()])
 			row.Cells[c.ID()] = cell(c)
 		}
@@ -549,8 +549,9 @@ func judge(expectFail, expectPass, declaredNA bool, base, got checks.Verdict) Ce
 	return FalseAlarm
 }
 
-// machine is what the stacks of one Run share: two cores. A check that
-// times the target (timed) measures it beside the other stacks' work,
+// machine is what the stacks of one Run share: two cores, with the proofs
+// that run beside it (beside), even where the Run has one stack. A
+// check that times the target (timed) measures it beside the others' work,
 // which a healthy service's P95 can fail under (seen: aop_p95 110 ms
 // against its 50 ms budget, four stacks on two cores). Where such a check
 // is not expected to fail and fails, it is measured again with no other
@@ -563,13 +564,20 @@ func judge(expectFail, expectPass, declaredNA bool, base, got checks.Verdict) Ce
 // measures it again alone too. Load also makes deadlines: any check that
 // fails for another reason than its row's, where its row leaves it alone,
 // or on a healthy stack, is measured again alone the same way (runFault,
-// confirmHealthy).
+// confirmHealthy). The lock is quiet (below).
 type machine struct {
-	timing        sync.RWMutex
-	shared        bool // more than one stack: a measurement may not have been alone
 	mu            sync.Mutex
 	measuredAgain []string // check, where, what it said first
 }
+
+// quiet is the one timing lock of the test binary: every evaluation and
+// every other proof's work beside a Run (readQuiet) holds it for reading,
+// a measurement again alone (machine.again) for writing. Stacks of the
+// package's tests that run side by side share two cores with the Run's;
+// a measurement alone must wait for their work too, not only for the
+// Run's other stacks. Nobody holds it for reading twice: a writer waiting
+// between the two would never get it.
+var quiet sync.RWMutex
 
 // timed says whether c times the target: a latency budget (Alone), or
 // health_p95, which times /health while agents load.
@@ -594,14 +602,14 @@ func evaluateAll(ctx context.Context, m *machine, s *harness.Stack, cs []checks.
 		}
 	}
 	timers = append(timers, last...)
-	m.timing.RLock()
+	quiet.RLock()
 	out := checks.EvaluateAll(ctx, s, rest)
-	m.timing.RUnlock()
+	quiet.RUnlock()
 	for _, c := range timers {
-		m.timing.RLock()
+		quiet.RLock()
 		v := measure(ctx, s, c)
-		m.timing.RUnlock()
-		if v.Outcome == checks.Fail && m.shared && !failing[c.ID()] {
+		quiet.RUnlock()
+		if v.Outcome == checks.Fail && !failing[c.ID()] {
 			v = m.again(ctx, s, c, where, v)
 		}
 		out[c.ID()] = v
@@ -622,9 +630,9 @@ func measure(ctx context.Context, s *harness.Stack, c checks.Check) checks.Verdi
 // first beside them, lists that in the table, and returns the second
 // verdict: the one a stack running alone would have seen.
 func (m *machine) again(ctx context.Context, s *harness.Stack, c checks.Check, where string, first checks.Verdict) checks.Verdict {
-	m.timing.Lock()
+	quiet.Lock()
 	v := measure(ctx, s, c)
-	m.timing.Unlock()
+	quiet.Unlock()
 	m.mu.Lock()
 	m.measuredAgain = append(m.measuredAgain, fmt.Sprintf("%s in %s: %s, then %s; first it saw %.200s", c.ID(), where, first.Outcome, v.Outcome, strings.ReplaceAll(Seen(first.Err), "\n", " | ")))
 	m.mu.Unlock()
@@ -641,9 +649,6 @@ func (m *machine) again(ctx context.Context, s *harness.Stack, c checks.Check, w
 // then disagreed and the stack's restores waited for that FAIL to come
 // back). A FAIL that holds alone stays, and the stacks' comparison shows it.
 func (m *machine) confirmHealthy(ctx context.Context, s *harness.Stack, all []checks.Check, base map[string]checks.Verdict) {
-	if !m.shared {
-		return
-	}
 	for _, c := range all {
 		if first := base[c.ID()]; first.Outcome == checks.Fail {
 			base[c.ID()] = m.again(ctx, s, c, "the healthy stack", first)

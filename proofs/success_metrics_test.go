@@ -23,6 +23,7 @@ import (
 // evidence is NOT JUDGED (never a pass), each control passes.
 func TestSuccessMetricFaults(t *testing.T) {
 	ephemeralOnly(t, "the success-metric proofs start stacks of their own: ephemeral mode only (SMOKE_TARGET unset)")
+	beside(t)
 	// Two stacks, each running every other row in order: a row is mostly
 	// waiting (its load, Prometheus's scrapes of its window), so two take
 	// about half the time of one. The first two rows are the unbroken ones,
@@ -50,6 +51,7 @@ func TestSuccessMetricFaults(t *testing.T) {
 
 // judgeSuccessFault runs one row on s: the fault, its load, its window.
 func judgeSuccessFault(ctx context.Context, t *testing.T, s *harness.Stack, f SuccessFault) {
+	readQuiet(t)
 	start := time.Now()
 	if f.Action.Apply != nil {
 		require.NoError(t, f.Action.Apply(ctx, s), "apply %s", f.Name)

@@ -18,6 +18,7 @@ import (
 // discovered profile; under each knob its checks fail for the stated reason.
 func TestA2ASurfaceMatrix(t *testing.T) {
 	ephemeralOnly(t, "the a2a-surface matrix starts a stack of its own: ephemeral mode only (SMOKE_TARGET unset)")
+	beside(t)
 	// Two stacks share the rows, as the fault matrix's three do (Run).
 	ctx, stacks := ownStacks(t, 2, 10*time.Minute, func(cfg *harness.Config) { cfg.GenesisSurface = harness.ProfileA2A })
 	for _, s := range stacks {
