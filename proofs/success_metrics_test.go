@@ -51,25 +51,21 @@ func TestSuccessMetricFaults(t *testing.T) {
 
 // judgeSuccessFault runs one row on s: the fault, its load, its window.
 func judgeSuccessFault(ctx context.Context, t *testing.T, s *harness.Stack, f SuccessFault) {
-	readQuiet(t)
 	start := time.Now()
 	if f.Action.Apply != nil {
 		require.NoError(t, f.Action.Apply(ctx, s), "apply %s", f.Name)
 		t.Cleanup(func() { require.NoError(t, f.Action.Restore(context.WithoutCancel(ctx), s), "restore %s", f.Name) })
 	}
-	r, err := checks.SendLoad(ctx, s, f.Load)
-	require.NoError(t, err, "load under %s", f.Name)
-	t.Logf("load: %s", r)
-	var cs []checks.Check
-	for _, id := range slices.Concat(f.Fails, f.NotJudged, f.Passes) {
-		c, ok := checks.ByID(id)
-		require.True(t, ok, id)
-		cs = append(cs, c)
-	}
-	vs := checks.EvaluateAll(ctx, s.WithWindowStart(start), cs)
-	for _, id := range slices.Concat(f.Fails, f.NotJudged, f.Passes) {
-		for _, n := range vs[id].Notes {
-			t.Logf("%s: %s", id, n)
+	vs := successWindow(ctx, t, s, f, start, false)
+	// A control that fails beside the other proofs (a P95 over the load of
+	// a dozen stacks on two cores) has its window sent and judged again
+	// alone, as a Run measures a check again (machine): a control that
+	// fails for the row's fault fails alone too.
+	for _, id := range f.Passes {
+		if vs[id].Outcome == checks.Fail {
+			t.Logf("%s FAIL beside the other proofs (%v): the row's load and window again, alone", id, vs[id].Err)
+			vs = successWindow(ctx, t, s, f, time.Now(), true)
+			break
 		}
 	}
 	for _, id := range f.Passes {
@@ -95,4 +91,33 @@ func judgeSuccessFault(ctx context.Context, t *testing.T, s *harness.Stack, f Su
 	for _, id := range f.NotJudged {
 		judged(id, checks.NotJudged)
 	}
+}
+
+// successWindow sends the row's load and judges its checks over the window
+// from start, holding quiet for reading (beside the other proofs) or,
+// alone, for writing.
+func successWindow(ctx context.Context, t *testing.T, s *harness.Stack, f SuccessFault, start time.Time, alone bool) map[string]checks.Verdict {
+	if alone {
+		quiet.Lock()
+		defer quiet.Unlock()
+	} else {
+		quiet.RLock()
+		defer quiet.RUnlock()
+	}
+	r, err := checks.SendLoad(ctx, s, f.Load)
+	require.NoError(t, err, "load under %s", f.Name)
+	t.Logf("load: %s", r)
+	var cs []checks.Check
+	for _, id := range slices.Concat(f.Fails, f.NotJudged, f.Passes) {
+		c, ok := checks.ByID(id)
+		require.True(t, ok, id)
+		cs = append(cs, c)
+	}
+	vs := checks.EvaluateAll(ctx, s.WithWindowStart(start), cs)
+	for _, id := range slices.Concat(f.Fails, f.NotJudged, f.Passes) {
+		for _, n := range vs[id].Notes {
+			t.Logf("%s: %s", id, n)
+		}
+	}
+	return vs
 }
