@@ -90,8 +90,8 @@ func TestRollbackTriggersOverRealMetrics(t *testing.T) {
 	}
 	errRate, p95 := trigger("error rate"), trigger("p95")
 
-	quiet := read(errRate, false)
-	t.Logf("healthy error rate %.4f", quiet.Value)
+	calm := read(errRate, false)
+	t.Logf("healthy error rate %.4f", calm.Value)
 	_, err := harness.Done(stack.Genesis().SetFaults(ctx, "error_rate=1"))
 	require.NoError(t, err)
 	t.Cleanup(func() { _, _ = stack.Genesis().SetFaults(context.Background(), "") })

@@ -34,11 +34,11 @@ func TestMain(m *testing.M) {
 
 // proofsParallel is how many of the package's proofs run at once where
 // go test's -parallel is not given (its default is GOMAXPROCS, 2 on the
-// CI machine). The proofs that run side by side are those on stacks of
-// their own (t.Parallel, after the serial ones: the fault matrix and the
-// proofs on the package's stack): mostly waits for a scrape, a log line, a
-// start, not work, so more of them than cores run at once; their timing
-// checks are measured again alone (quiet).
+// CI machine). The proofs that run side by side (beside) are the fault
+// matrix and those on stacks of their own, started once the serial ones
+// (on the package's stack) have ended: mostly waits for a scrape, a log
+// line, a start, not work, so more of them than cores run at once; their
+// timing checks are measured again alone (quiet).
 const proofsParallel = 8
 
 // parallelDefault sets -parallel to proofsParallel unless the command

@@ -52,10 +52,6 @@ func ownStacks(t *testing.T, n int, budget time.Duration, edit func(*harness.Con
 	t.Cleanup(cancel)
 	stacks := make([]*harness.Stack, n)
 	errs := make([]error, n)
-	// A start is the costliest work of a stack: a Run's measurement alone
-	// waits for it (quiet).
-	quiet.RLock()
-	defer quiet.RUnlock()
 	var wg sync.WaitGroup
 	for k := range n {
 		wg.Add(1)
@@ -68,6 +64,11 @@ func ownStacks(t *testing.T, n int, budget time.Duration, edit func(*harness.Con
 				errs[k] = fmt.Errorf("waiting for one of %d starts at once: %w", cap(starting), ctx.Err())
 				return
 			}
+			// A start is the costliest work of a stack: a Run's
+			// measurement alone waits for it (quiet), not for the starts
+			// still waiting their turn.
+			quiet.RLock()
+			defer quiet.RUnlock()
 			stacks[k], errs[k] = harness.Open(ctx, cfg, append(slices.Clone(opts), harness.WithLogf(t.Logf))...)
 		}()
 	}
@@ -107,10 +108,11 @@ var besides sync.WaitGroup
 
 // afterBesides runs t once every proof beside the others has ended, and
 // alone: a row that burns the machine (cpu_burn), or a budget measured on
-// the package's stack, which the fault matrix uses until its end. It too is a parallel
-// test, so it waits holding one of -parallel's places: where fewer than 3
-// are given (two waiting would leave none to the proofs waited for), it
-// runs as a serial test instead, before the others, and says so.
+// the package's stack, which the fault matrix uses until its end. It too
+// is a parallel test, so it waits holding one of -parallel's places: where
+// fewer than 3 are given (two waiting would leave none to the proofs
+// waited for), it runs as a serial test instead, before the others, and
+// says so.
 func afterBesides(t *testing.T) {
 	if n, _ := strconv.Atoi(flag.Lookup("test.parallel").Value.String()); n < 3 {
 		t.Logf("-parallel %d: runs before the proofs that run side by side, not after them (it would need one of their places to wait in)", n)
