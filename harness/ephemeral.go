@@ -114,28 +114,43 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Stack, error) {
 		s.onClose(func(ctx context.Context) error { return nw.Remove(ctx) })
 	}
 
-	genesisImage := cfg.Images.Genesis
-	if genesisImage == "" {
-		t0 := time.Now()
-		genesisImage, err = BuildGenesisImage(ctx, cli)
-		if err != nil {
-			return s, err
-		}
-		o.milestonef("genesis image %s ready in %s", genesisImage, time.Since(t0).Round(time.Millisecond))
-	}
-
-	specs, err := s.containerSpecs(o, genesisImage)
+	specs, err := s.containerSpecs(o)
 	if err != nil {
 		return s, err
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(specs))
-	for i, sp := range specs {
+	launch := func(i int) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = s.run(ctx, sp, labels, o)
+			errs[i] = s.run(ctx, specs[i], labels, o)
 		}()
+	}
+	// The containers of other images start while the reference image is
+	// built: Prometheus hands its scrape loops their first targets up to 5 s
+	// after it starts (2.42's discovery throttle), and that wait, not the
+	// build, is what "every target scraped" below waits for.
+	for i := range specs {
+		if !specs[i].reference {
+			launch(i)
+		}
+	}
+	genesisImage := cfg.Images.Genesis
+	if genesisImage == "" {
+		t0 := time.Now()
+		genesisImage, err = BuildGenesisImage(ctx, cli)
+		if err != nil {
+			wg.Wait()
+			return s, err
+		}
+		o.milestonef("genesis image %s ready in %s", genesisImage, time.Since(t0).Round(time.Millisecond))
+	}
+	for i := range specs {
+		if specs[i].reference {
+			specs[i].image = genesisImage
+			launch(i)
+		}
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
@@ -145,9 +160,19 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Stack, error) {
 
 	// Readiness, not health: every target has been scraped once, whatever the
 	// result, so that metrics checks judge a settled Prometheus. Health is the
-	// checks' business; a fault stack must start too.
+	// checks' business; a fault stack must start too. Prometheus may have
+	// scraped before the containers of the reference image answered (it
+	// starts while that image builds): a scrape seen now counts only once a
+	// newer one replaces it. Compared by Prometheus's own clock, not this
+	// host's, which an engine in a virtual machine need not share.
 	prom := s.Prometheus()
-	err = Eventually(ctx, "Prometheus has scraped every target once", cfg.Timeouts.Start, 500*time.Millisecond,
+	before := map[string]time.Time{}
+	if t, err := prom.Targets(ctx); err == nil {
+		for _, a := range t.Active {
+			before[a.ScrapeURL] = a.LastScrape
+		}
+	}
+	err = Eventually(ctx, "Prometheus has scraped every target once since its containers answer", cfg.Timeouts.Start, 500*time.Millisecond,
 		func(ctx context.Context) error {
 			t, err := prom.Targets(ctx)
 			if err != nil {
@@ -157,8 +182,8 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Stack, error) {
 				return fmt.Errorf("%d active targets, want at least 3 (node, prometheus, alertmanager; and genesis on a full surface)", len(t.Active))
 			}
 			for _, a := range t.Active {
-				if a.LastScrape.IsZero() {
-					return fmt.Errorf("target %s not scraped yet", a.ScrapeURL)
+				if a.LastScrape.IsZero() || a.LastScrape.Equal(before[a.ScrapeURL]) {
+					return fmt.Errorf("target %s not scraped yet since every container answers", a.ScrapeURL)
 				}
 			}
 			return nil
@@ -190,13 +215,16 @@ type containerSpec struct {
 	comp  Component
 	alias string // the network alias, when not the component's name
 	image string
-	cmd   []string
-	env   map[string]string
-	files []testcontainers.ContainerFile
-	wait  wait.Strategy
+	// reference: the container runs the reference service's image, which
+	// Start builds (image is set then).
+	reference bool
+	cmd       []string
+	env       map[string]string
+	files     []testcontainers.ContainerFile
+	wait      wait.Strategy
 }
 
-func (s *Stack) containerSpecs(o startOptions, genesisImage string) ([]containerSpec, error) {
+func (s *Stack) containerSpecs(o startOptions) ([]containerSpec, error) {
 	cfg := s.cfg
 	genesisEnv := map[string]string{
 		"GENESIS_ENV":         "staging",
@@ -258,14 +286,14 @@ func (s *Stack) containerSpecs(o startOptions, genesisImage string) ([]container
 	// fault must still start so the checks can judge it.
 	anyStatus := func(int) bool { return true }
 	specs := []containerSpec{
-		{comp: Genesis, image: genesisImage, env: genesisEnv,
+		{comp: Genesis, reference: true, env: genesisEnv,
 			wait: wait.ForHTTP("/a2a/version").WithPort("8080/tcp").WithStatusCodeMatcher(anyStatus)},
 		// The LLM planner upstream: the same binary, another mode.
-		{comp: LLMPlanner, image: genesisImage, cmd: []string{"planner"}, env: map[string]string{"PLANNER_PORT": "8090"},
+		{comp: LLMPlanner, reference: true, cmd: []string{"planner"}, env: map[string]string{"PLANNER_PORT": "8090"},
 			wait: wait.ForHTTP("/health").WithPort("8090/tcp")},
 		// The receiver Alertmanager notifies (alertmanager.yml's webhook):
 		// the same binary again, recording what it receives.
-		{comp: AlertSink, alias: stackfiles.SinkAlias, image: genesisImage, cmd: []string{"alertsink"},
+		{comp: AlertSink, alias: stackfiles.SinkAlias, reference: true, cmd: []string{"alertsink"},
 			env:  map[string]string{"SINK_PORT": strconv.Itoa(stackfiles.SinkPort)},
 			wait: wait.ForHTTP("/health").WithPort(containerPorts[AlertSink])},
 		{comp: NodeExporter, image: cfg.Images.NodeExporter,
@@ -466,7 +494,33 @@ func (s *Stack) RunID() string { return s.runID }
 // binary's hash, so an unchanged service is not built twice. No -trimpath:
 // with it no compiled package is shared with a suite built the same way
 // (CGO_ENABLED=0), and a cold run compiles all of them twice.
+//
+// A process builds it once: every stack of one run runs the same reference
+// service, and each go build, even one the build cache answers, costs a link
+// of 2 s of CPU, which the proofs' dozens of stacks paid on every start.
+// Stacks starting at once wait for the one build.
 func BuildGenesisImage(ctx context.Context, cli *client.Client) (string, error) {
+	builtGenesis.Lock()
+	defer builtGenesis.Unlock()
+	if tag := builtGenesis.tag; tag != "" {
+		if _, err := cli.ImageInspect(ctx, tag); err == nil {
+			return tag, nil
+		}
+	}
+	tag, err := buildGenesisImage(ctx, cli)
+	if err == nil {
+		builtGenesis.tag = tag
+	}
+	return tag, err
+}
+
+// builtGenesis is the reference image this process has built.
+var builtGenesis struct {
+	sync.Mutex
+	tag string
+}
+
+func buildGenesisImage(ctx context.Context, cli *client.Client) (string, error) {
 	dir, err := os.MkdirTemp("", "smokestack-genesis-")
 	if err != nil {
 		return "", err
