@@ -66,11 +66,11 @@ func hostname(hostport string) string {
 }
 
 func alertmanagerConnected(ctx context.Context, s *harness.Stack) error {
-	if err := absent(s, harness.Prometheus); err != nil {
+	url, err := componentURL(s, harness.Prometheus, "/api/v1/alertmanagers")
+	if err != nil {
 		return err
 	}
 	prom := s.Prometheus()
-	url := s.URL(harness.Prometheus) + "/api/v1/alertmanagers"
 	var expected []string
 	if cfg := s.PrometheusConfig(); len(cfg) > 0 {
 		var err error

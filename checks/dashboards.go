@@ -344,6 +344,41 @@ func fixtureFailure(c harness.Component, url, want string, err error) error {
 	return fail("", c, url, want, "a dashboard that cannot be read: "+err.Error(), "", nil)
 }
 
+// fixtureDashboard is the fixture every dashboard check judges against; a
+// fixture that cannot be read is that check's failure, blamed on c at url.
+func fixtureDashboard(c harness.Component, url string) (Dashboard, error) {
+	d, err := FixtureDashboard()
+	if err != nil {
+		return Dashboard{}, fixtureFailure(c, url, "the 48-hour dashboard", err)
+	}
+	return d, nil
+}
+
+// fixtureDashboardVars is fixtureDashboard with the variables Grafana
+// expands its panel queries with, for the checks that send those queries.
+func fixtureDashboardVars(c harness.Component, url string) (Dashboard, GrafanaVars, error) {
+	d, err := fixtureDashboard(c, url)
+	if err != nil {
+		return Dashboard{}, GrafanaVars{}, err
+	}
+	vars, err := DashboardVars(d)
+	if err != nil {
+		return Dashboard{}, GrafanaVars{}, fixtureFailure(c, url, "the 48-hour dashboard", err)
+	}
+	return d, vars, nil
+}
+
+// grafanaDashboard is the start of the checks that read Grafana itself:
+// out of scope without Grafana, else its base URL and the fixture the
+// served dashboard is compared with.
+func grafanaDashboard(s *harness.Stack) (base string, d Dashboard, err error) {
+	if base, err = componentURL(s, harness.Grafana, ""); err != nil {
+		return "", Dashboard{}, err
+	}
+	d, err = fixtureDashboard(harness.Grafana, base)
+	return base, d, err
+}
+
 // dashboardQueriesAnswer runs every panel query of the 48-hour dashboard,
 // its variables expanded as Grafana would for the dashboard's default
 // range, as an instant query against Prometheus: each must parse and
@@ -353,13 +388,9 @@ func fixtureFailure(c harness.Component, url, want string, err error) error {
 // intervals (at most half the check's remaining time) before they count.
 func dashboardQueriesAnswer(ctx context.Context, s *harness.Stack) error {
 	url := s.URL(harness.Prometheus) + "/api/v1/query"
-	d, err := FixtureDashboard()
+	d, vars, err := fixtureDashboardVars(harness.Prometheus, url)
 	if err != nil {
-		return fixtureFailure(harness.Prometheus, url, "the 48-hour dashboard", err)
-	}
-	vars, err := DashboardVars(d)
-	if err != nil {
-		return fixtureFailure(harness.Prometheus, url, "the 48-hour dashboard", err)
+		return err
 	}
 	want := fmt.Sprintf("every panel query of dashboard %q (%s) parsing and returning data from Prometheus, with %s", d.UID, "fixtures/stack/"+stackfiles.GrafanaDashboard, vars)
 	prom := s.Prometheus()
@@ -509,13 +540,9 @@ func dashboardDatasources(d Dashboard) []string {
 // datasourceHealthy asks Grafana to check each datasource the dashboard's
 // panels use (the provisioned Prometheus, uid "prometheus").
 func datasourceHealthy(ctx context.Context, s *harness.Stack) error {
-	if err := absent(s, harness.Grafana); err != nil {
-		return err
-	}
-	base := s.URL(harness.Grafana)
-	d, err := FixtureDashboard()
+	base, d, err := grafanaDashboard(s)
 	if err != nil {
-		return fixtureFailure(harness.Grafana, base, "the 48-hour dashboard", err)
+		return err
 	}
 	g := s.Grafana()
 	for _, uid := range dashboardDatasources(d) {
@@ -538,13 +565,9 @@ func datasourceHealthy(ctx context.Context, s *harness.Stack) error {
 // it provisioned (not a hand-made copy) with every panel of the fixture and
 // the same queries.
 func dashboardProvisioned(ctx context.Context, s *harness.Stack) error {
-	if err := absent(s, harness.Grafana); err != nil {
-		return err
-	}
-	base := s.URL(harness.Grafana)
-	want, err := FixtureDashboard()
+	base, want, err := grafanaDashboard(s)
 	if err != nil {
-		return fixtureFailure(harness.Grafana, base, "the 48-hour dashboard", err)
+		return err
 	}
 	url := base + "/api/dashboards/uid/" + want.UID
 	wantText := fmt.Sprintf("dashboard %q (%q) provisioned from fixtures/stack/%s, with its %d panels and their queries", want.UID, want.Title, stackfiles.GrafanaDashboard, len(want.Panels))
@@ -616,15 +639,10 @@ func panelsViaGrafana(ctx context.Context, s *harness.Stack) error {
 	if profile, how := s.Profile(); !profile.Serves(harness.PartC) {
 		return OutOfScope("the 48-hour dashboard charts the Genesis metrics of contract part C, which the target's profile %s (%s) does not include", profile, how)
 	}
-	base := s.URL(harness.Grafana)
-	url := base + "/api/ds/query"
-	d, err := FixtureDashboard()
+	url := s.URL(harness.Grafana) + "/api/ds/query"
+	d, vars, err := fixtureDashboardVars(harness.Grafana, url)
 	if err != nil {
-		return fixtureFailure(harness.Grafana, url, "the 48-hour dashboard", err)
-	}
-	vars, err := DashboardVars(d)
-	if err != nil {
-		return fixtureFailure(harness.Grafana, url, "the 48-hour dashboard", err)
+		return err
 	}
 	want := fmt.Sprintf("every panel of dashboard %q answering with data through Grafana's query API (range %s .. %s)", d.UID, d.From, d.To)
 	g := s.Grafana()

@@ -328,18 +328,33 @@ func isFailure(err error) bool {
 	return errors.As(err, &f)
 }
 
-// before reads /resilience, then the metrics, ahead of a drill: the state
-// its effects are measured from, read alike by every drill.
-func (d *drill) before(ctx context.Context, what string) (*harness.Resilience, map[string]*dto.MetricFamily, error) {
+// start reads /resilience, then the metrics (what), and only then breaks
+// the planner with spec: the state a drill's effects are measured from,
+// read alike by every drill before its fault. The caller defers the
+// restore it returns.
+func (d *drill) start(ctx context.Context, what, spec string) (*harness.Resilience, map[string]*dto.MetricFamily, func() error, error) {
 	r, _, err := d.resilience(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	m, err := d.scrape(ctx, what)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return r, m, nil
+	restore, err := d.breakPlanner(ctx, spec)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return r, m, restore, nil
+}
+
+// restoreAfter is a drill's deferred restore: a planner that cannot be put
+// back fails the drill, unless the drill has failed already (that failure
+// says more about the service).
+func restoreAfter(restore func() error, err *error) {
+	if rerr := restore(); *err == nil {
+		*err = rerr
+	}
 }
 
 // breakPlanner sets the planner's faults and returns the function that puts
@@ -417,16 +432,11 @@ func circuitBreaker(ctx context.Context, s *harness.Stack) (err error) {
 		return CannotJudge("%s needs the breaker's open timeout %s plus a few seconds, and its deadline leaves %s: raise %s",
 			d.name, d.openTimeout, time.Until(dl).Round(time.Millisecond), harness.Env.CheckTimeout)
 	}
-	res0, m0, err := d.before(ctx, "the breaker metrics before the drill")
+	res0, m0, restore, err := d.start(ctx, "the breaker metrics before the drill", "down")
 	if err != nil {
 		return err
 	}
 	_, _, trips0 := llmState(res0)
-
-	restore, err := d.breakPlanner(ctx, "down")
-	if err != nil {
-		return err
-	}
 	tripped := false
 	defer func() {
 		rerr := restore()
@@ -542,19 +552,11 @@ func gracefulDegradation(ctx context.Context, s *harness.Stack) (err error) {
 	if err != nil {
 		return err
 	}
-	res0, m0, err := d.before(ctx, "the degradation counter before the drill")
+	res0, m0, restore, err := d.start(ctx, "the degradation counter before the drill", "down")
 	if err != nil {
 		return err
 	}
-	restore, err := d.breakPlanner(ctx, "down")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if rerr := restore(); err == nil {
-			err = rerr
-		}
-	}()
+	defer restoreAfter(restore, &err)
 	want := `status 200 with decomposition_metadata.method "heuristic" while the LLM planner is down`
 	rep, method, err := d.decomposeMethod(ctx, want)
 	if err != nil {
@@ -616,19 +618,11 @@ func retryMechanism(ctx context.Context, s *harness.Stack) (err error) {
 	if err != nil {
 		return err
 	}
-	res0, m0, err := d.before(ctx, "the retry counters before the drill")
+	res0, m0, restore, err := d.start(ctx, "the retry counters before the drill", fmt.Sprintf("fail_first=%d", retryFailures))
 	if err != nil {
 		return err
 	}
-	restore, err := d.breakPlanner(ctx, fmt.Sprintf("fail_first=%d", retryFailures))
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if rerr := restore(); err == nil {
-			err = rerr
-		}
-	}()
+	defer restoreAfter(restore, &err)
 	want := fmt.Sprintf(`status 200 with decomposition_metadata.method "llm" when the LLM planner fails its first %d plans (the contract retries up to 3 times)`, retryFailures)
 	rep, method, err := d.decomposeMethod(ctx, want)
 	if err != nil {

@@ -60,12 +60,8 @@ func (p probe) flags(ctx context.Context, want string) (map[string]harness.Flag,
 
 func criticalFlagsEnabled(ctx context.Context, s *harness.Stack) error {
 	want := "each of " + strings.Join(CriticalFlags, ", ") + " present and enabled for everyone (enabled true; strategy all_at_once or rollout_percentage 100)"
-	return flagsJudged(ctx, s, want, CriticalFlags, func(n string, f harness.Flag, ok bool) string {
+	return flagsJudged(ctx, s, want, CriticalFlags, " missing", func(n string, f harness.Flag) string {
 		switch {
-		case !ok:
-			return n + " missing"
-		case f.Enabled == nil:
-			return n + " has no enabled field"
 		case !*f.Enabled:
 			return n + " disabled"
 		case f.Strategy == "all_at_once":
@@ -80,23 +76,19 @@ func criticalFlagsEnabled(ctx context.Context, s *harness.Stack) error {
 
 func safetyFlagsOff(ctx context.Context, s *harness.Stack) error {
 	want := "each of " + strings.Join(SafetyFlags, ", ") + " present and off (enabled false)"
-	return flagsJudged(ctx, s, want, SafetyFlags, func(n string, f harness.Flag, ok bool) string {
-		switch {
-		case !ok:
-			return n + " missing (a deployment that cannot be switched off in an emergency)"
-		case f.Enabled == nil:
-			return n + " has no enabled field"
-		case *f.Enabled:
+	return flagsJudged(ctx, s, want, SafetyFlags, " missing (a deployment that cannot be switched off in an emergency)", func(n string, f harness.Flag) string {
+		if *f.Enabled {
 			return n + " ON"
 		}
 		return ""
 	})
 }
 
-// flagsJudged reads /flags and fails with what judge finds wrong with each
-// of the named flags (ok false: the flag is missing; "" is nothing wrong),
-// all of them in one failure.
-func flagsJudged(ctx context.Context, s *harness.Stack, want string, names []string, judge func(n string, f harness.Flag, ok bool) string) error {
+// flagsJudged reads /flags and fails with what is wrong with each of the
+// named flags, all of them in one failure. A flag that is absent (its name
+// with missing appended) or has no enabled field is wrong whatever it
+// should be set to, so judge sees only the others ("" is nothing wrong).
+func flagsJudged(ctx context.Context, s *harness.Stack, want string, names []string, missing string, judge func(n string, f harness.Flag) string) error {
 	p, err := newProbe(s)
 	if err != nil {
 		return err
@@ -108,7 +100,16 @@ func flagsJudged(ctx context.Context, s *harness.Stack, want string, names []str
 	var problems []string
 	for _, n := range names {
 		f, ok := flags[n]
-		if pr := judge(n, f, ok); pr != "" {
+		var pr string
+		switch {
+		case !ok:
+			pr = n + missing
+		case f.Enabled == nil:
+			pr = n + " has no enabled field"
+		default:
+			pr = judge(n, f)
+		}
+		if pr != "" {
 			problems = append(problems, pr)
 		}
 	}

@@ -86,12 +86,21 @@ func absent(s *harness.Stack, c harness.Component) error {
 	return nil
 }
 
+// componentURL is absent for a check that reads c at path: the guard, then
+// the URL the check's failures name.
+func componentURL(s *harness.Stack, c harness.Component, path string) (string, error) {
+	if err := absent(s, c); err != nil {
+		return "", err
+	}
+	return s.URL(c) + path, nil
+}
+
 func a2aHealth(ctx context.Context, s *harness.Stack) error {
 	const name = "TestInfrastructure/a2a_health"
-	if err := absent(s, harness.Genesis); err != nil {
+	url, err := componentURL(s, harness.Genesis, "/health")
+	if err != nil {
 		return err
 	}
-	url := s.URL(harness.Genesis) + "/health"
 	want := `status 200 and {"status":"healthy"}`
 	hRep, err := s.Genesis().Health(ctx)
 	if err != nil {
@@ -163,10 +172,10 @@ func parseISO(s string) (time.Time, error) {
 
 func prometheusHealth(ctx context.Context, s *harness.Stack) error {
 	const name = "TestInfrastructure/prometheus_health"
-	if err := absent(s, harness.Prometheus); err != nil {
+	url, err := componentURL(s, harness.Prometheus, "/-/healthy")
+	if err != nil {
 		return err
 	}
-	url := s.URL(harness.Prometheus) + "/-/healthy"
 	want := `status 200 "Prometheus Server is Healthy."`
 	if _, err := harness.Done(s.Prometheus().Healthy(ctx)); err != nil {
 		return requestFailed(name, harness.Prometheus, url, want, lineServiceHealth, err)
@@ -176,10 +185,10 @@ func prometheusHealth(ctx context.Context, s *harness.Stack) error {
 
 func grafanaHealth(ctx context.Context, s *harness.Stack) error {
 	const name = "TestInfrastructure/grafana_health"
-	if err := absent(s, harness.Grafana); err != nil {
+	url, err := componentURL(s, harness.Grafana, "/api/health")
+	if err != nil {
 		return err
 	}
-	url := s.URL(harness.Grafana) + "/api/health"
 	want := `status 200 with database "ok" and a version`
 	hRep, err := harness.Done(s.Grafana().Health(ctx))
 	if err != nil {
@@ -195,11 +204,11 @@ func grafanaHealth(ctx context.Context, s *harness.Stack) error {
 
 func alertmanagerHealth(ctx context.Context, s *harness.Stack) error {
 	const name = "TestInfrastructure/alertmanager_health"
-	if err := absent(s, harness.Alertmanager); err != nil {
+	base, err := componentURL(s, harness.Alertmanager, "")
+	if err != nil {
 		return err
 	}
 	am := s.Alertmanager()
-	base := s.URL(harness.Alertmanager)
 	if _, err := harness.Done(am.Healthy(ctx)); err != nil {
 		return requestFailed(name, harness.Alertmanager, base+"/-/healthy", "status 200", lineMonitoring, err)
 	}
@@ -231,10 +240,10 @@ var NodeSeries = []string{
 
 func nodeExporterMetrics(ctx context.Context, s *harness.Stack) error {
 	const name = "TestInfrastructure/node_exporter_metrics"
-	if err := absent(s, harness.NodeExporter); err != nil {
+	url, err := componentURL(s, harness.NodeExporter, "/metrics")
+	if err != nil {
 		return err
 	}
-	url := s.URL(harness.NodeExporter) + "/metrics"
 	want := "a Prometheus exposition with " + strings.Join(NodeSeries, ", ")
 	famsRep, err := harness.Done(s.NodeExporter().Scrape(ctx, "/metrics"))
 	if err != nil {
@@ -304,10 +313,10 @@ func containersUp(ctx context.Context, s *harness.Stack) error {
 
 func metricsVisible(ctx context.Context, s *harness.Stack) error {
 	const name = "TestInfrastructure/metrics_visible"
-	if err := absent(s, harness.Prometheus); err != nil {
+	url, err := componentURL(s, harness.Prometheus, "/api/v1/query?query=up")
+	if err != nil {
 		return err
 	}
-	url := s.URL(harness.Prometheus) + "/api/v1/query?query=up"
 	want := "`up` has results and every series is 1"
 	vec, err := promVector(ctx, s, "up", name, url, want, lineMetrics)
 	if err != nil {

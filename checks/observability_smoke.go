@@ -70,11 +70,11 @@ func genesisMetricsExposed(ctx context.Context, p probe) error {
 // target they come from is up.
 func prometheusScrapesGenesis(ctx context.Context, s *harness.Stack) error {
 	const name = "TestObservabilitySmoke/prometheus_scrapes_genesis"
-	if err := absent(s, harness.Prometheus); err != nil {
+	const query = "genesis_build_info"
+	url, err := componentURL(s, harness.Prometheus, "/api/v1/query?query="+query)
+	if err != nil {
 		return err
 	}
-	const query = "genesis_build_info"
-	url := s.URL(harness.Prometheus) + "/api/v1/query?query=" + query
 	want := "current genesis_* series in Prometheus (genesis_build_info and genesis_http_requests_total) from a target that is up"
 	prom := s.Prometheus()
 	vec, err := promVector(ctx, s, query, name, url, want, lineObservability)

@@ -21,6 +21,23 @@ func liveSettings(settings map[string]string) func(string) (string, bool) {
 	}
 }
 
+// attachLive is ExampleAttach's two steps for the examples of what comes
+// after them: it prints what went wrong instead, as ExampleAttach does, and
+// gives nil then.
+func attachLive(settings map[string]string) *harness.Stack {
+	cfg, err := harness.LoadConfig(liveSettings(settings))
+	if err != nil {
+		fmt.Println("configuration:", err)
+		return nil
+	}
+	s, err := harness.Attach(cfg)
+	if err != nil {
+		fmt.Println("attach:", err)
+		return nil
+	}
+	return s
+}
+
 // A live target is attached by its URLs. Here the target is one Genesis
 // (an httptest server), so SMOKE_REQUIRE names it alone: the components it
 // leaves out are absent, and their checks will say why.
@@ -65,19 +82,13 @@ func ExampleLoadConfig() {
 // Describe is the stack on one line, for a log: mode, each URL (secrets
 // redacted) and what is absent.
 func ExampleStack_Describe() {
-	cfg, err := harness.LoadConfig(liveSettings(map[string]string{
+	s := attachLive(map[string]string{
 		"SMOKE_TARGET":         "live",
 		"SMOKE_REQUIRE":        "genesis,prometheus",
 		"SMOKE_A2A_URL":        "http://genesis.example:8080",
 		"SMOKE_PROMETHEUS_URL": "https://ops:s3cret@prometheus.example:9090",
-	}))
-	if err != nil {
-		fmt.Println("configuration:", err)
-		return
-	}
-	s, err := harness.Attach(cfg)
-	if err != nil {
-		fmt.Println("attach:", err)
+	})
+	if s == nil {
 		return
 	}
 	fmt.Println(s.URL(harness.Genesis))
@@ -120,16 +131,10 @@ func ExampleGenesisClient_Health() {
 		},
 	}))
 	defer genesis.Close()
-	cfg, err := harness.LoadConfig(liveSettings(map[string]string{
+	s := attachLive(map[string]string{
 		"SMOKE_TARGET": "live", "SMOKE_A2A_URL": genesis.URL, "SMOKE_REQUIRE": "genesis",
-	}))
-	if err != nil {
-		fmt.Println("configuration:", err)
-		return
-	}
-	s, err := harness.Attach(cfg)
-	if err != nil {
-		fmt.Println("attach:", err)
+	})
+	if s == nil {
 		return
 	}
 	rep, err := s.Genesis().Health(context.Background())

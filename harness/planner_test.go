@@ -2,8 +2,6 @@ package harness
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -11,15 +9,10 @@ import (
 )
 
 func TestPlannerFaultsAndStats(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		switch r.URL.Path {
-		case "/admin/faults":
-			_, _ = w.Write([]byte(`{"faults":"latency=5ms"}`))
-		case "/health":
-			_, _ = w.Write([]byte(`{"status":"healthy","plans_served":4,"plans_failed":3}`))
-		}
-	}))
+	srv := cannedServer(map[string]canned{
+		"/admin/faults": {body: `{"faults":"latency=5ms"}`},
+		"/health":       {body: `{"status":"healthy","plans_served":4,"plans_failed":3}`},
+	})
 	defer srv.Close()
 	p := PlannerClient{Requester{Component: LLMPlanner, Base: srv.URL, Timeout: DefaultTimeouts.HTTP}}
 	spec, err := Done(p.Faults(context.Background()))
@@ -29,10 +22,8 @@ func TestPlannerFaultsAndStats(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(7), st.Data.Calls())
 
-	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"status":"healthy"}`))
-	}))
+	healthy := canned{body: `{"status":"healthy"}`}
+	bad := cannedServer(map[string]canned{"/admin/faults": healthy, "/health": healthy})
 	defer bad.Close()
 	p = PlannerClient{Requester{Component: LLMPlanner, Base: bad.URL, Timeout: DefaultTimeouts.HTTP}}
 	_, err = p.Faults(context.Background())

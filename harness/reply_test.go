@@ -10,34 +10,43 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// canned is one answer of cannedServer: a status (0 is 200) and a JSON body.
+type canned struct {
+	status int
+	body   string
+}
+
+// cannedServer answers JSON by path, whatever the method, so a client test
+// states each answer in one line; a path it does not know answers 200 with
+// no body. The caller closes it.
+func cannedServer(answers map[string]canned) *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		a, ok := answers[r.URL.Path]
+		if !ok {
+			return
+		}
+		if a.status != 0 {
+			w.WriteHeader(a.status)
+		}
+		_, _ = w.Write([]byte(a.body))
+	}))
+}
+
 // The one contract: a status is never the error, a lost or undecodable
 // answer is; Done gives back the failure a caller that needs the request
 // done used to get, with the same evidence.
 func TestReplyContract(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		switch r.URL.Path {
-		case "/orchestrate/decompose":
-			w.WriteHeader(http.StatusBadRequest)
-			_, _ = w.Write([]byte(`{"error":{"code":"VALIDATION_ERROR","message":"too short"}}`))
-		case "/orchestrate/route":
-			_, _ = w.Write([]byte(`{"metadata":{"request_id":"r"}}`))
-		case "/orchestrate/validate":
-			_, _ = w.Write([]byte(`{"data":{"is_valid":true},"metadata":{"request_id":"r"}}`))
-		case "/a2a/version":
-			w.WriteHeader(http.StatusBadGateway)
-			_, _ = w.Write([]byte(`{"detail":"upstream down"}`))
-		case "/flags":
-			_, _ = w.Write([]byte(`{"data":{"flags":{"otel_enabled":{"enabled":true,"strategy":"all_at_once"}}}}`))
-		case "/resilience":
-			_, _ = w.Write([]byte(`{"circuit_breakers":{"llm":{"state":"CLOSED"}}}`))
-		case "/admin/faults":
-			w.WriteHeader(http.StatusNotFound)
-		case "/health":
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = w.Write([]byte(`{"status":"unhealthy"}`))
-		}
-	}))
+	srv := cannedServer(map[string]canned{
+		"/orchestrate/decompose": {http.StatusBadRequest, `{"error":{"code":"VALIDATION_ERROR","message":"too short"}}`},
+		"/orchestrate/route":     {body: `{"metadata":{"request_id":"r"}}`},
+		"/orchestrate/validate":  {body: `{"data":{"is_valid":true},"metadata":{"request_id":"r"}}`},
+		"/a2a/version":           {http.StatusBadGateway, `{"detail":"upstream down"}`},
+		"/flags":                 {body: `{"data":{"flags":{"otel_enabled":{"enabled":true,"strategy":"all_at_once"}}}}`},
+		"/resilience":            {body: `{"circuit_breakers":{"llm":{"state":"CLOSED"}}}`},
+		"/admin/faults":          {status: http.StatusNotFound},
+		"/health":                {http.StatusServiceUnavailable, `{"status":"unhealthy"}`},
+	})
 	defer srv.Close()
 	g := GenesisClient{Requester{Component: Genesis, Base: srv.URL}}
 	ctx := context.Background()

@@ -193,9 +193,7 @@ func TestAccountingNeverGreenWithoutEvidence(t *testing.T) {
 	})
 
 	t.Run("critical_failure_fails", func(t *testing.T) {
-		_, err := harness.Done(stack.Genesis().SetFaults(context.Background(), "health_unhealthy"))
-		require.NoError(t, err)
-		t.Cleanup(func() { _, _ = stack.Genesis().SetFaults(context.Background(), "") })
+		breakStack(t, context.Background(), "health_unhealthy")
 		stream := goTestJSON(t, liveEnv(), "./smoke", "-tags", "critical")
 		out, code := judgeStream(t, "gate", stream)
 		assert.Equal(t, exitFail, code, out)

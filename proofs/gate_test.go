@@ -30,9 +30,7 @@ func TestGateOverRealRuns(t *testing.T) {
 	assert.True(t, healthy.OK, "healthy: %s %v", healthy.Summary(), healthy.Reasons)
 	assert.GreaterOrEqual(t, healthy.Passed, 10)
 
-	_, err := harness.Done(stack.Genesis().SetFaults(context.Background(), "health_unhealthy"))
-	require.NoError(t, err)
-	t.Cleanup(func() { _, _ = stack.Genesis().SetFaults(context.Background(), "") })
+	breakStack(t, context.Background(), "health_unhealthy")
 	broken := judge()
 	assert.False(t, broken.OK, "broken: %s", broken.Summary())
 	var names []string
@@ -92,12 +90,10 @@ func TestRollbackTriggersOverRealMetrics(t *testing.T) {
 
 	calm := read(errRate, false)
 	t.Logf("healthy error rate %.4f", calm.Value)
-	_, err := harness.Done(stack.Genesis().SetFaults(ctx, "error_rate=1"))
-	require.NoError(t, err)
-	t.Cleanup(func() { _, _ = stack.Genesis().SetFaults(context.Background(), "") })
+	breakStack(t, ctx, "error_rate=1")
 	loud := read(errRate, true)
 	t.Logf("error_rate=1: error rate %.4f", loud.Value)
-	_, err = harness.Done(stack.Genesis().SetFaults(ctx, ""))
+	_, err := harness.Done(stack.Genesis().SetFaults(ctx, ""))
 	require.NoError(t, err)
 
 	_, err = harness.Done(stack.Genesis().SetFaults(ctx, "latency_htdag=700ms"))

@@ -32,9 +32,7 @@ func TestMonitorRoundDecides(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, text, "ok   a2a_health")
 
-	_, err = harness.Done(stack.Genesis().SetFaults(context.Background(), "health_unhealthy"))
-	require.NoError(t, err)
-	t.Cleanup(func() { _, _ = stack.Genesis().SetFaults(context.Background(), "") })
+	breakStack(t, context.Background(), "health_unhealthy")
 	r := verdict.RunRound(context.Background(), stack, "1m", gate)
 	text = r.Text()
 	assert.Equal(t, verdict.Rollback, r.Verdict.Decision, text)

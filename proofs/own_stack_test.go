@@ -27,6 +27,16 @@ func ephemeralOnly(t *testing.T, why string) {
 	}
 }
 
+// breakStack sets the shared stack's reference-service faults to spec and
+// clears them when t ends, so that a failed proof leaves no fault behind
+// for the tests after it.
+func breakStack(t *testing.T, ctx context.Context, spec string) {
+	t.Helper()
+	_, err := harness.Done(stack.Genesis().SetFaults(ctx, spec))
+	require.NoError(t, err)
+	t.Cleanup(func() { _, _ = stack.Genesis().SetFaults(context.Background(), "") })
+}
+
 // openOwnStack starts a stack of the test's own, for proofs that need one
 // the package's shared stack cannot be (another surface, faults from the
 // start, a window no other test disturbs): configured from the environment,

@@ -32,9 +32,7 @@ func TestBudgetsCanFail(t *testing.T) {
 			assert.True(t, healthy.Met, "healthy: %s", healthy)
 
 			slow := op.Budget.Limit + op.Budget.Limit/4
-			_, err = harness.Done(stack.Genesis().SetFaults(ctx, "latency_"+op.Name+"="+slow.String()))
-			require.NoError(t, err)
-			t.Cleanup(func() { _, _ = stack.Genesis().SetFaults(context.Background(), "") })
+			breakStack(t, ctx, "latency_"+op.Name+"="+slow.String())
 			l, err = harness.Sample(ctx, small, op.Do)
 			require.NoError(t, err)
 			broken := op.Budget.Judge(l)
@@ -50,9 +48,7 @@ func TestBudgetsCanFail(t *testing.T) {
 				htdag = op
 			}
 		}
-		_, err := harness.Done(stack.Genesis().SetFaults(ctx, "tail_latency_htdag=10:400ms"))
-		require.NoError(t, err)
-		t.Cleanup(func() { _, _ = stack.Genesis().SetFaults(context.Background(), "") })
+		breakStack(t, ctx, "tail_latency_htdag=10:400ms")
 		l, err := harness.Sample(ctx, harness.Sampling{Warmup: 5, Samples: 100, MaxDuration: 60 * time.Second}, htdag.Do)
 		require.NoError(t, err)
 		v := htdag.Budget.Judge(l)

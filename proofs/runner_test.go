@@ -51,20 +51,25 @@ func (f *fakeStacks) is(s *harness.Stack, part string) bool {
 	return f.broken[s][part]
 }
 
+// runnerCheck is a synthetic check of one part, judged by run; the
+// runner's tests tell their checks apart by name and Alone alone.
+func runnerCheck(part string, alone bool, run func(context.Context, *harness.Stack) error) checks.Check {
+	return checks.Check{Group: "TestRunner", Name: part, Component: harness.Genesis, Part: harness.PartA, Alone: alone, Run: run}
+}
+
 // check is a synthetic check of one part: it fails, saying so, where that
 // part is broken. It takes a few milliseconds, as checks take time.
 func (f *fakeStacks) check(part string, alone bool, during func()) checks.Check {
-	return checks.Check{Group: "TestRunner", Name: part, Component: harness.Genesis, Part: harness.PartA, Alone: alone,
-		Run: func(_ context.Context, s *harness.Stack) error {
-			if during != nil {
-				during()
-			}
-			time.Sleep(5 * time.Millisecond)
-			if f.is(s, part) {
-				return fmt.Errorf("%s is down", part)
-			}
-			return nil
-		}}
+	return runnerCheck(part, alone, func(_ context.Context, s *harness.Stack) error {
+		if during != nil {
+			during()
+		}
+		time.Sleep(5 * time.Millisecond)
+		if f.is(s, part) {
+			return fmt.Errorf("%s is down", part)
+		}
+		return nil
+	})
 }
 
 // breaks is a row that breaks one part of the stack it runs on.
@@ -170,18 +175,17 @@ func TestTimingChecksMeasureAgainAlone(t *testing.T) {
 		defer others.Add(-1)
 		time.Sleep(20 * time.Millisecond)
 	}
-	timer := checks.Check{Group: "TestRunner", Name: "timer", Component: harness.Genesis, Part: harness.PartA, Alone: true,
-		Run: func(_ context.Context, s *harness.Stack) error {
-			busy := others.Load() > 0
-			time.Sleep(20 * time.Millisecond)
-			switch {
-			case f.is(s, "timer"):
-				return errors.New("timer is down")
-			case busy || others.Load() > 0:
-				return errors.New("slow: measured beside other checks")
-			}
-			return nil
-		}}
+	timer := runnerCheck("timer", true, func(_ context.Context, s *harness.Stack) error {
+		busy := others.Load() > 0
+		time.Sleep(20 * time.Millisecond)
+		switch {
+		case f.is(s, "timer"):
+			return errors.New("timer is down")
+		case busy || others.Load() > 0:
+			return errors.New("slow: measured beside other checks")
+		}
+		return nil
+	})
 	cs := []checks.Check{f.check("a", false, other), f.check("b", false, other), timer}
 	var faults []Fault
 	for i := range 12 {
@@ -203,20 +207,19 @@ func TestHealthyVerdictsMeasureAgainAlone(t *testing.T) {
 	f := newFakeStacks(t, 3)
 	var mu sync.Mutex
 	seen := map[*harness.Stack]bool{}
-	startled := checks.Check{Group: "TestRunner", Name: "startled", Component: harness.Genesis, Part: harness.PartA,
-		Run: func(_ context.Context, s *harness.Stack) error {
-			mu.Lock()
-			first := !seen[s]
-			seen[s] = true
-			mu.Unlock()
-			if first {
-				return errors.New("no answer within its deadline")
-			}
-			if f.is(s, "startled") {
-				return errors.New("startled is down")
-			}
-			return nil
-		}}
+	startled := runnerCheck("startled", false, func(_ context.Context, s *harness.Stack) error {
+		mu.Lock()
+		first := !seen[s]
+		seen[s] = true
+		mu.Unlock()
+		if first {
+			return errors.New("no answer within its deadline")
+		}
+		if f.is(s, "startled") {
+			return errors.New("startled is down")
+		}
+		return nil
+	})
 	cs := []checks.Check{f.check("a", false, nil), startled}
 	var faults []Fault
 	for i := range 6 {
@@ -248,20 +251,19 @@ func TestChecksFailingForAnotherReasonMeasureAgainAlone(t *testing.T) {
 	var mu sync.Mutex
 	saidSlow := map[string]bool{}
 	slowFirst := func(part string, alone bool) checks.Check {
-		return checks.Check{Group: "TestRunner", Name: part, Component: harness.Genesis, Part: harness.PartA, Alone: alone,
-			Run: func(_ context.Context, s *harness.Stack) error {
-				if !f.is(s, part) {
-					return nil
-				}
-				mu.Lock()
-				defer mu.Unlock()
-				k := fmt.Sprintf("%p %s", s, part)
-				saidSlow[k] = !saidSlow[k]
-				if saidSlow[k] {
-					return errors.New("slow: over its deadline beside other checks")
-				}
-				return errors.New(part + " is down")
-			}}
+		return runnerCheck(part, alone, func(_ context.Context, s *harness.Stack) error {
+			if !f.is(s, part) {
+				return nil
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			k := fmt.Sprintf("%p %s", s, part)
+			saidSlow[k] = !saidSlow[k]
+			if saidSlow[k] {
+				return errors.New("slow: over its deadline beside other checks")
+			}
+			return errors.New(part + " is down")
+		})
 	}
 	var faults []Fault
 	for i := range 6 {
@@ -283,19 +285,18 @@ func TestFalseAlarmsMeasureAgainAlone(t *testing.T) {
 	f := newFakeStacks(t, 3)
 	var mu sync.Mutex
 	lost := map[*harness.Stack]bool{}
-	victim := checks.Check{Group: "TestRunner", Name: "victim", Component: harness.Genesis, Part: harness.PartA,
-		Run: func(_ context.Context, s *harness.Stack) error {
-			if f.is(s, "victim") {
-				return errors.New("victim is down")
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			lost[s] = !lost[s]
-			if lost[s] {
-				return errors.New("no answer within its deadline")
-			}
-			return nil
-		}}
+	victim := runnerCheck("victim", false, func(_ context.Context, s *harness.Stack) error {
+		if f.is(s, "victim") {
+			return errors.New("victim is down")
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		lost[s] = !lost[s]
+		if lost[s] {
+			return errors.New("no answer within its deadline")
+		}
+		return nil
+	})
 	var faults []Fault
 	for i := range 6 {
 		faults = append(faults, f.breaks(fmt.Sprintf("row%d", i), []string{"a", "victim"}[i%2]))

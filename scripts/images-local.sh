@@ -120,18 +120,21 @@ manifest_prometheus() {
 		find /usr/share/prometheus/web -type f | sort | while read -r f; do echo "$f $f 0644 root"; done
 	fi
 }
-dockerfile_prometheus() {
-	cat <<'EOF'
+# dockerfile_daemon NAME PORT STORAGE_FLAG: the Dockerfile of Prometheus or Alertmanager, laid
+# out alike as in the prom/* images (see the top): one layout, so the two cannot drift apart.
+dockerfile_daemon() {
+	cat <<EOF
 FROM scratch
 COPY root/ /
 COPY --chown=65534:65534 nobody/ /
 USER nobody
-WORKDIR /prometheus
-EXPOSE 9090
-ENTRYPOINT ["/bin/prometheus"]
-CMD ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus"]
+WORKDIR /$1
+EXPOSE $2
+ENTRYPOINT ["/bin/$1"]
+CMD ["--config.file=/etc/$1/$1.yml", "$3=/$1"]
 EOF
 }
+dockerfile_prometheus() { dockerfile_daemon prometheus 9090 --storage.tsdb.path; }
 dirs_prometheus() { echo "/prometheus nobody"; }
 check_prometheus() { echo "--version"; }
 tools_prometheus() { echo "/bin/promtool --version"; }
@@ -151,18 +154,7 @@ manifest_alertmanager() {
 		echo "$f $f 0644 root"
 	done
 }
-dockerfile_alertmanager() {
-	cat <<'EOF'
-FROM scratch
-COPY root/ /
-COPY --chown=65534:65534 nobody/ /
-USER nobody
-WORKDIR /alertmanager
-EXPOSE 9093
-ENTRYPOINT ["/bin/alertmanager"]
-CMD ["--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager"]
-EOF
-}
+dockerfile_alertmanager() { dockerfile_daemon alertmanager 9093 --storage.path; }
 dirs_alertmanager() { echo "/alertmanager nobody"; }
 check_alertmanager() { echo "--version"; }
 tools_alertmanager() { echo "/bin/amtool --version"; }

@@ -19,6 +19,21 @@ import (
 	"github.com/smokestack-dev/smokestack/harness/harnesstest"
 )
 
+// cannedScope stands in for monitorScope where a test builds a round or a
+// plan by hand, with no stack to ask: a check that changes the target is
+// not judged (readOnly), and one check, outside, is not applicable (why).
+func cannedScope(readOnly, outside, why string) func(checks.Check) error {
+	return func(c checks.Check) error {
+		switch {
+		case c.Mutates:
+			return checks.CannotJudge("%s", readOnly)
+		case c.Name == outside:
+			return checks.OutOfScope("%s", why)
+		}
+		return nil
+	}
+}
+
 // cannedRound is a round judged from verdicts made by hand, no network, on
 // a few of the smoke suite's checks under their real IDs (criticality is
 // the registry's): the read-only ones pass unless changed, the two that
@@ -35,15 +50,8 @@ func cannedRound(t *testing.T, change func(vs map[string]checks.Verdict, ev *rou
 	smoke := append(append([]checks.Check{}, health...), check("TestAgentCatalogue/a2a_version", false), check("TestAgentCatalogue/a2a_card", false),
 		check("TestBasicOrchestration/orchestration_run", true), check("TestAgentCatalogue/agents_loadable", true))
 	resources := check("TestPerformanceBaseline/system_resources", false)
-	scope := func(c checks.Check) error {
-		switch {
-		case c.Mutates:
-			return checks.CannotJudge("smokestack monitor only reads: it never runs a check that changes the target")
-		case c.Name == "grafana_health":
-			return checks.OutOfScope("Grafana is not part of this live target")
-		}
-		return nil
-	}
+	scope := cannedScope("smokestack monitor only reads: it never runs a check that changes the target",
+		"grafana_health", "Grafana is not part of this live target")
 	ev := roundEvidence{time: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC), target: "live stack genesis=https://genesis.example",
 		scope: scope, health: health, smoke: smoke, resources: &resources, verdicts: map[string]checks.Verdict{}}
 	for i, c := range append(smoke, resources) {

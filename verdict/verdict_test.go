@@ -467,15 +467,7 @@ func TestFromVerdicts(t *testing.T) {
 		{Group: "TestBasicOrchestration", Name: "orchestration_run", Mutates: true, Run: run},
 		{Group: "TestSecuritySmoke", Name: "cycle_rejected", Run: run},
 	}
-	scope := func(c checks.Check) error {
-		switch {
-		case c.Mutates:
-			return checks.CannotJudge("smokestack monitor only reads")
-		case c.Name == "cycle_rejected":
-			return checks.OutOfScope("profile a2a does not include part C")
-		}
-		return nil
-	}
+	scope := cannedScope("smokestack monitor only reads", "cycle_rejected", "profile a2a does not include part C")
 	vs := map[string]checks.Verdict{
 		"TestInfrastructure/a2a_health":            {Outcome: checks.Pass},
 		"TestAgentCatalogue/a2a_version":           {Outcome: checks.Pass},

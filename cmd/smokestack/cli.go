@@ -77,14 +77,22 @@ func (c *command) help(w io.Writer) {
 	fmt.Fprintf(w, "exit codes: %s\n\nexample:\n  %s\n", c.exits, c.example)
 }
 
-// flagSet is an empty flag set for the command, silent: parse prints the
-// errors and the help itself, to the right stream.
-func (c *command) flagSet() *flag.FlagSet {
+// flagSet is the command's flag set with each group of flags declared in
+// it, silent: parse prints the errors and the help itself, to the right
+// stream.
+func (c *command) flagSet(groups ...flagGroup) *flag.FlagSet {
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
+	for _, g := range groups {
+		g.declare(fs)
+	}
 	return fs
 }
+
+// flagGroup is flags a command shares with another (-json and -junit, the
+// gate's) or binds to its own struct, declared in one call.
+type flagGroup interface{ declare(fs *flag.FlagSet) }
 
 // parse parses the flags wherever they stand among the arguments (go's
 // flag package stops at the first argument that is not a flag, so `gate

@@ -64,9 +64,7 @@ The report goes to stdout; -json and -junit also write it to files, from the sam
 func gateMain(c *command, args []string, std stdio) int {
 	var g gateFlags
 	var rf reportFlags
-	fs := c.flagSet()
-	g.declare(fs)
-	rf.declare(fs)
+	fs := c.flagSet(&g, &rf)
 	path, code, done := c.parseStream(fs, args, std, &g)
 	if done {
 		return code
@@ -179,10 +177,8 @@ var errNoPrometheus = fmt.Errorf("the rollback triggers are read from Prometheus
 func verdictMain(c *command, args []string, std stdio) int {
 	var g gateFlags
 	var rf reportFlags
-	fs := c.flagSet()
-	g.declare(fs)
+	fs := c.flagSet(&g, &rf)
 	window := windowFlag(fs)
-	rf.declare(fs)
 	path, code, done := c.parseStream(fs, args, std, &g)
 	if done {
 		return code

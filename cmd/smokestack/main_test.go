@@ -81,6 +81,27 @@ func stream(outcomes map[string]string, critical map[string]bool, result string)
 	return b.String()
 }
 
+// wantExit runs one stream through the command line (gateRun, verdictRun)
+// and holds it to an exit code and a line of its report, which it returns
+// for more.
+func wantExit(t *testing.T, run func(*testing.T, string, ...string) (int, string, string), in string, code int, want string) string {
+	t.Helper()
+	got, out, _ := run(t, in)
+	assert.Equal(t, code, got, out)
+	assert.Contains(t, out, want)
+	return out
+}
+
+// readRecord is the JSON report a command wrote to path (-json).
+func readRecord(t *testing.T, path string) verdict.Record {
+	t.Helper()
+	var rec verdict.Record
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(data, &rec))
+	return rec
+}
+
 // gateRun goes through the whole command line, as on-call types it.
 func gateRun(t *testing.T, in string, args ...string) (int, string, string) {
 	t.Helper()
@@ -97,14 +118,10 @@ func TestGateExitCodes(t *testing.T) {
 	assert.Contains(t, out, "NOT APPLICABLE TestInfrastructure/grafana_health: Grafana is not part of this live target")
 
 	failing := map[string]string{"TestInfrastructure/a2a_health": "fail", "TestInfrastructure/grafana_health": "na", "TestAgentCatalogue/a2a_card": "killed"}
-	code, out, _ = gateRun(t, stream(failing, critical, "fail"))
-	assert.Equal(t, 1, code, out)
-	assert.Contains(t, out, "because critical check TestInfrastructure/a2a_health failed")
+	wantExit(t, gateRun, stream(failing, critical, "fail"), 1, "because critical check TestInfrastructure/a2a_health failed")
 
 	killed := map[string]string{"TestInfrastructure/a2a_health": "pass", "TestAgentCatalogue/a2a_card": "killed"}
-	code, out, _ = gateRun(t, stream(killed, critical, ""))
-	assert.Equal(t, 3, code, out)
-	assert.Contains(t, out, "MISSING        TestAgentCatalogue/a2a_card: started but never ended")
+	wantExit(t, gateRun, stream(killed, critical, ""), 3, "MISSING        TestAgentCatalogue/a2a_card: started but never ended")
 
 	// -all: any failure fails.
 	nonCritical := map[string]string{"TestInfrastructure/a2a_health": "pass", "TestAgentCatalogue/a2a_card": "fail"}
@@ -125,9 +142,7 @@ func TestGateQuotesTheErrorLine(t *testing.T) {
 {"Time":"2026-11-30T23:19:33.694356945Z","Action":"output","Package":"github.com/smokestack-dev/smokestack/smoke","Output":"FAIL\tgithub.com/smokestack-dev/smokestack/smoke\t0.010s\n"}
 {"Time":"2026-11-30T23:19:33.694374804Z","Action":"fail","Package":"github.com/smokestack-dev/smokestack/smoke","Elapsed":0.01}
 `
-	code, out, _ := gateRun(t, in)
-	assert.Equal(t, 3, code, out)
-	assert.Contains(t, out, "because package smoke failed outside its tests: smokestack: error: configuration: SMOKE_A2A_ULR is not a smokestack variable; did you mean SMOKE_A2A_URL?\n")
+	out := wantExit(t, gateRun, in, 3, "because package smoke failed outside its tests: smokestack: error: configuration: SMOKE_A2A_ULR is not a smokestack variable; did you mean SMOKE_A2A_URL?\n")
 	assert.NotContains(t, out, "TESTCONTAINERS_HOST_OVERRIDE")
 }
 
@@ -245,22 +260,16 @@ func TestVerdictNeedsOnlyPrometheus(t *testing.T) {
 	assert.True(t, strings.HasPrefix(out, "VERDICT: SHIP\n  GATE PASS: 2/2"), out)
 
 	failing := map[string]string{"TestInfrastructure/a2a_health": "fail", "TestAgentCatalogue/a2a_card": "pass"}
-	code, out, _ = verdictRun(t, stream(failing, critical, "fail"))
-	assert.Equal(t, 1, code, out)
-	assert.Contains(t, out, "VERDICT: ROLLBACK")
+	wantExit(t, verdictRun, stream(failing, critical, "fail"), 1, "VERDICT: ROLLBACK")
 
 	killed := map[string]string{"TestInfrastructure/a2a_health": "pass", "TestAgentCatalogue/a2a_card": "killed"}
-	code, out, _ = verdictRun(t, stream(killed, critical, ""))
-	assert.Equal(t, 3, code, out)
-	assert.Contains(t, out, "VERDICT: HOLD")
+	wantExit(t, verdictRun, stream(killed, critical, ""), 3, "VERDICT: HOLD")
 
 	broken := `{"Action":"output","Package":"example.com/smoke","Output":"smokestack: TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1\n"}
 {"Action":"output","Package":"example.com/smoke","Output":"smokestack: error: cannot get the live stack: required components without a URL\n"}
 {"Action":"fail","Package":"example.com/smoke"}
 `
-	code, out, _ = verdictRun(t, broken)
-	assert.Equal(t, 3, code, out)
-	assert.Contains(t, out, "because package smoke failed outside its tests: smokestack: error: cannot get the live stack: required components without a URL\n")
+	out = wantExit(t, verdictRun, broken, 3, "because package smoke failed outside its tests: smokestack: error: cannot get the live stack: required components without a URL\n")
 	assert.NotContains(t, out, "TESTCONTAINERS_HOST_OVERRIDE")
 
 	t.Setenv("SMOKE_PROMETHEUS_URL", fakePrometheus(t, "0.9"))
@@ -510,10 +519,7 @@ func TestGateReports(t *testing.T) {
 	assert.Equal(t, 1, code, out+errOut)
 	assert.Contains(t, out, "because critical check TestInfrastructure/a2a_health failed", "the text report is still printed")
 
-	var rec verdict.Record
-	data, err := os.ReadFile(jsonPath)
-	require.NoError(t, err)
-	require.NoError(t, json.Unmarshal(data, &rec))
+	rec := readRecord(t, jsonPath)
 	assert.Equal(t, verdict.KindGate, rec.Kind)
 	assert.Equal(t, verdict.GateFail, rec.Gate)
 	assert.Equal(t, 1, rec.ExitCode)
@@ -533,7 +539,7 @@ func TestGateReports(t *testing.T) {
 			} `xml:"testcase"`
 		} `xml:"testsuite"`
 	}
-	data, err = os.ReadFile(junitPath)
+	data, err := os.ReadFile(junitPath)
 	require.NoError(t, err)
 	require.NoError(t, xml.Unmarshal(data, &suites))
 	require.Len(t, suites.Suites, 1)
@@ -591,10 +597,7 @@ func TestVerdictReports(t *testing.T) {
 	file := writeFile(t, "run.json", stream(healthy, critical, "pass"))
 	code, out, errOut := cli(t, "", "verdict", file, "-json", jsonPath, "-junit", junitPath)
 	assert.Equal(t, 1, code, "a fired trigger rolls back: %s%s", out, errOut)
-	var rec verdict.Record
-	data, err := os.ReadFile(jsonPath)
-	require.NoError(t, err)
-	require.NoError(t, json.Unmarshal(data, &rec))
+	rec := readRecord(t, jsonPath)
 	assert.Equal(t, verdict.KindVerdict, rec.Kind)
 	assert.Equal(t, verdict.Rollback, rec.Decision)
 	assert.Equal(t, verdict.GatePass, rec.Gate)
@@ -605,7 +608,7 @@ func TestVerdictReports(t *testing.T) {
 		assert.True(t, tr.Breached, tr.Name)
 		assert.NotEmpty(t, tr.Query)
 	}
-	data, err = os.ReadFile(junitPath)
+	data, err := os.ReadFile(junitPath)
 	require.NoError(t, err)
 	assert.Contains(t, string(data), `<property name="smokestack.decision" value="ROLLBACK">`)
 }
@@ -646,10 +649,7 @@ func TestMonitorReports(t *testing.T) {
 	assert.NotEmpty(t, records[0].Checks)
 	assert.Nil(t, records[0].Monitor, "a round's line holds the round, not the run")
 
-	var rec verdict.Record
-	data, err = os.ReadFile(jsonPath)
-	require.NoError(t, err)
-	require.NoError(t, json.Unmarshal(data, &rec))
+	rec := readRecord(t, jsonPath)
 	assert.Equal(t, verdict.Rollback, rec.Decision)
 	require.NotNil(t, rec.Monitor)
 	assert.Equal(t, verdict.MonitorRun{Planned: 1, Decisions: []verdict.Decision{verdict.Rollback}, Worst: verdict.Rollback, ExitCode: 1}, *rec.Monitor)

@@ -79,9 +79,7 @@ func (m *monitorFlags) declare(fs *flag.FlagSet) {
 func monitorMain(c *command, args []string, std stdio) int {
 	var m monitorFlags
 	var rf reportFlags
-	fs := c.flagSet()
-	m.declare(fs)
-	rf.declare(fs)
+	fs := c.flagSet(&m, &rf)
 	code, done := c.parseFlags(fs, args, std, 2)
 	if done {
 		return code

@@ -42,8 +42,7 @@ func (r *reportPageFlags) declare(fs *flag.FlagSet) {
 // report step that failed on a ROLLBACK would leave on-call without it.
 func reportMain(c *command, args []string, std stdio) int {
 	var f reportPageFlags
-	fs := c.flagSet()
-	f.declare(fs)
+	fs := c.flagSet(&f)
 	if code, done := c.parseFlags(fs, args, std, 2); done {
 		return code
 	}

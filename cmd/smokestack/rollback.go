@@ -156,8 +156,7 @@ type verifiedCheck struct {
 func rollbackMain(c *command, args []string, std stdio) int {
 	start := time.Now()
 	var f rollbackFlags
-	fs := c.flagSet()
-	f.declare(fs)
+	fs := c.flagSet(&f)
 	code, done := c.parseFlags(fs, args, std, exitRollbackUsage)
 	if done {
 		return code
