@@ -5,9 +5,9 @@
 #
 #   stack lane: the engine's Debian packages (install-main: no chromium, no Pushgateway), the
 #               engine, the three monitoring images (no Jaeger: no critical check reads traces)
-#   Go lane:    the module downloads, beside them the standard packages that need none, then one
-#               compile of every package the critical suite and the reference service need (the
-#               suite's go test and the image the harness builds then only link)
+#   Go lane:    the module downloads, then one compile of every package the critical suite and the
+#               reference service need (the suite's go test and the image the harness builds then
+#               only link)
 #
 # The stack lane is mostly network, dpkg and docker build; the Go lane is CPU: they overlap well on
 # two cores. Each phase's time is printed. CGO_ENABLED=0 (the Makefile exports it) is what makes
@@ -50,43 +50,20 @@ list_packages() {
 	} | grep -v '\.test$' | sort -u >"$1"
 }
 
-# list_std lists the standard-library packages the go command can see the suite and the reference
-# service need before any module is downloaded (GOPROXY=off: the imports of this module's packages,
-# and of theirs in the standard library; it reads no network and takes a fraction of a second).
-# They are about 210 of the 230 standard packages the main job compiles, and 30 s of its compile
-# on two cores; the rest come with the modules that import them.
-list_std() {
-	GOPROXY=off "$GO" list -e -deps -test -tags critical -f '{{if .Standard}}{{.ImportPath}}{{end}}' \
-		./smoke ./fixtures/genesis/cmd/genesis 2>/dev/null | sort -u >"$1"
-}
-
-# compile_std compiles the standard packages list_std found while the modules download: the
-# download is network, the compile CPU, and one after the other left both cores idle for the
-# download's 10-13 s on a fresh machine. On a warm machine it finds them in the build cache.
-compile_std() {
-	list_std "$1" &&
-		# shellcheck disable=SC2046 # one argument a package
-		timed "Go lane: $(wc -l <"$1") standard packages compiled while the modules download" "$GO" build $(cat "$1")
-}
-
-# The Go lane then compiles all the packages in one build: one go command schedules both sets on
-# both cores and compiles the packages they share once (two commands side by side would each
-# compile them; one after the other leaves a core idle in each tail). Nothing is linked here: go
-# test and the harness link their binaries from the cache, and a link made here would be thrown
-# away. No vet either: make lint vets, and the main job's go test runs with -vet=off.
+# The Go lane compiles all those packages in one build: one go command schedules both sets on both
+# cores and compiles the packages they share once (two commands side by side would each compile
+# them; one after the other leaves a core idle in each tail). Nothing is linked here: go test and
+# the harness link their binaries from the cache, and a link made here would be thrown away. No
+# vet either: make lint vets, and the main job's go test runs with -vet=off.
 go_lane() {
-	local list std stdjob rc=0
+	local list rc=0
 	list="$(mktemp "${TMPDIR:-/tmp}/smokestack-main-job.XXXXXX")"
-	std="$(mktemp "${TMPDIR:-/tmp}/smokestack-main-job-std.XXXXXX")"
-	compile_std "$std" &
-	stdjob=$!
-	timed "Go lane: modules downloaded, packages listed" list_packages "$list" || rc=$?
-	wait "$stdjob" || rc=1
-	if [ "$rc" -eq 0 ]; then
-		# shellcheck disable=SC2046 # one argument a package
-		timed "Go lane: $(wc -l <"$list") packages compiled (suite and reference service)" "$GO" build -tags critical $(cat "$list") || rc=$?
-	fi
-	rm -f "$list" "$std"
+	{
+		timed "Go lane: modules downloaded, packages listed" list_packages "$list" &&
+			# shellcheck disable=SC2046 # one argument a package
+			timed "Go lane: $(wc -l <"$list") packages compiled (suite and reference service)" "$GO" build -tags critical $(cat "$list")
+	} || rc=$?
+	rm -f "$list"
 	return "$rc"
 }
 
