@@ -67,29 +67,33 @@ func ownStacks(t *testing.T, n int, budget time.Duration, edit func(*harness.Con
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			select {
-			case starting <- struct{}{}:
-				defer func() { <-starting }()
-			case <-ctx.Done():
-				errs[k] = fmt.Errorf("waiting for one of %d starts at once: %w", cap(starting), ctx.Err())
-				return
-			}
-			// A start is the costliest work of a stack: a Run's
-			// measurement alone waits for it (quiet), not for the starts
-			// still waiting their turn.
-			quiet.RLock()
-			defer quiet.RUnlock()
-			stacks[k], errs[k] = harness.Open(ctx, cfg, append(slices.Clone(opts), harness.WithLogf(t.Logf))...)
+			stacks[k], errs[k] = startOwn(ctx, t, cfg, opts...)
 		}()
 	}
 	wg.Wait()
-	for _, s := range stacks {
-		if s != nil {
-			t.Cleanup(func() { _ = s.Close(context.Background()) })
-		}
-	}
 	require.NoError(t, errors.Join(errs...), "start %d stacks", n)
 	return ctx, stacks
+}
+
+// startOwn starts one stack of t's own, closed at t's end (even when its
+// start fails half-way), when one of the starts at once allowed is free. It
+// may run in any goroutine: it reports, it does not fail t.
+func startOwn(ctx context.Context, t *testing.T, cfg harness.Config, opts ...harness.Option) (*harness.Stack, error) {
+	select {
+	case starting <- struct{}{}:
+		defer func() { <-starting }()
+	case <-ctx.Done():
+		return nil, fmt.Errorf("waiting for one of %d starts at once: %w", cap(starting), ctx.Err())
+	}
+	// A start is the costliest work of a stack: a Run's measurement alone
+	// waits for it (quiet), not for the starts still waiting their turn.
+	quiet.RLock()
+	defer quiet.RUnlock()
+	s, err := harness.Open(ctx, cfg, append(slices.Clone(opts), harness.WithLogf(t.Logf))...)
+	if s != nil {
+		t.Cleanup(func() { _ = s.Close(context.Background()) })
+	}
+	return s, err
 }
 
 // starting bounds the stacks the package's proofs start at once. Side by
@@ -107,14 +111,28 @@ var starting = make(chan struct{}, 2)
 // (afterBesides).
 func beside(t *testing.T) {
 	besides.Add(1)
+	others.Add(1)
+	t.Cleanup(func() {
+		others.Done()
+		besides.Done()
+	})
+	t.Parallel()
+}
+
+// besideLongest is beside for the fault matrix, the longest of the proofs
+// side by side: it is not among the others, whose end it waits for to take
+// their share of the machine (matrixLate).
+func besideLongest(t *testing.T) {
+	besides.Add(1)
 	t.Cleanup(besides.Done)
 	t.Parallel()
 }
 
-// besides counts the proofs running beside one another (beside). Each adds
+// besides counts the proofs running beside one another (beside,
+// besideLongest), others those of them but the fault matrix. Each adds
 // itself before its t.Parallel, that is while the serial tests run, before
 // anything waits on it.
-var besides sync.WaitGroup
+var besides, others sync.WaitGroup
 
 // afterBesides runs t once every proof beside the others has ended, and
 // alone: a row that burns the machine (cpu_burn), or a budget measured on

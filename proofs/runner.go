@@ -214,24 +214,63 @@ func (r Result) Problems() []string {
 // its place in the whole matrix, and the table lists the rows in the
 // matrix's order. A stack whose row cannot be restored stops; the others
 // run the rows left.
-func Run(ctx context.Context, stacks []*harness.Stack, all []checks.Check, faults []Fault, logf func(string, ...any)) Result {
+//
+// late (nil: none) starts one more stack while the others run (Late); it
+// joins them if at least lateRowsLeft rows are still untaken when it is
+// ready, and its start is called off once every row is taken.
+func Run(ctx context.Context, stacks []*harness.Stack, late Late, all []checks.Check, faults []Fault, logf func(string, ...any)) Result {
 	next := make(chan int, len(faults))
 	for i := range faults {
 		next <- i
 	}
 	close(next)
-	parts := make([]share, len(stacks))
 	m := &machine{}
-	var wg sync.WaitGroup
-	for k, s := range stacks {
+	lateCtx, drained := context.WithCancel(ctx)
+	defer drained()
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		parts = make([]share, len(stacks), len(stacks)+1)
+	)
+	runOn := func(k int, s *harness.Stack) {
 		say := logf
-		if len(stacks) > 1 {
+		if len(stacks) > 1 || late != nil {
 			say = func(format string, args ...any) { logf("stack %d: "+format, append([]any{k + 1}, args...)...) }
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			parts[k] = runRows(ctx, m, s, all, faults, next, say)
+			p := runRows(ctx, m, s, all, faults, next, drained, say)
+			mu.Lock()
+			parts[k] = p
+			mu.Unlock()
+		}()
+	}
+	for k, s := range stacks {
+		runOn(k, s)
+	}
+	if late != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t0 := time.Now()
+			s, err := late(lateCtx)
+			left := len(next)
+			switch {
+			case lateCtx.Err() != nil:
+				logf("one more stack: not started, every row was taken first (%v)", err)
+			case err != nil:
+				logf("one more stack could not start; the stacks under way run the rows: %v", err)
+			case left < lateRowsLeft:
+				logf("one more stack ready after %s with %d rows left: fewer than %d, not worth its healthy verdicts; it takes none", time.Since(t0).Round(time.Second), left, lateRowsLeft)
+			default:
+				mu.Lock()
+				k := len(parts)
+				parts = append(parts, share{})
+				mu.Unlock()
+				logf("stack %d joins after %s with %d rows left", k+1, time.Since(t0).Round(time.Second), left)
+				runOn(k, s) // wg counts this goroutine until it returns: the Add is not late
+			}
 		}()
 	}
 	wg.Wait()
@@ -258,6 +297,16 @@ func Run(ctx context.Context, stacks []*harness.Stack, all []checks.Check, fault
 	return res
 }
 
+// Late starts one more stack for a Run under way, alike the others (its
+// healthy verdicts must match theirs). A Run calls it once, in a goroutine
+// of its own, with a context it cancels once every row is taken.
+type Late func(ctx context.Context) (*harness.Stack, error)
+
+// lateRowsLeft is how many rows must be left for a late stack to join: its
+// healthy verdicts take 10-15 s, in which three stacks take 6-9 rows, and a
+// stack that joins to find none left holds up the Run's end.
+const lateRowsLeft = 15
+
 // share is what one stack did in a Run.
 type share struct {
 	baseline map[string]checks.Verdict
@@ -267,7 +316,8 @@ type share struct {
 
 // runRows runs rows of faults taken from next on one stack: its healthy
 // verdicts first, then each row, up to the first that cannot be restored.
-func runRows(ctx context.Context, m *machine, s *harness.Stack, all []checks.Check, faults []Fault, next <-chan int, logf func(string, ...any)) share {
+// It calls drained once it has taken the last row.
+func runRows(ctx context.Context, m *machine, s *harness.Stack, all []checks.Check, faults []Fault, next <-chan int, drained func(), logf func(string, ...any)) share {
 	// The healthy stack is row zero, a fresh deploy too: what tests before
 	// the matrix made the service log (the gate's proofs set error_rate=1)
 	// is not its log.
@@ -276,6 +326,9 @@ func runRows(ctx context.Context, m *machine, s *harness.Stack, all []checks.Che
 	sh.baseline = tally(ctx, m, s, all, sh.spent, "the healthy stack", nil)
 	m.confirmHealthy(ctx, s, all, sh.baseline)
 	for i := range next {
+		if len(next) == 0 {
+			drained()
+		}
 		f := faults[i]
 		t0 := time.Now()
 		row := runFault(ctx, m, s, all, sh.baseline, sh.spent, i, f)

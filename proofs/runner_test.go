@@ -80,6 +80,15 @@ func (f *fakeStacks) breaks(name, part string) Fault {
 			Restore: func(_ context.Context, s *harness.Stack) error { f.set(s, part, false); return nil }}}
 }
 
+// cellsOf is a Run's cells, row by row in the table's order.
+func cellsOf(r Result) []map[string]Cell {
+	var out []map[string]Cell
+	for _, row := range r.Rows {
+		out = append(out, row.Cells)
+	}
+	return out
+}
+
 // TestRunOverStacksKeepsTheTable: the rows spread over three stacks give
 // the cells, the order and the indices they give on one.
 func TestRunOverStacksKeepsTheTable(t *testing.T) {
@@ -94,23 +103,75 @@ func TestRunOverStacksKeepsTheTable(t *testing.T) {
 	}
 	cs1, f1 := rows(one)
 	cs3, f3 := rows(three)
-	r1 := Run(context.Background(), one.stacks, cs1, f1, t.Logf)
-	r3 := Run(context.Background(), three.stacks, cs3, f3, t.Logf)
+	r1 := Run(context.Background(), one.stacks, nil, cs1, f1, t.Logf)
+	r3 := Run(context.Background(), three.stacks, nil, cs3, f3, t.Logf)
 	require.Len(t, r3.Rows, 9)
 	require.Len(t, r3.Baselines, 3)
-	cells := func(r Result) []map[string]Cell {
-		var out []map[string]Cell
+	for _, r := range []Result{r1, r3} {
 		for i, row := range r.Rows {
 			assert.Equal(t, i, row.Index, "row %s in the table's place %d", row.Fault.Name, i)
-			out = append(out, row.Cells)
 		}
-		return out
 	}
-	if d := cmp.Diff(cells(r1), cells(r3)); d != "" {
+	if d := cmp.Diff(cellsOf(r1), cellsOf(r3)); d != "" {
 		t.Errorf("cells on three stacks differ from one stack's (-one +three):\n%s", d)
 	}
 	assert.Equal(t, 9, r3.Counts()[FailedAsExpected])
 	assert.Empty(t, r3.Problems())
+}
+
+// TestRunOverStacksTakesALateStack: a stack that joins a Run under way
+// takes rows beside the first and the table is the one stack's table; one
+// that is not ready before every row is taken is called off, and the Run
+// ends without it.
+func TestRunOverStacksTakesALateStack(t *testing.T) {
+	rows := func(f *fakeStacks, n int) ([]checks.Check, []Fault) {
+		cs := []checks.Check{f.check("a", false, nil), f.check("b", false, nil)}
+		var faults []Fault
+		for i := range n {
+			faults = append(faults, f.breaks(fmt.Sprintf("row%d", i), []string{"a", "b"}[i%2]))
+		}
+		return cs, faults
+	}
+	one, two := newFakeStacks(t, 1), newFakeStacks(t, 2)
+	n := 3 * lateRowsLeft
+	cs1, f1 := rows(one, n)
+	cs2, f2 := rows(two, n)
+	var mu sync.Mutex
+	ran := map[*harness.Stack]int{}
+	for i := range f2 {
+		apply := f2[i].Apply
+		f2[i].Apply = func(ctx context.Context, s *harness.Stack) error {
+			mu.Lock()
+			ran[s]++
+			mu.Unlock()
+			return apply(ctx, s)
+		}
+	}
+	r1 := Run(context.Background(), one.stacks, nil, cs1, f1, t.Logf)
+	joined := Run(context.Background(), two.stacks[:1], func(context.Context) (*harness.Stack, error) { return two.stacks[1], nil }, cs2, f2, t.Logf)
+	require.Len(t, joined.Baselines, 2, "the late stack's healthy verdicts are in the result")
+	require.Len(t, joined.Rows, n)
+	assert.Positive(t, ran[two.stacks[1]], "the late stack took rows (rows by stack: %v)", ran)
+	if d := cmp.Diff(cellsOf(r1), cellsOf(joined)); d != "" {
+		t.Errorf("cells with a late stack differ from one stack's (-one +late):\n%s", d)
+	}
+	assert.Empty(t, joined.Problems())
+
+	never, calledOff := newFakeStacks(t, 1), make(chan error, 1)
+	cs, faults := rows(never, 4)
+	res := Run(context.Background(), never.stacks, func(ctx context.Context) (*harness.Stack, error) {
+		select {
+		case <-ctx.Done():
+			calledOff <- ctx.Err()
+		case <-time.After(time.Minute):
+			calledOff <- errors.New("not called off a minute after the Run began")
+		}
+		return nil, errors.New("no stack")
+	}, cs, faults, t.Logf)
+	require.Len(t, res.Rows, 4)
+	assert.Len(t, res.Baselines, 1)
+	assert.ErrorIs(t, <-calledOff, context.Canceled, "the late start is called off once every row is taken")
+	assert.Empty(t, res.Problems())
 }
 
 // TestRunOverStacksGoesOnWithoutABrokenStack: a stack whose row cannot be
@@ -124,7 +185,7 @@ func TestRunOverStacksGoesOnWithoutABrokenStack(t *testing.T) {
 	}
 	stuck := &faults[2]
 	stuck.Restore = func(context.Context, *harness.Stack) error { return errors.New("the knob does not turn back") }
-	res := Run(context.Background(), f.stacks, cs, faults, t.Logf)
+	res := Run(context.Background(), f.stacks, nil, cs, faults, t.Logf)
 	require.Len(t, res.Rows, 9, "every row run, by the stacks left")
 	for i, row := range res.Rows {
 		var re *RestoreError
@@ -145,7 +206,7 @@ func TestRunOverStacksNamesTheRowsNoStackRan(t *testing.T) {
 		row.Restore = func(context.Context, *harness.Stack) error { return errors.New("stuck") }
 		faults = append(faults, row)
 	}
-	res := Run(context.Background(), f.stacks, cs, faults, t.Logf)
+	res := Run(context.Background(), f.stacks, nil, cs, faults, t.Logf)
 	require.Len(t, res.Rows, 2, "each stack stops on its first row")
 	require.Len(t, res.Unrun, 3)
 	assert.Contains(t, res.Problems(), "3 rows not run, every stack having stopped on a row it could not restore: "+strings.Join(res.Unrun, ", "))
@@ -157,7 +218,7 @@ func TestRunOverStacksNamesTheRowsNoStackRan(t *testing.T) {
 func TestRunOverStacksRefusesUnlikeStacks(t *testing.T) {
 	f := newFakeStacks(t, 2)
 	f.set(f.stacks[1], "a", true) // broken before the run: its healthy verdict is FAIL
-	res := Run(context.Background(), f.stacks, []checks.Check{f.check("a", false, nil)}, nil, t.Logf)
+	res := Run(context.Background(), f.stacks, nil, []checks.Check{f.check("a", false, nil)}, nil, t.Logf)
 	assert.Contains(t, res.Problems(), "healthy stacks disagree: TestRunner/a is PASS on stack 1 and FAIL on stack 2: a is down")
 }
 
@@ -191,7 +252,7 @@ func TestTimingChecksMeasureAgainAlone(t *testing.T) {
 	for i := range 12 {
 		faults = append(faults, f.breaks(fmt.Sprintf("row%d", i), []string{"a", "timer", "b"}[i%3]))
 	}
-	res := Run(context.Background(), f.stacks, cs, faults, t.Logf)
+	res := Run(context.Background(), f.stacks, nil, cs, faults, t.Logf)
 	assert.Empty(t, res.Problems())
 	assert.Equal(t, 12, res.Counts()[FailedAsExpected])
 	t.Logf("measured again: %q", res.MeasuredAgain)
@@ -225,7 +286,7 @@ func TestHealthyVerdictsMeasureAgainAlone(t *testing.T) {
 	for i := range 6 {
 		faults = append(faults, f.breaks(fmt.Sprintf("row%d", i), []string{"a", "startled"}[i%2]))
 	}
-	res := Run(context.Background(), f.stacks, cs, faults, t.Logf)
+	res := Run(context.Background(), f.stacks, nil, cs, faults, t.Logf)
 	assert.Empty(t, res.Problems())
 	assert.Equal(t, 6, res.Counts()[FailedAsExpected])
 	for k, b := range res.Baselines {
@@ -269,7 +330,7 @@ func TestChecksFailingForAnotherReasonMeasureAgainAlone(t *testing.T) {
 	for i := range 6 {
 		faults = append(faults, f.breaks(fmt.Sprintf("row%d", i), []string{"timer", "prober"}[i%2]))
 	}
-	res := Run(context.Background(), f.stacks, []checks.Check{f.check("a", false, nil), slowFirst("timer", true), slowFirst("prober", false)}, faults, t.Logf)
+	res := Run(context.Background(), f.stacks, nil, []checks.Check{f.check("a", false, nil), slowFirst("timer", true), slowFirst("prober", false)}, faults, t.Logf)
 	assert.Empty(t, res.Problems())
 	assert.Equal(t, 6, res.Counts()[FailedAsExpected])
 	assert.Len(t, res.MeasuredAgain, 6, "%q", res.MeasuredAgain)
@@ -306,7 +367,7 @@ func TestFalseAlarmsMeasureAgainAlone(t *testing.T) {
 	leak.Apply = func(ctx context.Context, s *harness.Stack) error { f.set(s, "victim", true); return apply(ctx, s) }
 	leak.Restore = func(ctx context.Context, s *harness.Stack) error { f.set(s, "victim", false); return restore(ctx, s) }
 	faults = append(faults, leak)
-	res := Run(context.Background(), f.stacks, []checks.Check{f.check("a", false, nil), victim}, faults, t.Logf)
+	res := Run(context.Background(), f.stacks, nil, []checks.Check{f.check("a", false, nil), victim}, faults, t.Logf)
 	assert.Equal(t, []string{"FALSE ALARM: TestRunner/victim under fault leak: FAIL: victim is down"}, res.Problems())
 	assert.Equal(t, 7, res.Counts()[FailedAsExpected])
 	var rows int

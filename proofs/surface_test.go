@@ -26,7 +26,7 @@ func TestA2ASurfaceMatrix(t *testing.T) {
 		require.Equal(t, harness.ProfileA2A, p, "the a2a surface is discovered as profile a2a (%s)", how)
 	}
 
-	res := runMatrix(ctx, t, "a2a-surface matrix", stacks, a2aSurfaceRows())
+	res := runMatrix(ctx, t, "a2a-surface matrix", stacks, nil, a2aSurfaceRows())
 	for k, b := range res.Baselines {
 		for id, v := range b {
 			c, _ := checks.ByID(id)
