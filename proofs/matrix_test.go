@@ -97,7 +97,7 @@ func TestFaultMatrix(t *testing.T) {
 // three stacks wait on scrapes and restarts; started from the beginning, a
 // fourth competed with a dozen other stacks and made the package slower
 // (512 s against 455 s). So it starts once they have ended: go test ./proofs
-// 428 s -> 373 s here (2026-12-03); a fifth as well measured no faster
+// 428 s -> 373-399 s here (2026-12-03); a fifth as well measured no faster
 // (382 s).
 func matrixLate(t *testing.T) Late {
 	cfg, err := harness.LoadConfig(os.LookupEnv)
