@@ -258,7 +258,7 @@ func Run(ctx context.Context, stacks []*harness.Stack, late Late, all []checks.C
 			left := len(next)
 			switch {
 			case lateCtx.Err() != nil:
-				logf("one more stack: not started, every row was taken first (%v)", err)
+				logf("one more stack: not needed, every row was taken before it was ready (%v)", err)
 			case err != nil:
 				logf("one more stack could not start; the stacks under way run the rows: %v", err)
 			case left < lateRowsLeft:
