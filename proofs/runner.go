@@ -217,7 +217,8 @@ func (r Result) Problems() []string {
 //
 // late (nil: none) starts one more stack while the others run (Late); it
 // joins them if at least lateRowsLeft rows are still untaken when it is
-// ready, and its start is called off once every row is taken.
+// ready, and its start is called off once every row is taken. A Run of
+// fewer rows (PROOFS_ROWS) does not start it.
 func Run(ctx context.Context, stacks []*harness.Stack, late Late, all []checks.Check, faults []Fault, logf func(string, ...any)) Result {
 	next := make(chan int, len(faults))
 	for i := range faults {
@@ -249,7 +250,7 @@ func Run(ctx context.Context, stacks []*harness.Stack, late Late, all []checks.C
 	for k, s := range stacks {
 		runOn(k, s)
 	}
-	if late != nil {
+	if late != nil && len(faults) >= lateRowsLeft {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

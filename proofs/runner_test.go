@@ -122,7 +122,7 @@ func TestRunOverStacksKeepsTheTable(t *testing.T) {
 // TestRunOverStacksTakesALateStack: a stack that joins a Run under way
 // takes rows beside the first and the table is the one stack's table; one
 // that is not ready before every row is taken is called off, and the Run
-// ends without it.
+// ends without it; a Run too short for one to join starts none.
 func TestRunOverStacksTakesALateStack(t *testing.T) {
 	rows := func(f *fakeStacks, n int) ([]checks.Check, []Fault) {
 		cs := []checks.Check{f.check("a", false, nil), f.check("b", false, nil)}
@@ -158,7 +158,7 @@ func TestRunOverStacksTakesALateStack(t *testing.T) {
 	assert.Empty(t, joined.Problems())
 
 	never, calledOff := newFakeStacks(t, 1), make(chan error, 1)
-	cs, faults := rows(never, 4)
+	cs, faults := rows(never, lateRowsLeft)
 	res := Run(context.Background(), never.stacks, func(ctx context.Context) (*harness.Stack, error) {
 		select {
 		case <-ctx.Done():
@@ -168,10 +168,20 @@ func TestRunOverStacksTakesALateStack(t *testing.T) {
 		}
 		return nil, errors.New("no stack")
 	}, cs, faults, t.Logf)
-	require.Len(t, res.Rows, 4)
+	require.Len(t, res.Rows, lateRowsLeft)
 	assert.Len(t, res.Baselines, 1)
 	assert.ErrorIs(t, <-calledOff, context.Canceled, "the late start is called off once every row is taken")
 	assert.Empty(t, res.Problems())
+
+	few := newFakeStacks(t, 1)
+	cs, faults = rows(few, lateRowsLeft-1)
+	var started atomic.Bool
+	res = Run(context.Background(), few.stacks, func(context.Context) (*harness.Stack, error) {
+		started.Store(true)
+		return nil, errors.New("no stack")
+	}, cs, faults, t.Logf)
+	require.Len(t, res.Rows, lateRowsLeft-1)
+	assert.False(t, started.Load(), "a Run of fewer rows than a late stack needs to join starts none")
 }
 
 // TestRunOverStacksGoesOnWithoutABrokenStack: a stack whose row cannot be
