@@ -25,13 +25,16 @@ func Env(settings map[string]string) Option {
 // answering with the given handlers, each required (SMOKE_REQUIRE), so a
 // check judges wrong shapes and outages without Docker. The configuration
 // goes through harness.LoadConfig like a user's, with short timeouts (a
-// request 300ms, a check 2s) so a hanging imitation fails fast. The servers
+// request 1s, a check 2s) so a hanging imitation fails fast. An in-process
+// imitation answers in microseconds, but not always within 300ms, the
+// request timeout before: in CI on two cores, with the proofs' stacks
+// starting beside the checks' tests, one did not (2026-12-03). The servers
 // close when the test ends.
 func NewStack(t testing.TB, handlers map[harness.Component]http.Handler, opts ...Option) *harness.Stack {
 	t.Helper()
 	env := map[string]string{
 		harness.Env.Target:       string(harness.Live),
-		harness.Env.HTTPTimeout:  "300ms",
+		harness.Env.HTTPTimeout:  "1s",
 		harness.Env.CheckTimeout: "2s",
 	}
 	var required []string
