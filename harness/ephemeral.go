@@ -25,6 +25,7 @@ import (
 	"github.com/moby/moby/api/types/container"
 	mobynet "github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
+	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/testcontainers/testcontainers-go"
 	tcnetwork "github.com/testcontainers/testcontainers-go/network"
 	"github.com/testcontainers/testcontainers-go/wait"
@@ -166,11 +167,9 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Stack, error) {
 	// newer one replaces it. Compared by Prometheus's own clock, not this
 	// host's, which an engine in a virtual machine need not share.
 	prom := s.Prometheus()
-	before := map[string]time.Time{}
+	var before []v1.ActiveTarget
 	if t, err := prom.Targets(ctx); err == nil {
-		for _, a := range t.Active {
-			before[a.ScrapeURL] = a.LastScrape
-		}
+		before = t.Active
 	}
 	err = Eventually(ctx, "Prometheus has scraped every target once since its containers answer", cfg.Timeouts.Start, 500*time.Millisecond,
 		func(ctx context.Context) error {
@@ -178,21 +177,34 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Stack, error) {
 			if err != nil {
 				return err
 			}
-			if len(t.Active) < 3 {
-				return fmt.Errorf("%d active targets, want at least 3 (node, prometheus, alertmanager; and genesis on a full surface)", len(t.Active))
-			}
-			for _, a := range t.Active {
-				if a.LastScrape.IsZero() || a.LastScrape.Equal(before[a.ScrapeURL]) {
-					return fmt.Errorf("target %s not scraped yet since every container answers", a.ScrapeURL)
-				}
-			}
-			return nil
+			return scrapedSince(before, t.Active)
 		})
 	if err != nil {
 		return s, err
 	}
 	o.milestonef("stack ready (every target scraped) after %s: %s", time.Since(began).Round(time.Millisecond), s.Describe())
 	return s, nil
+}
+
+// scrapedSince says which target of now has not been scraped since before
+// (the targets as Prometheus listed them once every container answered):
+// a target unscraped, or whose last scrape is still the one listed then,
+// which may have found a container not yet answering. Fewer than three
+// targets is a Prometheus that has not loaded its configuration yet.
+func scrapedSince(before, now []v1.ActiveTarget) error {
+	if len(now) < 3 {
+		return fmt.Errorf("%d active targets, want at least 3 (node, prometheus, alertmanager; and genesis on a full surface)", len(now))
+	}
+	seen := map[string]time.Time{}
+	for _, a := range before {
+		seen[a.ScrapeURL] = a.LastScrape
+	}
+	for _, a := range now {
+		if a.LastScrape.IsZero() || a.LastScrape.Equal(seen[a.ScrapeURL]) {
+			return fmt.Errorf("target %s not scraped yet since every container answers", a.ScrapeURL)
+		}
+	}
+	return nil
 }
 
 const engineHint = "Point DOCKER_HOST at a running engine (on this project's machines, as root: " +
