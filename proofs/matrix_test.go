@@ -9,8 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 	"unicode"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/smokestack-dev/smokestack/checks"
 	"github.com/smokestack-dev/smokestack/harness"
@@ -74,21 +75,21 @@ func TestFaultMatrix(t *testing.T) {
 		t.Logf("PROOFS_ROWS=%s: %d of %d rows; this is not the whole matrix", expr, len(rows), n)
 	}
 	// PROOFS_STACKS is how many stacks share the rows (default 3; see Run):
-	// the package's own and that many less one started here. Unset, a
-	// fourth joins once the other proofs side by side have ended.
-	stacks := []*harness.Stack{stack}
-	ctx := context.Background()
+	// the package's own, which takes rows at once, and that many less one
+	// started here, ahead of the other proofs' starts, each joining the
+	// rows once it is ready. Unset, a fourth joins once the other proofs
+	// side by side have ended.
 	n, given := stacksWanted(t)
-	if n > 1 {
-		var more []*harness.Stack
-		ctx, more = ownStacks(t, n-1, time.Hour, nil)
-		stacks = append(stacks, more...)
+	cfg, err := harness.LoadConfig(os.LookupEnv)
+	require.NoError(t, err, "the configuration of the matrix's own stacks")
+	var late []Late
+	for range n - 1 {
+		late = append(late, func(ctx context.Context) (*harness.Stack, error) { return startOwn(ctx, t, true, cfg) })
 	}
-	var late Late
 	if !given {
-		late = matrixLate(t)
+		late = append(late, matrixLate(t, cfg))
 	}
-	runMatrix(ctx, t, "fault matrix", stacks, late, rows)
+	runMatrix(context.Background(), t, "fault matrix", []*harness.Stack{stack}, late, rows)
 }
 
 // matrixLate is the fault matrix's fourth stack. The matrix outlasts the
@@ -99,11 +100,7 @@ func TestFaultMatrix(t *testing.T) {
 // (512 s against 455 s). So it starts once they have ended: go test ./proofs
 // 428 s -> 373-399 s here (2026-12-03); a fifth as well measured no faster
 // (382 s).
-func matrixLate(t *testing.T) Late {
-	cfg, err := harness.LoadConfig(os.LookupEnv)
-	if err != nil {
-		t.Fatalf("the configuration of the matrix's fourth stack: %v", err)
-	}
+func matrixLate(t *testing.T, cfg harness.Config) Late {
 	return func(ctx context.Context) (*harness.Stack, error) {
 		ended := make(chan struct{})
 		go func() {
@@ -115,14 +112,14 @@ func matrixLate(t *testing.T) Late {
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
-		return startOwn(ctx, t, cfg)
+		return startOwn(ctx, t, false, cfg)
 	}
 }
 
 // runMatrix runs rows over stacks with every check of the matrix, logs the
 // confusion table under title and fails the test on each problem the run
 // found; it returns the result for what a caller asserts beyond that.
-func runMatrix(ctx context.Context, t *testing.T, title string, stacks []*harness.Stack, late Late, rows []Fault) Result {
+func runMatrix(ctx context.Context, t *testing.T, title string, stacks []*harness.Stack, late []Late, rows []Fault) Result {
 	t.Helper()
 	res := Run(ctx, stacks, late, matrixChecks(), rows, t.Logf)
 	var b strings.Builder

@@ -67,7 +67,7 @@ func ownStacks(t *testing.T, n int, budget time.Duration, edit func(*harness.Con
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			stacks[k], errs[k] = startOwn(ctx, t, cfg, opts...)
+			stacks[k], errs[k] = startOwn(ctx, t, false, cfg, opts...)
 		}()
 	}
 	wg.Wait()
@@ -76,15 +76,15 @@ func ownStacks(t *testing.T, n int, budget time.Duration, edit func(*harness.Con
 }
 
 // startOwn starts one stack of t's own, closed at t's end (even when its
-// start fails half-way), when one of the starts at once allowed is free. It
-// may run in any goroutine: it reports, it does not fail t.
-func startOwn(ctx context.Context, t *testing.T, cfg harness.Config, opts ...harness.Option) (*harness.Stack, error) {
-	select {
-	case starting <- struct{}{}:
-		defer func() { <-starting }()
-	case <-ctx.Done():
-		return nil, fmt.Errorf("waiting for one of %d starts at once: %w", cap(starting), ctx.Err())
+// start fails half-way), when one of the starts at once allowed is free;
+// ahead: before every start waiting without it (the fault matrix's, the
+// longest proof side by side). It may run in any goroutine: it reports,
+// it does not fail t.
+func startOwn(ctx context.Context, t *testing.T, ahead bool, cfg harness.Config, opts ...harness.Option) (*harness.Stack, error) {
+	if err := starting.take(ctx, ahead); err != nil {
+		return nil, fmt.Errorf("waiting for one of %d starts at once: %w", startsAtOnce, err)
 	}
+	defer starting.give()
 	// A start is the costliest work of a stack: a Run's measurement alone
 	// waits for it (quiet), not for the starts still waiting their turn.
 	quiet.RLock()
@@ -96,12 +96,75 @@ func startOwn(ctx context.Context, t *testing.T, cfg harness.Config, opts ...har
 	return s, err
 }
 
-// starting bounds the stacks the package's proofs start at once. Side by
-// side, a dozen of them start together; all at once, on two cores, a start
-// took a minute, and the fault matrix's healthy verdicts, taken meanwhile,
-// had 21 checks without an answer within 2 s (each then measured again
-// alone, the others waiting).
-var starting = make(chan struct{}, 2)
+// startsAtOnce bounds the stacks the package's proofs start at once. Side
+// by side, a dozen of them start together; all at once, on two cores, a
+// start took a minute, and the fault matrix's healthy verdicts, taken
+// meanwhile, had 21 checks without an answer within 2 s (each then measured
+// again alone, the others waiting).
+const startsAtOnce = 2
+
+// starting hands out the starts at once (startsAtOnce).
+var starting = newSlots(startsAtOnce)
+
+// slots is a counting semaphore where a taker marked ahead goes before
+// every taker that is not. The fault matrix's stacks take their slots
+// ahead: queued behind the other proofs' starts, they began 43 s after the
+// matrix, which outlasts every other proof by minutes.
+type slots struct {
+	mu     sync.Mutex
+	free   int
+	ahead  int           // takers ahead waiting
+	change chan struct{} // closed and replaced when free or ahead changes
+}
+
+func newSlots(n int) *slots { return &slots{free: n, change: make(chan struct{})} }
+
+// take waits for a slot, or ctx's end.
+func (s *slots) take(ctx context.Context, ahead bool) error {
+	s.mu.Lock()
+	if ahead {
+		s.ahead++
+	}
+	for {
+		if s.free > 0 && (ahead || s.ahead == 0) {
+			s.free--
+			if ahead {
+				s.ahead--
+				s.changed()
+			}
+			s.mu.Unlock()
+			return nil
+		}
+		change := s.change
+		s.mu.Unlock()
+		select {
+		case <-change:
+			s.mu.Lock()
+		case <-ctx.Done():
+			s.mu.Lock()
+			if ahead {
+				s.ahead--
+				s.changed()
+			}
+			s.mu.Unlock()
+			return ctx.Err()
+		}
+	}
+}
+
+// give returns a slot taken.
+func (s *slots) give() {
+	s.mu.Lock()
+	s.free++
+	s.changed()
+	s.mu.Unlock()
+}
+
+// changed wakes every waiter to look again; s.mu is held.
+func (s *slots) changed() {
+	close(s.change)
+	s.change = make(chan struct{})
+}
 
 // beside runs t side by side with the package's other proofs that call
 // it (t.Parallel: they start once every serial test has ended, as many at
@@ -176,4 +239,36 @@ var afterAlone sync.Mutex
 func readQuiet(t *testing.T) {
 	quiet.RLock()
 	t.Cleanup(quiet.RUnlock)
+}
+
+// TestStartsAheadGoFirst: a start marked ahead takes the next free slot
+// before a start that was waiting longer without the mark, and a waiter
+// whose context ends gives up its turn.
+func TestStartsAheadGoFirst(t *testing.T) {
+	s := newSlots(1)
+	require.NoError(t, s.take(context.Background(), false))
+	got := make(chan string, 2)
+	wait := func(name string, ahead bool) {
+		go func() {
+			if err := s.take(context.Background(), ahead); err == nil {
+				got <- name
+			}
+		}()
+	}
+	wait("behind", false)
+	time.Sleep(20 * time.Millisecond) // "behind" waits first
+	wait("ahead", true)
+	require.Eventually(t, func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.ahead == 1 }, time.Second, time.Millisecond)
+	s.give()
+	require.Equal(t, "ahead", <-got, "the start ahead took the slot first")
+	s.give()
+	require.Equal(t, "behind", <-got)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	gaveUp := make(chan error, 1)
+	go func() { gaveUp <- s.take(ctx, true) }()
+	cancel()
+	require.ErrorIs(t, <-gaveUp, context.Canceled)
+	s.give()
+	require.NoError(t, s.take(context.Background(), false), "a start ahead that gave up does not hold back the others")
 }

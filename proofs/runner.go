@@ -105,6 +105,9 @@ type Result struct {
 	// Unrun names the rows no stack ran: every stack had stopped on a row
 	// it could not restore.
 	Unrun []string
+	// NotStarted says which of the Run's late stacks failed to start, and
+	// why.
+	NotStarted []string
 	// Spent is what each check cost the run, by ID, every phase counted.
 	Spent map[string]*Spent
 	// MeasuredAgain lists the checks measured again with every other
@@ -170,6 +173,9 @@ func (r Result) Problems() []string {
 			}
 		}
 	}
+	for _, e := range r.NotStarted {
+		out = append(out, "could not start: "+e)
+	}
 	if len(r.Unrun) > 0 {
 		out = append(out, fmt.Sprintf("%d rows not run, every stack having stopped on a row it could not restore: %s", len(r.Unrun), strings.Join(r.Unrun, ", ")))
 	}
@@ -215,11 +221,16 @@ func (r Result) Problems() []string {
 // matrix's order. A stack whose row cannot be restored stops; the others
 // run the rows left.
 //
-// late (nil: none) starts one more stack while the others run (Late); it
-// joins them if at least lateRowsLeft rows are still untaken when it is
-// ready, and its start is called off once every row is taken. A Run of
-// fewer rows (PROOFS_ROWS) does not start it.
-func Run(ctx context.Context, stacks []*harness.Stack, late Late, all []checks.Check, faults []Fault, logf func(string, ...any)) Result {
+// late starts more stacks while the given ones run rows (Late), each in a
+// goroutine of its own; each joins them if at least lateRowsLeft rows are
+// still untaken when it is ready, and its start is called off once every
+// row is taken. A Run of fewer rows (PROOFS_ROWS) starts none. A start
+// that fails is a problem of the Run (NotStarted): the table stands, but
+// the harness could not start a stack it starts every day.
+func Run(ctx context.Context, stacks []*harness.Stack, late []Late, all []checks.Check, faults []Fault, logf func(string, ...any)) Result {
+	if len(faults) < lateRowsLeft {
+		late = nil
+	}
 	next := make(chan int, len(faults))
 	for i := range faults {
 		next <- i
@@ -231,11 +242,11 @@ func Run(ctx context.Context, stacks []*harness.Stack, late Late, all []checks.C
 	var (
 		wg    sync.WaitGroup
 		mu    sync.Mutex
-		parts = make([]share, len(stacks), len(stacks)+1)
+		parts = make([]share, len(stacks), len(stacks)+len(late))
 	)
 	runOn := func(k int, s *harness.Stack) {
 		say := logf
-		if len(stacks) > 1 || late != nil {
+		if len(stacks)+len(late) > 1 {
 			say = func(format string, args ...any) { logf("stack %d: "+format, append([]any{k + 1}, args...)...) }
 		}
 		wg.Add(1)
@@ -250,26 +261,31 @@ func Run(ctx context.Context, stacks []*harness.Stack, late Late, all []checks.C
 	for k, s := range stacks {
 		runOn(k, s)
 	}
-	if late != nil && len(faults) >= lateRowsLeft {
+	var notStarted []string
+	for j, start := range late {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			t0 := time.Now()
-			s, err := late(lateCtx)
+			s, err := start(lateCtx)
 			left := len(next)
+			which := fmt.Sprintf("stack to join %d of %d", j+1, len(late))
 			switch {
 			case lateCtx.Err() != nil:
-				logf("one more stack: not needed, every row was taken before it was ready (%v)", err)
+				logf("%s: not needed, every row was taken before it was ready (%v)", which, err)
 			case err != nil:
-				logf("one more stack could not start; the stacks under way run the rows: %v", err)
+				logf("%s could not start; the stacks under way run the rows: %v", which, err)
+				mu.Lock()
+				notStarted = append(notStarted, fmt.Sprintf("%s: %v", which, err))
+				mu.Unlock()
 			case left < lateRowsLeft:
-				logf("one more stack ready after %s with %d rows left: fewer than %d, not worth its healthy verdicts; it takes none", time.Since(t0).Round(time.Second), left, lateRowsLeft)
+				logf("%s ready after %s with %d rows left: fewer than %d, not worth its healthy verdicts; it takes none", which, time.Since(t0).Round(time.Second), left, lateRowsLeft)
 			default:
 				mu.Lock()
 				k := len(parts)
 				parts = append(parts, share{})
 				mu.Unlock()
-				logf("stack %d joins after %s with %d rows left", k+1, time.Since(t0).Round(time.Second), left)
+				logf("stack %d (%s) joins after %s with %d rows left", k+1, which, time.Since(t0).Round(time.Second), left)
 				runOn(k, s) // wg counts this goroutine until it returns: the Add is not late
 			}
 		}()
@@ -291,6 +307,7 @@ func Run(ctx context.Context, stacks []*harness.Stack, late Late, all []checks.C
 		}
 	}
 	res.MeasuredAgain = m.measuredAgain
+	res.NotStarted = notStarted
 	for i := range next {
 		res.Unrun = append(res.Unrun, faults[i].Name)
 	}
@@ -300,7 +317,10 @@ func Run(ctx context.Context, stacks []*harness.Stack, late Late, all []checks.C
 
 // Late starts one more stack for a Run under way, alike the others (its
 // healthy verdicts must match theirs). A Run calls it once, in a goroutine
-// of its own, with a context it cancels once every row is taken.
+// of its own, with a context it cancels once every row is taken. The
+// stacks a Run is given take rows at once, while the late ones start: a
+// stack's start (10-16 s, longer while other proofs start theirs) need not
+// hold up the first rows of the others.
 type Late func(ctx context.Context) (*harness.Stack, error)
 
 // lateRowsLeft is how many rows must be left for a late stack to join: its

@@ -119,10 +119,11 @@ func TestRunOverStacksKeepsTheTable(t *testing.T) {
 	assert.Empty(t, r3.Problems())
 }
 
-// TestRunOverStacksTakesALateStack: a stack that joins a Run under way
-// takes rows beside the first and the table is the one stack's table; one
-// that is not ready before every row is taken is called off, and the Run
-// ends without it; a Run too short for one to join starts none.
+// TestRunOverStacksTakesALateStack: stacks that join a Run under way take
+// rows beside the first and the table is the one stack's table; one that
+// is not ready before every row is taken is called off, and the Run ends
+// without it; one that fails to start is the Run's problem; a Run too short
+// for one to join starts none.
 func TestRunOverStacksTakesALateStack(t *testing.T) {
 	rows := func(f *fakeStacks, n int) ([]checks.Check, []Fault) {
 		cs := []checks.Check{f.check("a", false, nil), f.check("b", false, nil)}
@@ -132,34 +133,40 @@ func TestRunOverStacksTakesALateStack(t *testing.T) {
 		}
 		return cs, faults
 	}
-	one, two := newFakeStacks(t, 1), newFakeStacks(t, 2)
-	n := 3 * lateRowsLeft
+	ready := func(s *harness.Stack) Late {
+		return func(context.Context) (*harness.Stack, error) { return s, nil }
+	}
+	one, three := newFakeStacks(t, 1), newFakeStacks(t, 3)
+	n := 4 * lateRowsLeft
 	cs1, f1 := rows(one, n)
-	cs2, f2 := rows(two, n)
+	cs3, f3 := rows(three, n)
 	var mu sync.Mutex
 	ran := map[*harness.Stack]int{}
-	for i := range f2 {
-		apply := f2[i].Apply
-		f2[i].Apply = func(ctx context.Context, s *harness.Stack) error {
+	for i := range f3 {
+		apply := f3[i].Apply
+		f3[i].Apply = func(ctx context.Context, s *harness.Stack) error {
 			mu.Lock()
 			ran[s]++
 			mu.Unlock()
+			time.Sleep(time.Millisecond) // a row takes a while: every stack ready gets some
 			return apply(ctx, s)
 		}
 	}
 	r1 := Run(context.Background(), one.stacks, nil, cs1, f1, t.Logf)
-	joined := Run(context.Background(), two.stacks[:1], func(context.Context) (*harness.Stack, error) { return two.stacks[1], nil }, cs2, f2, t.Logf)
-	require.Len(t, joined.Baselines, 2, "the late stack's healthy verdicts are in the result")
+	joined := Run(context.Background(), three.stacks[:1], []Late{ready(three.stacks[1]), ready(three.stacks[2])}, cs3, f3, t.Logf)
+	require.Len(t, joined.Baselines, 3, "the late stacks' healthy verdicts are in the result")
 	require.Len(t, joined.Rows, n)
-	assert.Positive(t, ran[two.stacks[1]], "the late stack took rows (rows by stack: %v)", ran)
+	for _, s := range three.stacks[1:] {
+		assert.Positive(t, ran[s], "each late stack took rows (rows by stack: %v)", ran)
+	}
 	if d := cmp.Diff(cellsOf(r1), cellsOf(joined)); d != "" {
-		t.Errorf("cells with a late stack differ from one stack's (-one +late):\n%s", d)
+		t.Errorf("cells with late stacks differ from one stack's (-one +late):\n%s", d)
 	}
 	assert.Empty(t, joined.Problems())
 
 	never, calledOff := newFakeStacks(t, 1), make(chan error, 1)
 	cs, faults := rows(never, lateRowsLeft)
-	res := Run(context.Background(), never.stacks, func(ctx context.Context) (*harness.Stack, error) {
+	res := Run(context.Background(), never.stacks, []Late{func(ctx context.Context) (*harness.Stack, error) {
 		select {
 		case <-ctx.Done():
 			calledOff <- ctx.Err()
@@ -167,19 +174,34 @@ func TestRunOverStacksTakesALateStack(t *testing.T) {
 			calledOff <- errors.New("not called off a minute after the Run began")
 		}
 		return nil, errors.New("no stack")
-	}, cs, faults, t.Logf)
+	}}, cs, faults, t.Logf)
 	require.Len(t, res.Rows, lateRowsLeft)
 	assert.Len(t, res.Baselines, 1)
 	assert.ErrorIs(t, <-calledOff, context.Canceled, "the late start is called off once every row is taken")
-	assert.Empty(t, res.Problems())
+	assert.Empty(t, res.Problems(), "a start called off is no problem")
+
+	broken := newFakeStacks(t, 1)
+	cs, faults = rows(broken, lateRowsLeft)
+	for i := range faults {
+		apply := faults[i].Apply
+		faults[i].Apply = func(ctx context.Context, s *harness.Stack) error {
+			time.Sleep(20 * time.Millisecond) // rows still untaken when the start fails
+			return apply(ctx, s)
+		}
+	}
+	res = Run(context.Background(), broken.stacks, []Late{func(context.Context) (*harness.Stack, error) {
+		return nil, errors.New("prometheus did not answer within 60s")
+	}}, cs, faults, t.Logf)
+	require.Len(t, res.Rows, lateRowsLeft, "the stacks under way ran every row")
+	assert.Equal(t, []string{"could not start: stack to join 1 of 1: prometheus did not answer within 60s"}, res.Problems())
 
 	few := newFakeStacks(t, 1)
 	cs, faults = rows(few, lateRowsLeft-1)
 	var started atomic.Bool
-	res = Run(context.Background(), few.stacks, func(context.Context) (*harness.Stack, error) {
+	res = Run(context.Background(), few.stacks, []Late{func(context.Context) (*harness.Stack, error) {
 		started.Store(true)
 		return nil, errors.New("no stack")
-	}, cs, faults, t.Logf)
+	}}, cs, faults, t.Logf)
 	require.Len(t, res.Rows, lateRowsLeft-1)
 	assert.False(t, started.Load(), "a Run of fewer rows than a late stack needs to join starts none")
 }
