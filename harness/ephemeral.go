@@ -334,7 +334,11 @@ func (s *Stack) containerSpecs(o startOptions) ([]containerSpec, error) {
 		// Ready once the collector says so (its receivers listen) and the
 		// query API answers.
 		specs = append(specs, containerSpec{comp: Jaeger, image: cfg.Images.Jaeger,
-			env: map[string]string{"JAEGER_LISTEN_HOST": "0.0.0.0"},
+			// No traces of its own: Jaeger's query API traces itself and, at
+			// its stop, waits up to its exporter's 10 s timeout to send them
+			// to its own receiver, already shut, so each stack's teardown
+			// took the 5 s stop timeout more.
+			env: map[string]string{"JAEGER_LISTEN_HOST": "0.0.0.0", "OTEL_TRACES_SAMPLER": "always_off"},
 			wait: wait.ForAll(
 				wait.ForLog("Everything is ready"),
 				wait.ForHTTP("/api/services").WithPort("16686/tcp"),
@@ -425,7 +429,7 @@ func (s *Stack) run(ctx context.Context, sp containerSpec, labels map[string]str
 	}
 	c, err := testcontainers.Run(ctx, sp.image, opts...)
 	if c != nil && !o.detached {
-		s.onClose(func(ctx context.Context) error {
+		s.onRemove(func(ctx context.Context) error {
 			return testcontainers.TerminateContainer(c, testcontainers.StopTimeout(5*time.Second))
 		})
 	}

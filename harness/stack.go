@@ -30,7 +30,8 @@ type Stack struct {
 	promConfig []byte            // the configuration Prometheus started with
 	ruleFiles  map[string][]byte // the rule files mounted into Prometheus, by their path there
 	docker     *client.Client
-	closers    []func(context.Context) error
+	closers    []func(context.Context) error // in the order registered; Close runs them backwards
+	removers   []func(context.Context) error // one per container; Close runs them at once, first
 
 	profile    Profile // the surface Genesis serves: declared or discovered
 	profileHow string  // how the profile was found, for the start line
@@ -382,15 +383,33 @@ func (s *Stack) Describe() string {
 }
 
 // Close removes what Start created (nothing for a live stack). It is safe
-// to call more than once and on a stack whose start failed half-way.
+// to call more than once and on a stack whose start failed half-way. The
+// containers go at once (a stack's seven one after another took 6 s of
+// every proof's end), then what they stood in (the network).
 func (s *Stack) Close(ctx context.Context) error {
 	s.mu.Lock()
-	closers := s.closers
-	s.closers = nil
+	closers, removers := s.closers, s.removers
+	s.closers, s.removers = nil, nil
 	docker := s.docker
 	s.docker = nil
 	s.mu.Unlock()
-	var errs []error
+	var (
+		errs []error
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+	)
+	for _, remove := range removers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := remove(ctx); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
 	for i := len(closers) - 1; i >= 0; i-- {
 		if err := closers[i](ctx); err != nil {
 			errs = append(errs, err)
@@ -406,6 +425,13 @@ func (s *Stack) onClose(f func(context.Context) error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closers = append(s.closers, f)
+}
+
+// onRemove registers a container's removal with Close.
+func (s *Stack) onRemove(f func(context.Context) error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.removers = append(s.removers, f)
 }
 
 // closeTimeout bounds teardown so a wedged engine cannot hang the suite.
