@@ -77,11 +77,11 @@ func ownStacks(t *testing.T, n int, budget time.Duration, edit func(*harness.Con
 
 // startOwn starts one stack of t's own, closed at t's end (even when its
 // start fails half-way), when one of the starts at once allowed is free;
-// ahead: before every start waiting without it (the fault matrix's, the
-// longest proof side by side). It may run in any goroutine: it reports,
-// it does not fail t.
-func startOwn(ctx context.Context, t *testing.T, ahead bool, cfg harness.Config, opts ...harness.Option) (*harness.Stack, error) {
-	if err := starting.take(ctx, ahead); err != nil {
+// held: on one of the places the fault matrix holds (holdStarts), before
+// every other start. It may run in any goroutine: it reports, it does not
+// fail t.
+func startOwn(ctx context.Context, t *testing.T, held bool, cfg harness.Config, opts ...harness.Option) (*harness.Stack, error) {
+	if err := starting.take(ctx, held); err != nil {
 		return nil, fmt.Errorf("waiting for one of %d starts at once: %w", startsAtOnce, err)
 	}
 	defer starting.give()
@@ -106,30 +106,38 @@ const startsAtOnce = 2
 // starting hands out the starts at once (startsAtOnce).
 var starting = newSlots(startsAtOnce)
 
-// slots is a counting semaphore where a taker marked ahead goes before
-// every taker that is not. The fault matrix's stacks take their slots
-// ahead: queued behind the other proofs' starts, they began 43 s after the
-// matrix, which outlasts every other proof by minutes.
+// holdStarts holds n starts for t ahead of every start not held, from the
+// end of the serial tests until each is taken (startOwn with held) or t
+// ends. The fault matrix outlasts every other proof by minutes, and the
+// proofs side by side all begin with a start: behind theirs, the matrix's
+// stacks joined its rows 36-38 s after it began, 75 s into the package.
+func holdStarts(t *testing.T, n int) {
+	starting.hold(n)
+	t.Cleanup(func() { starting.release() })
+}
+
+// slots is a counting semaphore whose held places (hold) go before the
+// others. Held places count only once the serial tests have ended
+// (sideBySide): a serial test that starts a stack while the matrix, paused
+// in t.Parallel, holds places would wait for a start that comes after it.
 type slots struct {
 	mu     sync.Mutex
 	free   int
-	ahead  int           // takers ahead waiting
-	change chan struct{} // closed and replaced when free or ahead changes
+	held   int           // places held and not taken yet
+	honour bool          // the serial tests have ended: held places count
+	change chan struct{} // closed and replaced at every change
 }
 
 func newSlots(n int) *slots { return &slots{free: n, change: make(chan struct{})} }
 
-// take waits for a slot, or ctx's end.
-func (s *slots) take(ctx context.Context, ahead bool) error {
+// take waits for a place, or ctx's end; held: one of the places held.
+func (s *slots) take(ctx context.Context, held bool) error {
 	s.mu.Lock()
-	if ahead {
-		s.ahead++
-	}
 	for {
-		if s.free > 0 && (ahead || s.ahead == 0) {
+		if s.free > 0 && (held || !s.honour || s.held == 0) {
 			s.free--
-			if ahead {
-				s.ahead--
+			if held && s.held > 0 {
+				s.held--
 				s.changed()
 			}
 			s.mu.Unlock()
@@ -141,23 +149,25 @@ func (s *slots) take(ctx context.Context, ahead bool) error {
 		case <-change:
 			s.mu.Lock()
 		case <-ctx.Done():
-			s.mu.Lock()
-			if ahead {
-				s.ahead--
-				s.changed()
-			}
-			s.mu.Unlock()
 			return ctx.Err()
 		}
 	}
 }
 
-// give returns a slot taken.
-func (s *slots) give() {
+// give returns a place taken.
+func (s *slots) give() { s.update(func() { s.free++ }) }
+
+// hold holds n places for takers with held, release drops those not taken.
+func (s *slots) hold(n int)  { s.update(func() { s.held += n }) }
+func (s *slots) release()    { s.update(func() { s.held = 0 }) }
+func (s *slots) sideBySide() { s.update(func() { s.honour = true }) }
+
+// update changes s under its lock and wakes every waiter to look again.
+func (s *slots) update(f func()) {
 	s.mu.Lock()
-	s.free++
+	defer s.mu.Unlock()
+	f()
 	s.changed()
-	s.mu.Unlock()
 }
 
 // changed wakes every waiter to look again; s.mu is held.
@@ -180,6 +190,7 @@ func beside(t *testing.T) {
 		besides.Done()
 	})
 	t.Parallel()
+	starting.sideBySide()
 }
 
 // besideLongest is beside for the fault matrix, the longest of the proofs
@@ -189,6 +200,7 @@ func besideLongest(t *testing.T) {
 	besides.Add(1)
 	t.Cleanup(besides.Done)
 	t.Parallel()
+	starting.sideBySide()
 }
 
 // besides counts the proofs running beside one another (beside,
@@ -241,34 +253,38 @@ func readQuiet(t *testing.T) {
 	t.Cleanup(quiet.RUnlock)
 }
 
-// TestStartsAheadGoFirst: a start marked ahead takes the next free slot
-// before a start that was waiting longer without the mark, and a waiter
-// whose context ends gives up its turn.
-func TestStartsAheadGoFirst(t *testing.T) {
+// TestHeldStartsGoFirst: once the serial tests have ended, a start on a
+// held place takes the next free one before a start that was waiting
+// longer without; before that, and once the holder lets go, held places
+// hold nobody back.
+func TestHeldStartsGoFirst(t *testing.T) {
 	s := newSlots(1)
-	require.NoError(t, s.take(context.Background(), false))
+	s.hold(1)
+	serial, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.NoError(t, s.take(serial, false), "in the serial tests a held place holds nobody back")
+	s.sideBySide()
 	got := make(chan string, 2)
-	wait := func(name string, ahead bool) {
+	wait := func(name string, held bool) {
 		go func() {
-			if err := s.take(context.Background(), ahead); err == nil {
+			if err := s.take(context.Background(), held); err == nil {
 				got <- name
 			}
 		}()
 	}
-	wait("behind", false)
-	time.Sleep(20 * time.Millisecond) // "behind" waits first
-	wait("ahead", true)
-	require.Eventually(t, func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.ahead == 1 }, time.Second, time.Millisecond)
+	wait("not held", false)
+	time.Sleep(20 * time.Millisecond) // "not held" waits first
+	wait("held", true)
 	s.give()
-	require.Equal(t, "ahead", <-got, "the start ahead took the slot first")
+	require.Equal(t, "held", <-got, "the held start took the place first")
 	s.give()
-	require.Equal(t, "behind", <-got)
+	require.Equal(t, "not held", <-got)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	gaveUp := make(chan error, 1)
-	go func() { gaveUp <- s.take(ctx, true) }()
-	cancel()
-	require.ErrorIs(t, <-gaveUp, context.Canceled)
+	s.hold(1)
+	ctx, cancelShort := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancelShort()
 	s.give()
-	require.NoError(t, s.take(context.Background(), false), "a start ahead that gave up does not hold back the others")
+	require.ErrorIs(t, s.take(ctx, false), context.DeadlineExceeded, "a place held and not taken holds the others back")
+	s.release()
+	require.NoError(t, s.take(context.Background(), false), "released, it holds nobody back")
 }
