@@ -410,3 +410,33 @@ func TestFalseAlarmsMeasureAgainAlone(t *testing.T) {
 	}
 	assert.Positive(t, rows, "a false alarm of a row measured again and listed: %q", res.MeasuredAgain)
 }
+
+// TestLongRowsGoFirst: the stacks take the rows that wait for a stable
+// period first, then those that stop a container, then the rest in the
+// matrix's order, and the table keeps the matrix's order.
+func TestLongRowsGoFirst(t *testing.T) {
+	rows := []Fault{
+		{Name: "knob"},
+		{Name: "stopped", Action: Action{Touches: []harness.Component{harness.Jaeger, harness.Containers}}},
+		{Name: "knob2"},
+		{Name: "reload", Stable: 8 * time.Second},
+	}
+	assert.Equal(t, []int{3, 1, 0, 2}, longFirst(rows))
+
+	f := newFakeStacks(t, 1)
+	cs := []checks.Check{f.check("a", false, nil)}
+	faults := []Fault{f.breaks("row0", "a"), f.breaks("row1", "a")}
+	faults[1].Stable = time.Millisecond
+	var took []string
+	for i := range faults {
+		apply, name := faults[i].Apply, faults[i].Name
+		faults[i].Apply = func(ctx context.Context, s *harness.Stack) error {
+			took = append(took, name)
+			return apply(ctx, s)
+		}
+	}
+	res := Run(context.Background(), f.stacks, nil, cs, faults, t.Logf)
+	assert.Equal(t, []string{"row1", "row0"}, took, "the row with a stable period ran first")
+	require.Len(t, res.Rows, 2)
+	assert.Equal(t, "row0", res.Rows[0].Fault.Name, "the table keeps the matrix's order")
+}
