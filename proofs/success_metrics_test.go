@@ -23,7 +23,7 @@ import (
 // evidence is NOT JUDGED (never a pass), each control passes.
 func TestSuccessMetricFaults(t *testing.T) {
 	ephemeralOnly(t, "the success-metric proofs start stacks of their own: ephemeral mode only (SMOKE_TARGET unset)")
-	beside(t)
+	besideWaiting(t)
 	// Two stacks, each running every other row in order: a row is mostly
 	// waiting (its load, Prometheus's scrapes of its window), so two take
 	// about half the time of one. The first two rows are the unbroken ones,
