@@ -82,9 +82,16 @@ func (e *NotApplicableError) Error() string { return "NOT APPLICABLE: " + e.Reas
 // NotJudgedError says the suite could not judge the check (mutation not
 // allowed, evidence unavailable, a dependency down) and why. It is not a
 // pass: a verdict with an expected check not judged holds.
-type NotJudgedError struct{ Reason string }
+type NotJudgedError struct {
+	Reason string
+	// Cause is what a runner may act on, such as ErrHostSaturated (measure
+	// again on a quieter host); nil for most.
+	Cause error
+}
 
 func (e *NotJudgedError) Error() string { return "NOT JUDGED: " + e.Reason }
+
+func (e *NotJudgedError) Unwrap() error { return e.Cause }
 
 // OutOfScope is how a check says NOT APPLICABLE: the reason names the
 // declaration (profile, configuration) that puts it out of scope.

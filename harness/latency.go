@@ -102,6 +102,9 @@ func (l *Latencies) Percentile(p float64) time.Duration {
 	return time.Duration(l.h.ValueAtQuantile(p)) * time.Microsecond
 }
 
+// Min is the fastest recorded latency.
+func (l *Latencies) Min() time.Duration { return time.Duration(l.h.Min()) * time.Microsecond }
+
 // Summary is "n=200 p50=1.2ms p95=3.4ms p99=5ms max=9ms errors=0".
 func (l *Latencies) Summary() string {
 	ms := func(p float64) string { return l.Percentile(p).Round(10 * time.Microsecond).String() }

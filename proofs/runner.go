@@ -663,7 +663,10 @@ func judge(expectFail, expectPass, declaredNA bool, base, got checks.Verdict) Ce
 // measures it again alone too. Load also makes deadlines: any check that
 // fails for another reason than its row's, where its row leaves it alone,
 // or on a healthy stack, is measured again alone the same way (runFault,
-// confirmHealthy). The lock is quiet (below).
+// confirmHealthy). A budget that says NOT JUDGED because the host was
+// saturated through all its own measurements (checks.ErrHostSaturated) is
+// measured again alone the same way, expected to fail or not. The lock is
+// quiet (below).
 type machine struct {
 	mu            sync.Mutex
 	measuredAgain []string // check, where, what it said first
@@ -708,7 +711,9 @@ func evaluateAll(ctx context.Context, m *machine, s *harness.Stack, cs []checks.
 		quiet.RLock()
 		v := measure(ctx, s, c)
 		quiet.RUnlock()
-		if v.Outcome == checks.Fail && !failing[c.ID()] {
+		// A budget the host was too busy to judge (ErrHostSaturated) is
+		// measured again alone too, expected to fail or not.
+		if v.Outcome == checks.Fail && !failing[c.ID()] || errors.Is(v.Err, checks.ErrHostSaturated) {
 			v = m.again(ctx, s, c, where, v)
 		}
 		out[c.ID()] = v
