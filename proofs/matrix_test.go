@@ -30,7 +30,12 @@ func TestMain(m *testing.M) {
 		}
 	}
 	parallelDefault()
-	os.Exit(harness.Main(m, &stack))
+	if flag.Lookup("test.run").Value.String() == "" && flag.Lookup("test.list").Value.String() == "" {
+		go cliOnce.Do(buildCLI) // the serial proofs run it first thing (cli)
+	}
+	code := harness.Main(m, &stack)
+	removeCLI()
+	os.Exit(code)
 }
 
 // proofsParallel is how many of the package's proofs run at once where

@@ -431,7 +431,7 @@ func runFault(ctx context.Context, m *machine, stack *harness.Stack, matrix []ch
 	pending := expected
 	// Each evaluation gets the run's context, not the wait's shrinking one: a
 	// check cut off by the wait's deadline would "fail" and count as caught.
-	_ = harness.Eventually(ctx, "checks fail under fault "+f.Name, settle, 500*time.Millisecond, func(context.Context) error {
+	_ = harness.Eventually(ctx, "checks fail under fault "+f.Name, settle, polls.fail, func(context.Context) error {
 		vs := tally(ctx, m, s, pending, spent, "fault "+f.Name, expectFail)
 		var next []checks.Check
 		for _, c := range pending {
@@ -537,7 +537,7 @@ func runFault(ctx context.Context, m *machine, stack *harness.Stack, matrix []ch
 		readOnly = append(readOnly, c)
 	}
 	var goodSince time.Time
-	err := harness.Eventually(ctx, "every check back to its healthy verdict after fault "+f.Name, 90*time.Second, time.Second,
+	err := harness.Eventually(ctx, "every check back to its healthy verdict after fault "+f.Name, 90*time.Second, polls.restore,
 		func(context.Context) error {
 			var off []string
 			for id, v := range tally(ctx, m, s, readOnly, spent, "the restore of fault "+f.Name, nil) {
@@ -566,6 +566,12 @@ func runFault(ctx context.Context, m *machine, stack *harness.Stack, matrix []ch
 
 // newDeployWait bounds newDeploy's wait for its request's line.
 const newDeployWait = 5 * time.Second
+
+// polls are a row's waits between evaluations of its checks: while its
+// expected failures show, and while its restore brings every check back.
+// The runner's tests on imitation stacks, whose checks answer in
+// milliseconds, poll faster (fastPolls).
+var polls = struct{ fail, restore time.Duration }{fail: 500 * time.Millisecond, restore: time.Second}
 
 // newDeploy marks a fresh deploy of s's service once its log shows a
 // fence: a request sent now, with a correlation id of its own, the log read

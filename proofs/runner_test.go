@@ -29,6 +29,7 @@ type fakeStacks struct {
 }
 
 func newFakeStacks(t *testing.T, n int) *fakeStacks {
+	fastPolls(t)
 	f := &fakeStacks{broken: map[*harness.Stack]map[string]bool{}}
 	ok := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
 	for range n {
@@ -37,6 +38,15 @@ func newFakeStacks(t *testing.T, n int) *fakeStacks {
 		f.broken[s] = map[string]bool{}
 	}
 	return f
+}
+
+// fastPolls makes a row's waits 10 ms for t (polls): its checks answer in
+// milliseconds. The runner's tests are serial tests, done before any Run on
+// real stacks begins (those are parallel tests).
+func fastPolls(t *testing.T) {
+	old := polls
+	polls.fail, polls.restore = 10*time.Millisecond, 10*time.Millisecond
+	t.Cleanup(func() { polls = old })
 }
 
 func (f *fakeStacks) set(s *harness.Stack, part string, on bool) {
