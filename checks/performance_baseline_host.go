@@ -144,20 +144,21 @@ func triedBefore(missed []budgetTry) string {
 	if len(missed) == 0 {
 		return ""
 	}
+	return "; measured again after " + listTries(missed)
+}
+
+// listTries is each measurement with its host reading, in order.
+func listTries(missed []budgetTry) string {
 	ts := make([]string, len(missed))
 	for i, m := range missed {
 		ts[i] = m.String()
 	}
-	return "; measured again after " + strings.Join(ts, "; then ")
+	return strings.Join(ts, "; then ")
 }
 
 // hostSaturated is the NOT JUDGED of a budget missed on a saturated host
 // every time it was measured.
 func hostSaturated(url, want string, missed []budgetTry) error {
-	ts := make([]string, len(missed))
-	for i, m := range missed {
-		ts[i] = m.String()
-	}
 	during := fmt.Sprintf("each of %d measurements", len(missed))
 	if len(missed) == 1 {
 		during = "its one measurement (the check's deadline left no time for another)"
@@ -165,5 +166,5 @@ func hostSaturated(url, want string, missed []budgetTry) error {
 	return &NotJudgedError{Cause: ErrHostSaturated, Reason: fmt.Sprintf(
 		"%s at %s could not be judged: the suite's host was at least %.0f%% busy during %s, so the requests waited for a CPU as much as for the service: %s; "+
 			"some requests were within the budget each time. Next: run it again where the host has room (go test ./staging -run TestPerformanceBaseline), and see system_resources for who is using the host",
-		want, url, 100*SaturatedHost, during, strings.Join(ts, "; then "))}
+		want, url, 100*SaturatedHost, during, listTries(missed))}
 }
