@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"time"
 
+	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
+
 	"github.com/smokestack-dev/smokestack/harness"
 )
 
@@ -119,8 +121,44 @@ func Stopped(c harness.Component) Action {
 	return Action{
 		Touches: []harness.Component{c, harness.Containers},
 		Apply:   func(ctx context.Context, s *harness.Stack) error { return stopComponent(ctx, s, c) },
-		Restore: func(ctx context.Context, s *harness.Stack) error { return s.StartComponent(ctx, c) },
+		Restore: func(ctx context.Context, s *harness.Stack) error {
+			if err := s.StartComponent(ctx, c); err != nil || c != harness.Prometheus {
+				return err
+			}
+			return scrapedUp(ctx, s, restartedScrapes)
+		},
 	}
+}
+
+// restartedScrapes bounds a restarted Prometheus's wait for a good scrape
+// of every target (scrapedUp): a few 2 s scrape intervals after its start.
+const restartedScrapes = time.Minute
+
+// scrapedUp waits until Prometheus has scraped every target it lists with
+// success. A restarted Prometheus holds its series from before the stop (its
+// WAL) but its scrape loops know none of them until their first good
+// scrape, and a loop that fails before that marks nothing stale: seen in CI
+// when genesis_metrics_broken ran right after prometheus_stopped on the
+// same stack, its genesis series stayed in Prometheus, 60 s old, not stale,
+// and the dashboards answered from them. The restored checks alone could
+// not tell: the replayed samples were still young enough.
+func scrapedUp(ctx context.Context, s *harness.Stack, within time.Duration) error {
+	return harness.Eventually(ctx, "Prometheus has scraped every target with success since its restart", within, 500*time.Millisecond,
+		func(ctx context.Context) error {
+			t, err := s.Prometheus().Targets(ctx)
+			if err != nil {
+				return err
+			}
+			if len(t.Active) == 0 {
+				return errors.New("no active target yet")
+			}
+			for _, a := range t.Active {
+				if a.Health != v1.HealthGood {
+					return fmt.Errorf("target %s is %q (last error %q)", a.ScrapeURL, a.Health, a.LastError)
+				}
+			}
+			return nil
+		})
 }
 
 // Paused freezes a component's container: connections open, nothing

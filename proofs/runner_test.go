@@ -450,3 +450,39 @@ func TestLongRowsGoFirst(t *testing.T) {
 	require.Len(t, res.Rows, 2)
 	assert.Equal(t, "row0", res.Rows[0].Fault.Name, "the table keeps the matrix's order")
 }
+
+// TestRestartedPrometheusWaitsForGoodScrapes: a Prometheus restarted by a
+// row is restored once every target it lists was scraped with success
+// (scrapedUp), not when it answers: until then its scrape loops would mark
+// nothing stale under the next row's fault. A target that stays down is a
+// restore that failed, with the target and its error named.
+func TestRestartedPrometheusWaitsForGoodScrapes(t *testing.T) {
+	targets := func(calls *atomic.Int32, goodAfter int32) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/api/v1/targets" {
+				http.NotFound(w, r)
+				return
+			}
+			genesis, lastError := "unknown", ""
+			if n := calls.Add(1); n > goodAfter {
+				genesis = "up"
+			} else if n > 1 {
+				genesis, lastError = "down", "server returned HTTP status 500"
+			}
+			harnesstest.WriteJSON(w, 200, map[string]any{"status": "success", "data": map[string]any{"activeTargets": []map[string]any{
+				{"scrapeUrl": "http://node-exporter:9100/metrics", "health": "up", "lastError": ""},
+				{"scrapeUrl": "http://genesis:8080/metrics", "health": genesis, "lastError": lastError},
+			}, "droppedTargets": []any{}}})
+		})
+	}
+	var calls atomic.Int32
+	s := harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.Prometheus: targets(&calls, 3)})
+	require.NoError(t, scrapedUp(context.Background(), s, 10*time.Second))
+	assert.Equal(t, int32(4), calls.Load(), "asked until every target was up")
+
+	var never atomic.Int32
+	s = harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.Prometheus: targets(&never, 1<<30)})
+	err := scrapedUp(context.Background(), s, 1200*time.Millisecond)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), fmt.Sprintf("target %s is %q (last error %q)", "http://genesis:8080/metrics", "down", "server returned HTTP status 500"))
+}
