@@ -170,6 +170,8 @@ func TestSuccessWindow(t *testing.T) {
 	w, how = cut.SuccessWindow(now)
 	assert.Equal(t, 41*time.Second, w, "from the window start, in whole seconds")
 	assert.Contains(t, how, "2026-12-01T11:59:18Z")
+	w, _ = s.WithWindowStart(now.Add(-41*time.Second - 700*time.Millisecond)).SuccessWindow(now)
+	assert.Equal(t, 41*time.Second, w, "rounded down: the window never reaches back before its start")
 	w, _ = s.SuccessWindow(now)
 	assert.Equal(t, 5*time.Minute, w, "a view: the stack itself keeps its window")
 

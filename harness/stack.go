@@ -173,7 +173,11 @@ func (s *Stack) SuccessWindow(now time.Time) (time.Duration, string) {
 			how = fmt.Sprintf("from %s, where this run's window starts; %s=%s reaches further back", start.UTC().Format(time.RFC3339), Env.SuccessWindow, s.cfg.SuccessWindow)
 		}
 	}
-	w = w.Round(time.Second)
+	// Whole seconds, rounded down: a window cut to the start must not
+	// reach back before it (rounding 8.7 s up to 9 s would judge a
+	// sample from 0.3 s before the start, another fault's or the
+	// previous run's).
+	w = w.Truncate(time.Second)
 	if w < time.Second {
 		w = time.Second
 	}

@@ -18,7 +18,7 @@ import (
 // the matrix's rule — every check back to its healthy verdict after each
 // row, and the baseline's verdicts kept under every other row — cannot
 // hold for them on the shared stack. Each row here gets its own window
-// instead: it starts when the row's fault is applied
+// instead: it starts once the row's fault is in effect
 // (harness.Stack.WithWindowStart), before a bounded synthetic load sent
 // under the fault (checks.SendLoad), so no row judges another's traffic,
 // nor the matrix's. The matrix leaves these checks out (matrixChecks).

@@ -51,11 +51,15 @@ func TestSuccessMetricFaults(t *testing.T) {
 
 // judgeSuccessFault runs one row on s: the fault, its load, its window.
 func judgeSuccessFault(ctx context.Context, t *testing.T, s *harness.Stack, f SuccessFault) {
-	start := time.Now()
 	if f.Action.Apply != nil {
 		require.NoError(t, f.Action.Apply(ctx, s), "apply %s", f.Name)
 		t.Cleanup(func() { require.NoError(t, f.Action.Restore(context.WithoutCancel(ctx), s), "restore %s", f.Name) })
 	}
+	// The window starts once the fault is in effect, not when it was
+	// asked for: a scrape between the two (one in seven at a 2 s interval
+	// when the knob's request takes 300 ms on a loaded host) would put a
+	// healthy sample into success_metrics_broken's window.
+	start := time.Now()
 	vs := successWindow(ctx, t, s, f, start, false)
 	// A control that fails beside the other proofs (a P95 over the load of
 	// a dozen stacks on two cores) has its window sent and judged again
