@@ -91,7 +91,7 @@ func budgetCheck(name, op string) Check {
 						waitForCalm(ctx)
 						continue
 					}
-					return hostSaturated(p.base+perfPath(op), want, missed)
+					return hostSaturated(p.base+perfPath(op), want, missed, "the check's deadline left no time for another", "go test ./staging -run TestPerformanceBaseline")
 				}
 				if len(missed) > 0 {
 					Notef(ctx, "%s measured again: %s; now %s", op, missed[len(missed)-1], m)

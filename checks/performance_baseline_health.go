@@ -110,31 +110,42 @@ func healthP95(ctx context.Context, p probe) error {
 		}
 	}
 	var during int
-	l, serr := sampleHealthWhileLoading(ctx, sp, &loading, func() error {
-		busy := loading.Load()
-		rep, err := p.g.Health(ctx)
-		switch {
-		case err != nil:
-			return err
-		case rep.Resp.Status != http.StatusOK || rep.Data.Status != "healthy":
-			return fmt.Errorf("status %d and status %q", rep.Resp.Status, rep.Data.Status)
-		}
-		if busy {
-			during++
-		}
-		return nil
+	var m budgetTry
+	m.hostAround(func() {
+		m.l, m.serr = sampleHealthWhileLoading(ctx, sp, &loading, func() error {
+			busy := loading.Load()
+			rep, err := p.g.Health(ctx)
+			switch {
+			case err != nil:
+				return err
+			case rep.Resp.Status != http.StatusOK || rep.Data.Status != "healthy":
+				return fmt.Errorf("status %d and status %q", rep.Resp.Status, rep.Data.Status)
+			}
+			if busy {
+				during++
+			}
+			return nil
+		})
 	})
 	// The loads it started are finished (or the check's deadline ends
 	// them), so the target is left loaded rather than mid-load.
 	sent := <-loadsDone
+	l, serr := m.l, m.serr
 	if l == nil {
 		return p.fail("/health", want, "no measurement", serr)
 	}
 	v := budget.Judge(l)
+	m.v = v
 	got := fmt.Sprintf("%s; %d of those samples taken while %d of %d agents were sent to load", v, during, sent, len(toLoad))
 	switch {
+	case m.saturatedMiss():
+		// See performance_baseline_host.go: a miss the suite's busy host
+		// may have made is not the service's.
+		return hostSaturated(p.base+"/health", want, []budgetTry{m},
+			"a second would find loaded the agents this one loaded, and time an idle /health",
+			"first after the service starts: go test ./staging -run TestPerformanceBaseline/health_p95")
 	case !v.Met:
-		return p.fail("/health", want, got, fmt.Errorf("%s; look in the service's log for agent loads holding the server", l.Summary()))
+		return p.fail("/health", want, got, fmt.Errorf("%s%s; look in the service's log for agent loads holding the server", l.Summary(), m.host()))
 	case serr != nil && v.Samples < minBudgetSamples:
 		return p.fail("/health", want, fmt.Sprintf("%s (only %d samples: %v)", got, v.Samples, serr), fmt.Errorf("%s", l.Summary()))
 	case len(toLoad) == 0 && a.LazyLoading != nil && *a.LazyLoading:

@@ -2,7 +2,9 @@ package checks
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -40,6 +42,62 @@ func TestHealthP95WhileAgentsLoad(t *testing.T) {
 
 	readOnly := Evaluate(context.Background(), imitateGenesis(t, &loadingGenesis{loaded: map[string]bool{}}, nil), check(t, "TestPerformanceBaseline/health_p95"))
 	require.Equal(t, NotJudged, readOnly.Outcome, "loading agents is a mutation: %v", readOnly.Err)
+}
+
+// TestHealthP95OnASaturatedHost: health_p95 missed on a saturated suite
+// host, with some sample within the budget, is NOT JUDGED after its one
+// measurement (ErrHostSaturated: the proofs measure it again alone); the
+// same miss with room, or with every sample over the budget, is a FAIL.
+func TestHealthP95OnASaturatedHost(t *testing.T) {
+	const id = "TestPerformanceBaseline/health_p95"
+	oldRead := readHostCPU
+	t.Cleanup(func() { readHostCPU = oldRead })
+	// host reads a host busy that many thousandths of each reading's span.
+	host := func(busy uint64) func() (harness.HostCPU, error) {
+		var mu sync.Mutex
+		var now harness.HostCPU
+		return func() (harness.HostCPU, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			now.Total += 1000
+			now.Busy += busy
+			return now, nil
+		}
+	}
+	env := map[string]string{harness.Env.AllowMutation: "1", harness.Env.HealthBudget: "60ms"}
+	blocked := func() *loadingGenesis {
+		return &loadingGenesis{loaded: map[string]bool{}, loadTime: 100 * time.Millisecond, blocking: true}
+	}
+
+	readHostCPU = host(970)
+	v := Evaluate(context.Background(), imitateGenesis(t, blocked(), env), check(t, id))
+	require.Equal(t, NotJudged, v.Outcome, "%v", v.Err)
+	assert.True(t, errors.Is(v.Err, ErrHostSaturated), "%v", v.Err)
+	assert.Contains(t, v.Err.Error(), "its one measurement (a second would find loaded the agents this one loaded")
+	assert.Contains(t, v.Err.Error(), "is over the budget 60ms")
+	assert.Contains(t, v.Err.Error(), "the suite's host 97% busy")
+	assert.Regexp(t, `at http://127\.0\.0\.1:\d+/health could not be judged`, v.Err.Error())
+
+	readHostCPU = host(300)
+	requireFail(t, Evaluate(context.Background(), imitateGenesis(t, blocked(), env), check(t, id)),
+		"is over the budget 60ms", "samples taken while 6 of 6 agents were sent to load", "the suite's host 30% busy")
+
+	// Every /health over the budget: a busy host delays some, not all.
+	readHostCPU = host(970)
+	g := blocked()
+	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/health" {
+			time.Sleep(80 * time.Millisecond)
+		}
+		g.ServeHTTP(w, r)
+	})
+	requireFail(t, Evaluate(context.Background(), imitateGenesis(t, slow, env), check(t, id)),
+		"is over the budget 60ms", "the suite's host 97% busy")
+
+	// A host that cannot be read is no excuse.
+	readHostCPU = func() (harness.HostCPU, error) { return harness.HostCPU{}, errors.New("no /proc/stat") }
+	requireFail(t, Evaluate(context.Background(), imitateGenesis(t, blocked(), env), check(t, id)),
+		"is over the budget 60ms", "the suite's host's CPU not readable")
 }
 
 func TestA2AHealthBudget(t *testing.T) {
