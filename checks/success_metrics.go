@@ -79,8 +79,9 @@ const successGroup = "TestSuccessMetrics"
 type windowProbe struct {
 	s    *harness.Stack
 	prom harness.PrometheusClient
+	at   time.Time // the window's end: every query is evaluated there
 	w    time.Duration
-	rng  string // the window as a PromQL range: "172800s"
+	rng  string // the window as a PromQL range: "172800000ms"
 	how  string // how the window was set, for messages
 }
 
@@ -88,8 +89,17 @@ func newWindowProbe(s *harness.Stack) (windowProbe, error) {
 	if err := absent(s, harness.Prometheus); err != nil {
 		return windowProbe{}, err
 	}
-	w, how := s.SuccessWindow(time.Now())
-	return windowProbe{s: s, prom: s.Prometheus(), w: w, rng: fmt.Sprintf("%ds", int64(w/time.Second)), how: how}, nil
+	at := time.Now()
+	w, how := s.SuccessWindow(at)
+	return windowProbe{s: s, prom: s.Prometheus(), at: at, w: w, rng: promRange(w), how: how}, nil
+}
+
+// promRange is d as a PromQL range, in milliseconds ("7470ms").
+func promRange(d time.Duration) string { return fmt.Sprintf("%dms", d.Milliseconds()) }
+
+// query evaluates q at the window's end.
+func (p windowProbe) query(ctx context.Context, q string) (model.Value, error) {
+	return p.prom.QueryAt(ctx, q, p.at)
 }
 
 // over is the window in words: "over the last 41s (SMOKE_SUCCESS_WINDOW=5m ...)".
@@ -117,7 +127,7 @@ func (p windowProbe) failed(q, want string, err error) error {
 // value runs a query that answers one number. found is false for an empty
 // answer or NaN: no series, or no observation, in the window.
 func (p windowProbe) value(ctx context.Context, q string) (v float64, found bool, err error) {
-	res, err := p.prom.Query(ctx, q)
+	res, err := p.query(ctx, q)
 	if err != nil {
 		return 0, false, err
 	}
@@ -171,7 +181,7 @@ func windowSeries(sel, rng, before string) string {
 // before is how far before the window a series must have a sample to
 // count as older than it: an hour, or the window's length if longer.
 func (p windowProbe) before() string {
-	return fmt.Sprintf("%ds", int64(max(p.w, time.Hour)/time.Second))
+	return promRange(max(p.w, time.Hour))
 }
 
 // count reads a windowCount; found is false when no series exists in the window.
@@ -226,7 +236,7 @@ func successErrorRate(ctx context.Context, s *harness.Stack) error {
 // evidence ("route=/orchestrate/run: 7"); a failed read says so.
 func (p windowProbe) byLabel(ctx context.Context, sel, label string) string {
 	q := fmt.Sprintf(`sum by (%s) (%s) > 0`, label, windowSeries(sel, p.rng, p.before()))
-	res, err := p.prom.Query(ctx, q)
+	res, err := p.query(ctx, q)
 	if err != nil {
 		return "unreadable: " + shortErr(err)
 	}
@@ -315,7 +325,7 @@ func successRetries(ctx context.Context, s *harness.Stack) error {
 // found by its genesis_build_info series, as a PromQL regular expression.
 func (p windowProbe) genesisJobs(ctx context.Context) (q string, jobs []string, err error) {
 	q = fmt.Sprintf(`count by (job) (last_over_time(genesis_build_info[%s]))`, p.rng)
-	res, err := p.prom.Query(ctx, q)
+	res, err := p.query(ctx, q)
 	if err != nil {
 		return q, nil, err
 	}
@@ -416,12 +426,13 @@ func successStructuredLogs(ctx context.Context, s *harness.Stack) error {
 	if err != nil {
 		return err
 	}
-	w, how := s.SuccessWindow(time.Now())
+	now := time.Now()
+	w, how := s.SuccessWindow(now)
 	over := fmt.Sprintf("over the last %s (%s)", w, how)
 	want := fmt.Sprintf("every log line a JSON object with %s %s", strings.Join(logFields, ", "), over)
 	var total, plain int
 	var first string
-	err = s.ScanLogs(ctx, harness.Genesis, time.Now().Add(-w), func(line []byte) bool {
+	err = s.ScanLogs(ctx, harness.Genesis, now.Add(-w), func(line []byte) bool {
 		if len(strings.TrimSpace(string(line))) == 0 {
 			return true
 		}

@@ -3,10 +3,15 @@ package checks
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
+	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -102,6 +107,48 @@ func TestSuccessMetricRules(t *testing.T) {
 				assert.NotEmpty(t, v.Notes, "a passing metric says what it read")
 			}
 		})
+	}
+}
+
+// TestWindowQueriesCoverExactlyTheWindow: every query of one window check
+// is evaluated at the same instant, over a range from exactly the
+// window's start to it (to the millisecond): neither a sample from before
+// the start (another fault's) nor the baseline scrape the synthetic load
+// waits for right after the start is misjudged by a rounded range.
+func TestWindowQueriesCoverExactlyTheWindow(t *testing.T) {
+	var mu sync.Mutex
+	type asked struct {
+		at  float64
+		rng time.Duration
+	}
+	var seen []asked
+	rangeRE := regexp.MustCompile(`\[(\d+)ms\]`)
+	prom := func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		at, err := strconv.ParseFloat(r.Form.Get("time"), 64)
+		require.NoError(t, err, "every window query names its instant")
+		m := rangeRE.FindStringSubmatch(r.Form.Get("query"))
+		require.NotNil(t, m, "a range in milliseconds: %s", r.Form.Get("query"))
+		ms, _ := strconv.Atoi(m[1])
+		mu.Lock()
+		seen = append(seen, asked{at, time.Duration(ms) * time.Millisecond})
+		mu.Unlock()
+		// Slow answers: a query evaluated at its own "now" would cover
+		// a later window than the one before it.
+		time.Sleep(30 * time.Millisecond)
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1700000000,"3"]}]}}`)
+	}
+	s := harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.Prometheus: http.HandlerFunc(prom), harness.Genesis: body(404, "", "")})
+	start := time.Now().Add(-7*time.Second - 470*time.Millisecond)
+	Evaluate(context.Background(), s.WithWindowStart(start), check(t, "TestSuccessMetrics/retry_success"))
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, seen, 2, "the successes and the failures")
+	for _, a := range seen {
+		assert.Equal(t, seen[0].at, a.at, "one instant for the window's queries")
+		end := time.UnixMilli(int64(math.Round(a.at * 1000)))
+		assert.InDelta(t, 0, end.Add(-a.rng).Sub(start).Milliseconds(), 1, "the range reaches back to the window's start, not before it nor after it")
 	}
 }
 

@@ -168,15 +168,15 @@ func TestSuccessWindow(t *testing.T) {
 
 	cut := s.WithWindowStart(now.Add(-41*time.Second - 300*time.Millisecond))
 	w, how = cut.SuccessWindow(now)
-	assert.Equal(t, 41*time.Second, w, "from the window start, in whole seconds")
+	assert.Equal(t, 41*time.Second+300*time.Millisecond, w, "from the window start, to the millisecond: neither before it nor after it")
 	assert.Contains(t, how, "2026-12-01T11:59:18Z")
-	w, _ = s.WithWindowStart(now.Add(-41*time.Second - 700*time.Millisecond)).SuccessWindow(now)
-	assert.Equal(t, 41*time.Second, w, "rounded down: the window never reaches back before its start")
+	w, _ = s.WithWindowStart(now.Add(-41*time.Second - 700*time.Millisecond - 400*time.Microsecond)).SuccessWindow(now)
+	assert.Equal(t, 41*time.Second+700*time.Millisecond, w, "rounded down to the millisecond: never before its start")
 	w, _ = s.SuccessWindow(now)
 	assert.Equal(t, 5*time.Minute, w, "a view: the stack itself keeps its window")
 
 	w, _ = s.WithWindowStart(now.Add(-time.Hour)).SuccessWindow(now)
 	assert.Equal(t, 5*time.Minute, w, "a start further back than the window does not widen it")
 	w, _ = s.WithWindowStart(now).SuccessWindow(now)
-	assert.Equal(t, time.Second, w, "never an empty range")
+	assert.Equal(t, time.Millisecond, w, "never an empty range")
 }

@@ -45,8 +45,14 @@ func (p PrometheusClient) Healthy(ctx context.Context) (*Reply[struct{}], error)
 // Query runs an instant query with the request deadline and returns
 // warnings as part of the error text when the result is empty.
 func (p PrometheusClient) Query(ctx context.Context, query string) (model.Value, error) {
+	return p.QueryAt(ctx, query, time.Now())
+}
+
+// QueryAt is Query evaluated at ts: the queries of one window, all at its
+// end, cover the same span however long each waits for the one before.
+func (p PrometheusClient) QueryAt(ctx context.Context, query string, ts time.Time) (model.Value, error) {
 	return apiCall(ctx, p, "/api/v1/query?query="+query, func(ctx context.Context) (model.Value, error) {
-		v, warnings, _, err := p.API.Query(ctx, query, time.Now())
+		v, warnings, _, err := p.API.Query(ctx, query, ts)
 		if err != nil {
 			return nil, fmt.Errorf("query %q: %w (warnings: %v)", query, err, warnings)
 		}

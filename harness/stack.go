@@ -156,8 +156,8 @@ func (s *Stack) view() *Stack {
 
 // SuccessWindow is the range the success metrics are judged over at now:
 // SMOKE_SUCCESS_WINDOW, cut to the window start (WithWindowStart) when that
-// is later, in whole seconds (at least one); and how it was set, for the
-// failure messages.
+// is later, in whole milliseconds (at least one); and how it was set, for
+// the failure messages.
 func (s *Stack) SuccessWindow(now time.Time) (time.Duration, string) {
 	w := s.cfg.SuccessWindow
 	if w <= 0 {
@@ -173,13 +173,16 @@ func (s *Stack) SuccessWindow(now time.Time) (time.Duration, string) {
 			how = fmt.Sprintf("from %s, where this run's window starts; %s=%s reaches further back", start.UTC().Format(time.RFC3339), Env.SuccessWindow, s.cfg.SuccessWindow)
 		}
 	}
-	// Whole seconds, rounded down: a window cut to the start must not
-	// reach back before it (rounding 8.7 s up to 9 s would judge a
-	// sample from 0.3 s before the start, another fault's or the
-	// previous run's).
-	w = w.Truncate(time.Second)
-	if w < time.Second {
-		w = time.Second
+	// To the millisecond, PromQL's finest range, and evaluated at now
+	// (PrometheusClient.QueryAt): a window cut to the start neither
+	// reaches back before it (whole seconds rounded up would judge a
+	// sample from before the start, another fault's or the previous
+	// run's) nor starts after it (rounded down, it would drop the scrape
+	// the synthetic load waits for right after its start, the baseline
+	// every count grows from).
+	w = w.Truncate(time.Millisecond)
+	if w < time.Millisecond {
+		w = time.Millisecond
 	}
 	return w, how
 }
