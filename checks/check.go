@@ -37,7 +37,13 @@ type Check struct {
 	// runs by itself, like a mutating check, so the load of the checks
 	// beside it never counts as the target's slowness.
 	Alone bool
-	Run   func(ctx context.Context, s *harness.Stack) error
+	// ReadsLog marks a check that judges every line the service logged
+	// since the deploy started, those the checks beside it provoke
+	// included (a 500 logs an ERROR line): the runners judge it after
+	// them, so that a round sees what its own requests made the service
+	// log, not a log read before they were sent.
+	ReadsLog bool
+	Run      func(ctx context.Context, s *harness.Stack) error
 }
 
 // runsAlone says whether the runners keep the check apart from the others.
@@ -340,29 +346,40 @@ func RunGroup(t *testing.T, s *harness.Stack, group []Check) {
 	}
 }
 
-// EvaluateAll evaluates read-only checks in parallel, then each mutating or
-// timing check alone, so a drill never disturbs another check's verdict and
-// a budget is measured on a quiet target. The result is keyed by check ID.
+// EvaluateAll evaluates read-only checks in parallel, the log readers
+// (ReadsLog) after the others, then each mutating or timing check alone,
+// so a drill never disturbs another check's verdict and a budget is
+// measured on a quiet target. The result is keyed by check ID.
 func EvaluateAll(ctx context.Context, s *harness.Stack, cs []Check) map[string]Verdict {
 	out := make(map[string]Verdict, len(cs))
 	var mu sync.Mutex
-	var wg sync.WaitGroup
-	var alone []Check
-	for _, c := range cs {
-		if c.runsAlone() {
-			alone = append(alone, c)
-			continue
+	together := func(cs []Check) {
+		var wg sync.WaitGroup
+		for _, c := range cs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				v := Evaluate(ctx, s, c)
+				mu.Lock()
+				out[c.ID()] = v
+				mu.Unlock()
+			}()
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			v := Evaluate(ctx, s, c)
-			mu.Lock()
-			out[c.ID()] = v
-			mu.Unlock()
-		}()
+		wg.Wait()
 	}
-	wg.Wait()
+	var first, logs, alone []Check
+	for _, c := range cs {
+		switch {
+		case c.runsAlone():
+			alone = append(alone, c)
+		case c.ReadsLog:
+			logs = append(logs, c)
+		default:
+			first = append(first, c)
+		}
+	}
+	together(first)
+	together(logs)
 	for _, c := range alone {
 		out[c.ID()] = Evaluate(ctx, s, c)
 	}

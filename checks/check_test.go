@@ -128,6 +128,40 @@ func TestEvaluateTurnsPanicAndHangIntoDefects(t *testing.T) {
 	assert.Less(t, time.Since(start), 6*time.Second)
 }
 
+// TestLogReadersGoAfterTheChecksBesideThem: EvaluateAll judges a log
+// reader after the checks it runs with have sent their requests, so the
+// lines those requests made the service log are in what it reads (seen
+// in CI: no_critical_errors_in_logs read the log before the 500s of the
+// checks beside it, a FALSE PASS under error_rate=1); the service's two
+// whole-log checks are declared so.
+func TestLogReadersGoAfterTheChecksBesideThem(t *testing.T) {
+	s := harnesstest.NewStack(t, map[harness.Component]http.Handler{harness.Genesis: body(200, "application/json", `{}`)})
+	var mu sync.Mutex
+	var logged []string
+	request := func(name string) Check {
+		return Check{Group: "TestX", Name: name, Run: func(context.Context, *harness.Stack) error {
+			time.Sleep(50 * time.Millisecond)
+			mu.Lock()
+			logged = append(logged, name+" status=500")
+			mu.Unlock()
+			return nil
+		}}
+	}
+	reader := Check{Group: "TestX", Name: "log", ReadsLog: true, Run: func(context.Context, *harness.Stack) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(logged) < 2 {
+			return fmt.Errorf("read %d lines, before the requests beside it were logged", len(logged))
+		}
+		return nil
+	}}
+	vs := EvaluateAll(context.Background(), s, []Check{reader, request("a"), request("b")})
+	assert.Equal(t, Pass, vs["TestX/log"].Outcome, "%v", vs["TestX/log"].Err)
+	for _, id := range []string{"TestComponentIntegration/no_critical_errors_in_logs", "TestObservability/structured_logs"} {
+		assert.True(t, check(t, id).ReadsLog, "%s judges the whole log since the deploy started", id)
+	}
+}
+
 // recT records what Require tells a test.
 type recT struct{ lines []string }
 

@@ -15,7 +15,7 @@ const lineNoCriticalErrors = "End-to-End Integration Test: TestComponentIntegrat
 // ComponentIntegrationLogs is TestComponentIntegration's log check, a
 // registry entry of its own beside ComponentIntegration (same test).
 var ComponentIntegrationLogs = []Check{
-	{Group: "TestComponentIntegration", Name: "no_critical_errors_in_logs", Component: harness.Genesis, Part: harness.PartA, Line: lineNoCriticalErrors, Run: probed(noCriticalErrorsInLogs)},
+	{Group: "TestComponentIntegration", Name: "no_critical_errors_in_logs", Component: harness.Genesis, Part: harness.PartA, Line: lineNoCriticalErrors, ReadsLog: true, Run: probed(noCriticalErrorsInLogs)},
 }
 
 // noCriticalErrorsInLogs reads every line the service logged since the

@@ -28,7 +28,7 @@ const observabilityGroup = "TestObservability"
 // the service's own telemetry reaches where operators read it.
 var Observability = []Check{
 	{Group: observabilityGroup, Name: "metrics_scraped", Component: harness.Prometheus, Part: harness.PartC, Line: lineObservabilityStaging, Run: metricsScraped},
-	{Group: observabilityGroup, Name: "structured_logs", Component: harness.Genesis, Part: harness.PartA, Line: lineObservabilityStaging, Run: probed(structuredLogs)},
+	{Group: observabilityGroup, Name: "structured_logs", Component: harness.Genesis, Part: harness.PartA, Line: lineObservabilityStaging, ReadsLog: true, Run: probed(structuredLogs)},
 }
 
 // ---- metrics_scraped ------------------------------------------------------------------
